@@ -1,0 +1,168 @@
+/* TinyForge int8 kernels: the one public C header.
+ *
+ * C99, no heap, no globals, no libc beyond <stdint.h>/<string.h>: these files are compiled into
+ * the host engine AND copied into generated firmware, so host and MCU run the same code.
+ * Integer semantics are TFLite's (TFLM reference kernels, double rounding), bit for bit.
+ *
+ *   tfk_conv_params p = {...};  tfk_channel_quant q = {mult, shift, 1};
+ *   tfk_conv2d_s8(&p, &q, &in_dims, in, &filter_dims, filter, bias, &out_dims, out);
+ *
+ * Names: tfk_<op>_<variant>_s8; a kernel that needs scratch has tfk_<op>_get_buffer_size().
+ */
+#ifndef TINYFORGE_KERNELS_TFK_H_
+#define TINYFORGE_KERNELS_TFK_H_
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* NHWC dimensions. For a conv filter: n = Cout, h = KH, w = KW, c = Cin.
+ * For a depthwise filter: n = 1, h = KH, w = KW, c = Cout. */
+typedef struct {
+  int32_t n, h, w, c;
+} tfk_dims;
+
+/* Per-output-channel requantization (multiplier in [2^30, 2^31), shift > 0 = left).
+ * per_channel == 0: only index 0 is read. */
+typedef struct {
+  const int32_t* multiplier;
+  const int32_t* shift;
+  int32_t per_channel;
+} tfk_channel_quant;
+
+typedef struct {
+  int32_t input_offset;  /* -zero_point of the input */
+  int32_t output_offset; /* zero_point of the output */
+  int32_t stride_h, stride_w;
+  int32_t dilation_h, dilation_w;
+  int32_t pad_top, pad_left; /* TFLite "pad_before"; the odd remainder is implicit */
+  int32_t act_min, act_max;
+  int32_t depth_multiplier; /* depthwise only: Cout = Cin * depth_multiplier */
+} tfk_conv_params;
+
+/* CONV_2D, reference: acc = bias[oc] + sum w * (x + input_offset) over in-image taps. */
+void tfk_conv2d_s8(const tfk_conv_params* p, const tfk_channel_quant* q, const tfk_dims* in_dims,
+                   const int8_t* in, const tfk_dims* filter_dims, const int8_t* filter,
+                   const int32_t* bias /* may be NULL */, const tfk_dims* out_dims, int8_t* out);
+
+/* DEPTHWISE_CONV_2D, reference: oc = ic * depth_multiplier + j; weight [0][ky][kx][oc]. */
+void tfk_depthwise_conv2d_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
+                             const tfk_dims* in_dims, const int8_t* in,
+                             const tfk_dims* filter_dims, const int8_t* filter,
+                             const int32_t* bias, const tfk_dims* out_dims, int8_t* out);
+
+typedef struct {
+  int32_t input_offset;
+  int32_t output_offset;
+  int32_t act_min, act_max;
+} tfk_fc_params;
+
+/* FULLY_CONNECTED: input [batches, depth], weights [units, depth], bias [units] or NULL. */
+void tfk_fully_connected_s8(const tfk_fc_params* p, const tfk_channel_quant* q, int32_t batches,
+                            int32_t depth, int32_t units, const int8_t* in, const int8_t* weights,
+                            const int32_t* bias, int8_t* out);
+
+typedef struct {
+  int32_t input1_offset, input2_offset; /* -zero points */
+  int32_t left_shift;                   /* 20 for int8 */
+  int32_t input1_multiplier, input1_shift;
+  int32_t input2_multiplier, input2_shift;
+  int32_t output_multiplier, output_shift;
+  int32_t output_offset;
+  int32_t act_min, act_max;
+} tfk_add_params;
+
+/* ADD, same shapes: `size` elements. */
+void tfk_add_s8(const tfk_add_params* p, int32_t size, const int8_t* a, const int8_t* b,
+                int8_t* out);
+/* ADD with 4-D broadcasting (a dimension of 1 broadcasts). */
+void tfk_add_broadcast_s8(const tfk_add_params* p, const tfk_dims* a_dims, const int8_t* a,
+                          const tfk_dims* b_dims, const int8_t* b, const tfk_dims* out_dims,
+                          int8_t* out);
+
+typedef struct {
+  int32_t input1_offset, input2_offset;
+  int32_t output_offset;
+  int32_t output_multiplier, output_shift;
+  int32_t act_min, act_max;
+} tfk_mul_params;
+
+/* MUL with 4-D broadcasting. */
+void tfk_mul_broadcast_s8(const tfk_mul_params* p, const tfk_dims* a_dims, const int8_t* a,
+                          const tfk_dims* b_dims, const int8_t* b, const tfk_dims* out_dims,
+                          int8_t* out);
+
+typedef struct {
+  int32_t stride_h, stride_w;
+  int32_t filter_h, filter_w;
+  int32_t pad_top, pad_left;
+  int32_t act_min, act_max;
+} tfk_pool_params;
+
+void tfk_avgpool_s8(const tfk_pool_params* p, const tfk_dims* in_dims, const int8_t* in,
+                    const tfk_dims* out_dims, int8_t* out);
+void tfk_maxpool_s8(const tfk_pool_params* p, const tfk_dims* in_dims, const int8_t* in,
+                    const tfk_dims* out_dims, int8_t* out);
+
+typedef struct {
+  int32_t input_multiplier;
+  int32_t input_left_shift;
+  int32_t diff_min;
+} tfk_softmax_params;
+
+/* SOFTMAX int8 -> int8 (output zp -128, scale 1/256) over the last dimension. */
+void tfk_softmax_s8(const tfk_softmax_params* p, int32_t rows, int32_t depth, const int8_t* in,
+                    int8_t* out);
+
+/* PAD, 4-D: out dims = in dims + before + after, filled with pad_value. */
+void tfk_pad_s8(const tfk_dims* in_dims, const int8_t* in, const int32_t before[4],
+                const int32_t after[4], int8_t pad_value, int8_t* out);
+
+/* TRANSPOSE, 4-D: out dim i = in dim perm[i]. in_shape is [d0,d1,d2,d3]. */
+void tfk_transpose_s8(const int32_t in_shape[4], const int8_t* in, const int32_t perm[4],
+                      int8_t* out);
+
+typedef struct {
+  int32_t input_zero_point;
+  int32_t output_zero_point;
+  int32_t multiplier, shift; /* QuantizeMultiplier(s_in / s_out) */
+} tfk_mean_params;
+
+/* MEAN over H and W of an NHWC tensor (keep_dims or not: the output is N x C either way). */
+void tfk_mean_hw_s8(const tfk_mean_params* p, const tfk_dims* in_dims, const int8_t* in,
+                    int8_t* out);
+
+/* CONCATENATION of int8 tensors sharing quantization: `count` inputs, each outer x inner_i. */
+void tfk_concat_s8(int32_t count, const int8_t* const* inputs, const int32_t* inner_sizes,
+                   int32_t outer, int8_t* out);
+
+typedef struct {
+  int32_t align_corners, half_pixel_centers;
+} tfk_resize_params;
+
+/* RESIZE_NEAREST_NEIGHBOR, NHWC. */
+void tfk_resize_nearest_s8(const tfk_resize_params* p, const tfk_dims* in_dims, const int8_t* in,
+                           const tfk_dims* out_dims, int8_t* out);
+
+/* QUANTIZE float32 -> int8: clamp(round_half_away(x / scale) + zp). */
+void tfk_quantize_f32_s8(int32_t size, const float* in, float scale, int32_t zero_point,
+                         int8_t* out);
+/* QUANTIZE int8 -> int8 (requantize): clamp(MBQM(x - zp_in, m, shift) + zp_out). */
+void tfk_requantize_s8(int32_t size, const int8_t* in, int32_t input_zero_point,
+                       int32_t multiplier, int32_t shift, int32_t output_zero_point,
+                       int8_t* out);
+/* DEQUANTIZE int8 -> float32: (float)(scale * (x - zp)) with scale as double. */
+void tfk_dequantize_s8_f32(int32_t size, const int8_t* in, double scale, int32_t zero_point,
+                           float* out);
+
+/* Host-side preparation (double math; not needed by generated firmware). */
+/* TFLite QuantizeMultiplier: real -> (multiplier in [2^30, 2^31), shift). */
+void tfk_quantize_multiplier(double real, int32_t* multiplier, int32_t* shift);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TINYFORGE_KERNELS_TFK_H_ */

@@ -1,0 +1,34 @@
+/* Fixed-point helpers shared by the kernels (TFLite / gemmlowp semantics, double rounding). */
+#ifndef TINYFORGE_KERNELS_TFK_MATH_H_
+#define TINYFORGE_KERNELS_TFK_MATH_H_
+
+#include <stdint.h>
+
+/* SaturatingRoundingDoublingHighMul. */
+static inline int32_t tfk_srdhm(int32_t a, int32_t b) {
+  if (a == b && a == INT32_MIN) return INT32_MAX;
+  int64_t ab = (int64_t)a * (int64_t)b;
+  int64_t nudge = ab >= 0 ? (int64_t)(1 << 30) : (int64_t)(1 - (1 << 30));
+  return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
+}
+
+/* RoundingDivideByPOT: round to nearest, ties away from zero. */
+static inline int32_t tfk_rdbp(int32_t x, int32_t exponent) {
+  const int32_t mask = (int32_t)(((int64_t)1 << exponent) - 1);
+  const int32_t remainder = x & mask;
+  const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+
+/* MultiplyByQuantizedMultiplier (shift > 0 = left). */
+static inline int32_t tfk_mbqm(int32_t x, int32_t multiplier, int32_t shift) {
+  const int32_t left = shift > 0 ? shift : 0;
+  const int32_t right = shift > 0 ? 0 : -shift;
+  return tfk_rdbp(tfk_srdhm((int32_t)((uint32_t)x << left), multiplier), right);
+}
+
+static inline int32_t tfk_clamp(int32_t x, int32_t lo, int32_t hi) {
+  return x < lo ? lo : (x > hi ? hi : x);
+}
+
+#endif /* TINYFORGE_KERNELS_TFK_MATH_H_ */
