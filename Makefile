@@ -4,7 +4,7 @@
 BUILD ?= build
 JOBS ?= 2
 BUILD_TYPE ?= RelWithDebInfo
-MODEL ?= resources/models/default.tflite
+MODEL ?= resources/models/person_detect.tflite
 CMAKE_FLAGS ?=
 
 .PHONY: all deps configure build run test asan clean

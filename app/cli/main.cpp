@@ -1,6 +1,53 @@
+// tinyforge-cli: the TinyForge pipeline from the command line (no Qt).
 #include <cstdio>
+#include <exception>
+#include <iostream>
+#include <string>
 
-int main() {
-  std::puts("tinyforge-cli");
-  return 0;
+#include "app/cli/cli.h"
+
+namespace tinyforge::cli {
+
+int fail(const std::string& message, int code) {
+  std::cerr << "tinyforge-cli: " << message << "\n";
+  return code;
+}
+
+}  // namespace tinyforge::cli
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: tinyforge-cli <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  inspect MODEL [--json]           per-layer table: op, shapes, params, MACs, weight bytes\n"
+    "  run MODEL --input FILE [--input FILE ...] --output-dir DIR [--dump-all]\n"
+    "                                   run the int8 reference engine on raw input bytes; writes\n"
+    "                                   DIR/<tensor_index>.bin per output (every tensor with\n"
+    "                                   --dump-all)\n"
+    "  help                             this text\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace tinyforge::cli;
+  if (argc < 2) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  const std::string command = argv[1];
+  Args args(argv + 2, argv + argc);
+  try {
+    if (command == "inspect") return cmdInspect(args);
+    if (command == "run") return cmdRun(args);
+    if (command == "help" || command == "--help" || command == "-h") {
+      std::cout << kUsage;
+      return 0;
+    }
+    std::cerr << "tinyforge-cli: unknown command '" << command << "'\n" << kUsage;
+    return 2;
+  } catch (const std::exception& e) {
+    return fail(std::string("internal error: ") + e.what());
+  }
 }

@@ -1,0 +1,17 @@
+// tinyforge-cli commands. Each returns the process exit code and prints one-line errors.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace tinyforge::cli {
+
+using Args = std::vector<std::string>;
+
+int cmdInspect(const Args& args);
+int cmdRun(const Args& args);
+
+// "tinyforge-cli: <message>" on stderr; returns 1 (or `code`).
+int fail(const std::string& message, int code = 1);
+
+}  // namespace tinyforge::cli

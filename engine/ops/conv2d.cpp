@@ -1,0 +1,79 @@
+// CONV_2D: input [N,H,W,Cin], weights [Cout,KH,KW,Cin] per-channel int8, bias [Cout] int32.
+#include "engine/ops/op_def.h"
+#include "engine/ops/op_util.h"
+
+namespace tinyforge {
+namespace {
+
+Status validate(const Graph& g, const Op& op) {
+  TINYFORGE_TRY(checkArity(g, op, 2, 3, 1));
+  const Tensor& in = g.tensor(op.inputs[0]);
+  const Tensor& w = g.tensor(op.inputs[1]);
+  const Tensor& out = g.tensor(op.outputs[0]);
+  TINYFORGE_TRY(checkInt8Activation(op, in, "input"));
+  TINYFORGE_TRY(checkInt8Activation(op, out, "output"));
+  TINYFORGE_TRY(checkRank(op, in, "input", 4));
+  TINYFORGE_TRY(checkRank(op, w, "weights", 4));
+  TINYFORGE_TRY(checkType(op, w, "weights", DType::kInt8));
+  TINYFORGE_TRY(checkConstant(op, w, "weights"));
+  const int32_t cout = w.shape[0];
+  if (w.shape[3] != in.shape[3]) {
+    return opError(op, "weights have " + std::to_string(w.shape[3]) + " input channels, input has " +
+                           std::to_string(in.shape[3]));
+  }
+  TINYFORGE_TRY(checkWeightQuant(op, w, cout));
+  if (op.inputs.size() == 3 && op.inputs[2] != kNoTensor) {
+    const Tensor& b = g.tensor(op.inputs[2]);
+    TINYFORGE_TRY(checkType(op, b, "bias", DType::kInt32));
+    TINYFORGE_TRY(checkConstant(op, b, "bias"));
+    if (b.elementCount() != cout) {
+      return opError(op, "bias has " + std::to_string(b.elementCount()) + " values, expected " +
+                             std::to_string(cout));
+    }
+  }
+  const OpParams& p = op.params;
+  if (p.strideH < 1 || p.strideW < 1 || p.dilationH < 1 || p.dilationW < 1) {
+    return opError(op, "stride " + std::to_string(p.strideH) + "x" + std::to_string(p.strideW) +
+                           " dilation " + std::to_string(p.dilationH) + "x" +
+                           std::to_string(p.dilationW) + ", all must be >= 1");
+  }
+  const Window wh = computeWindow(in.shape[1], w.shape[1], p.strideH, p.dilationH, p.padding);
+  const Window ww = computeWindow(in.shape[2], w.shape[2], p.strideW, p.dilationW, p.padding);
+  return checkShape(op, out, "output", {in.shape[0], wh.out, ww.out, cout});
+}
+
+int64_t macs(const Graph& g, const Op& op) {
+  const Tensor& w = g.tensor(op.inputs[1]);
+  const Tensor& out = g.tensor(op.outputs[0]);
+  return out.elementCount() * int64_t(w.shape[1]) * w.shape[2] * w.shape[3];
+}
+
+Status evaluate(const Graph& g, const Op& op, const TensorBuffers& b) {
+  const Tensor& in = g.tensor(op.inputs[0]);
+  const Tensor& w = g.tensor(op.inputs[1]);
+  const Tensor& out = g.tensor(op.outputs[0]);
+  const OpParams& p = op.params;
+  const Window wh = computeWindow(in.shape[1], w.shape[1], p.strideH, p.dilationH, p.padding);
+  const Window ww = computeWindow(in.shape[2], w.shape[2], p.strideW, p.dilationW, p.padding);
+  const ActivationRange act = activationRange(p.activation, out);
+  tfk_conv_params cp{-in.zeroPoint(), out.zeroPoint(), p.strideH,   p.strideW, p.dilationH,
+                     p.dilationW,     wh.padBefore,    ww.padBefore, act.min,  act.max,
+                     1};
+  const ChannelQuant q = convChannelQuant(in, w, out, w.shape[0]);
+  const tfk_channel_quant qv = q.view();
+  const tfk_dims inDims = dims4(in), wDims = dims4(w), outDims = dims4(out);
+  const bool hasBias = op.inputs.size() == 3 && op.inputs[2] != kNoTensor;
+  tfk_conv2d_s8(&cp, &qv, &inDims, b.in<int8_t>(op.inputs[0]), &wDims,
+                b.in<int8_t>(op.inputs[1]), hasBias ? b.in<int32_t>(op.inputs[2]) : nullptr,
+                &outDims, b.out<int8_t>(op.outputs[0]));
+  return Status::ok();
+}
+
+}  // namespace
+
+const OpDef& opDefConv2D() {
+  static const OpDef def{OpKind::kConv2D, validate, macs, evaluate};
+  return def;
+}
+
+}  // namespace tinyforge

@@ -1,0 +1,79 @@
+// DEPTHWISE_CONV_2D: input [N,H,W,Cin], weights [1,KH,KW,Cout], Cout = Cin * depth_multiplier.
+#include "engine/ops/op_def.h"
+#include "engine/ops/op_util.h"
+
+namespace tinyforge {
+namespace {
+
+Status validate(const Graph& g, const Op& op) {
+  TINYFORGE_TRY(checkArity(g, op, 2, 3, 1));
+  const Tensor& in = g.tensor(op.inputs[0]);
+  const Tensor& w = g.tensor(op.inputs[1]);
+  const Tensor& out = g.tensor(op.outputs[0]);
+  TINYFORGE_TRY(checkInt8Activation(op, in, "input"));
+  TINYFORGE_TRY(checkInt8Activation(op, out, "output"));
+  TINYFORGE_TRY(checkRank(op, in, "input", 4));
+  TINYFORGE_TRY(checkRank(op, w, "weights", 4));
+  TINYFORGE_TRY(checkType(op, w, "weights", DType::kInt8));
+  TINYFORGE_TRY(checkConstant(op, w, "weights"));
+  const OpParams& p = op.params;
+  const int32_t cout = w.shape[3];
+  if (w.shape[0] != 1) return opError(op, "weights shape " + shapeString(w.shape) + ", expected [1,KH,KW,C]");
+  if (p.depthMultiplier < 1 || int64_t(in.shape[3]) * p.depthMultiplier != cout) {
+    return opError(op, "depth multiplier " + std::to_string(p.depthMultiplier) + " with " +
+                           std::to_string(in.shape[3]) + " input channels does not give " +
+                           std::to_string(cout) + " output channels");
+  }
+  TINYFORGE_TRY(checkWeightQuant(op, w, cout));
+  if (op.inputs.size() == 3 && op.inputs[2] != kNoTensor) {
+    const Tensor& b = g.tensor(op.inputs[2]);
+    TINYFORGE_TRY(checkType(op, b, "bias", DType::kInt32));
+    TINYFORGE_TRY(checkConstant(op, b, "bias"));
+    if (b.elementCount() != cout) {
+      return opError(op, "bias has " + std::to_string(b.elementCount()) + " values, expected " +
+                             std::to_string(cout));
+    }
+  }
+  if (p.strideH < 1 || p.strideW < 1 || p.dilationH < 1 || p.dilationW < 1) {
+    return opError(op, "stride and dilation must be >= 1");
+  }
+  const Window wh = computeWindow(in.shape[1], w.shape[1], p.strideH, p.dilationH, p.padding);
+  const Window ww = computeWindow(in.shape[2], w.shape[2], p.strideW, p.dilationW, p.padding);
+  return checkShape(op, out, "output", {in.shape[0], wh.out, ww.out, cout});
+}
+
+int64_t macs(const Graph& g, const Op& op) {
+  const Tensor& w = g.tensor(op.inputs[1]);
+  return g.tensor(op.outputs[0]).elementCount() * int64_t(w.shape[1]) * w.shape[2];
+}
+
+Status evaluate(const Graph& g, const Op& op, const TensorBuffers& b) {
+  const Tensor& in = g.tensor(op.inputs[0]);
+  const Tensor& w = g.tensor(op.inputs[1]);
+  const Tensor& out = g.tensor(op.outputs[0]);
+  const OpParams& p = op.params;
+  const Window wh = computeWindow(in.shape[1], w.shape[1], p.strideH, p.dilationH, p.padding);
+  const Window ww = computeWindow(in.shape[2], w.shape[2], p.strideW, p.dilationW, p.padding);
+  const ActivationRange act = activationRange(p.activation, out);
+  tfk_conv_params cp{-in.zeroPoint(), out.zeroPoint(), p.strideH,   p.strideW, p.dilationH,
+                     p.dilationW,     wh.padBefore,    ww.padBefore, act.min,  act.max,
+                     p.depthMultiplier};
+  const ChannelQuant q = convChannelQuant(in, w, out, w.shape[3]);
+  const tfk_channel_quant qv = q.view();
+  const tfk_dims inDims = dims4(in), wDims = dims4(w), outDims = dims4(out);
+  const bool hasBias = op.inputs.size() == 3 && op.inputs[2] != kNoTensor;
+  tfk_depthwise_conv2d_s8(&cp, &qv, &inDims, b.in<int8_t>(op.inputs[0]), &wDims,
+                          b.in<int8_t>(op.inputs[1]),
+                          hasBias ? b.in<int32_t>(op.inputs[2]) : nullptr, &outDims,
+                          b.out<int8_t>(op.outputs[0]));
+  return Status::ok();
+}
+
+}  // namespace
+
+const OpDef& opDefDepthwiseConv2D() {
+  static const OpDef def{OpKind::kDepthwiseConv2D, validate, macs, evaluate};
+  return def;
+}
+
+}  // namespace tinyforge

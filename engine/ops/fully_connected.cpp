@@ -1,0 +1,82 @@
+// FULLY_CONNECTED: input read as [batches, depth], weights [units, depth], bias [units].
+#include "engine/ops/op_def.h"
+#include "engine/ops/op_util.h"
+
+namespace tinyforge {
+namespace {
+
+Status validate(const Graph& g, const Op& op) {
+  TINYFORGE_TRY(checkArity(g, op, 2, 3, 1));
+  const Tensor& in = g.tensor(op.inputs[0]);
+  const Tensor& w = g.tensor(op.inputs[1]);
+  const Tensor& out = g.tensor(op.outputs[0]);
+  TINYFORGE_TRY(checkInt8Activation(op, in, "input"));
+  TINYFORGE_TRY(checkInt8Activation(op, out, "output"));
+  TINYFORGE_TRY(checkRank(op, w, "weights", 2));
+  TINYFORGE_TRY(checkType(op, w, "weights", DType::kInt8));
+  TINYFORGE_TRY(checkConstant(op, w, "weights"));
+  const int32_t units = w.shape[0], depth = w.shape[1];
+  if (depth <= 0 || units <= 0) return opError(op, "weights shape " + shapeString(w.shape));
+  TINYFORGE_TRY(checkWeightQuant(op, w, units));
+  if (in.elementCount() % depth != 0) {
+    return opError(op, "input " + shapeString(in.shape) + " is not a multiple of depth " +
+                           std::to_string(depth));
+  }
+  const int64_t batches = in.elementCount() / depth;
+  if (out.shape.empty() || out.shape.back() != units || out.elementCount() != batches * units) {
+    return opError(op, "output shape " + shapeString(out.shape) + ", expected " +
+                           std::to_string(batches) + " x " + std::to_string(units));
+  }
+  if (op.inputs.size() == 3 && op.inputs[2] != kNoTensor) {
+    const Tensor& b = g.tensor(op.inputs[2]);
+    TINYFORGE_TRY(checkType(op, b, "bias", DType::kInt32));
+    TINYFORGE_TRY(checkConstant(op, b, "bias"));
+    if (b.elementCount() != units) {
+      return opError(op, "bias has " + std::to_string(b.elementCount()) + " values, expected " +
+                             std::to_string(units));
+    }
+  }
+  return Status::ok();
+}
+
+int64_t macs(const Graph& g, const Op& op) {
+  return g.tensor(op.outputs[0]).elementCount() * int64_t(g.tensor(op.inputs[1]).shape[1]);
+}
+
+ChannelQuant fcQuant(const Tensor& in, const Tensor& w, const Tensor& out) {
+  if (w.quant.scale.size() > 1) return convChannelQuant(in, w, out, w.shape[0]);
+  // Per-tensor: TFLite takes the input x weight product in float32.
+  ChannelQuant q;
+  q.multiplier.resize(1);
+  q.shift.resize(1);
+  const float product = in.scale() * w.scale();
+  tfk_quantize_multiplier(double(product) / double(out.scale()), &q.multiplier[0], &q.shift[0]);
+  return q;
+}
+
+Status evaluate(const Graph& g, const Op& op, const TensorBuffers& b) {
+  const Tensor& in = g.tensor(op.inputs[0]);
+  const Tensor& w = g.tensor(op.inputs[1]);
+  const Tensor& out = g.tensor(op.outputs[0]);
+  const ActivationRange act = activationRange(op.params.activation, out);
+  const tfk_fc_params fp{-in.zeroPoint(), out.zeroPoint(), act.min, act.max};
+  const ChannelQuant q = fcQuant(in, w, out);
+  const tfk_channel_quant qv = q.view();
+  const int32_t units = w.shape[0], depth = w.shape[1];
+  const auto batches = int32_t(in.elementCount() / depth);
+  const bool hasBias = op.inputs.size() == 3 && op.inputs[2] != kNoTensor;
+  tfk_fully_connected_s8(&fp, &qv, batches, depth, units, b.in<int8_t>(op.inputs[0]),
+                         b.in<int8_t>(op.inputs[1]),
+                         hasBias ? b.in<int32_t>(op.inputs[2]) : nullptr,
+                         b.out<int8_t>(op.outputs[0]));
+  return Status::ok();
+}
+
+}  // namespace
+
+const OpDef& opDefFullyConnected() {
+  static const OpDef def{OpKind::kFullyConnected, validate, macs, evaluate};
+  return def;
+}
+
+}  // namespace tinyforge

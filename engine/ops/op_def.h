@@ -1,0 +1,46 @@
+// Everything the compiler knows about one op kind, in one table per kind (engine/ops/<op>.cpp).
+//
+//   const OpDef& def = opDef(op.kind);
+//   Status s = def.validate(graph, op);           // shapes, types, quantization
+//   int64_t macs = def.macs(graph, op);
+//   s = def.evaluate(graph, op, buffers);         // reference int8 execution
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "engine/graph.h"
+#include "engine/status.h"
+
+namespace tinyforge {
+
+// Memory of every tensor during execution, indexed by TensorId (constants point at their data).
+struct TensorBuffers {
+  std::vector<uint8_t*> ptr;
+
+  template <typename T>
+  const T* in(TensorId id) const {
+    return reinterpret_cast<const T*>(ptr[size_t(id)]);
+  }
+  template <typename T>
+  T* out(TensorId id) const {
+    return reinterpret_cast<T*>(ptr[size_t(id)]);
+  }
+};
+
+struct OpDef {
+  OpKind kind;
+  // Checks operand count, types, shapes and quantization; never crashes on hostile graphs.
+  Status (*validate)(const Graph& graph, const Op& op);
+  // Multiply-accumulates (0 for data movement).
+  int64_t (*macs)(const Graph& graph, const Op& op);
+  // Runs the reference kernel. Call only on a validated graph.
+  Status (*evaluate)(const Graph& graph, const Op& op, const TensorBuffers& buffers);
+};
+
+const OpDef& opDef(OpKind kind);
+
+// Constant bytes an op reads (weights, biases, small operands).
+int64_t opConstantBytes(const Graph& graph, const Op& op);
+
+}  // namespace tinyforge

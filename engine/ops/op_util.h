@@ -1,0 +1,73 @@
+// Shared checks and parameter preparation for the op files in engine/ops/.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/graph.h"
+#include "engine/kernels/tfk.h"
+#include "engine/status.h"
+
+#define TINYFORGE_TRY(expr)            \
+  do {                                 \
+    ::tinyforge::Status s_ = (expr);   \
+    if (!s_) return s_;                \
+  } while (0)
+
+namespace tinyforge {
+
+std::string opLabel(const Op& op);                          // CONV_2D 'name'
+Status opError(const Op& op, const std::string& message);   // "CONV_2D 'name': message"
+
+// Operand counts and that every required operand refers to an existing tensor.
+Status checkArity(const Graph& g, const Op& op, size_t minInputs, size_t maxInputs,
+                  size_t outputs);
+Status checkType(const Op& op, const Tensor& t, const char* role, DType type);
+Status checkRank(const Op& op, const Tensor& t, const char* role, size_t rank);
+Status checkShape(const Op& op, const Tensor& t, const char* role,
+                  const std::vector<int32_t>& expected);
+// int8 activation with one positive scale and a zero point in [-128, 127].
+Status checkInt8Activation(const Op& op, const Tensor& t, const char* role);
+// Per-channel (count == channels) or per-tensor positive scales with zero points 0.
+Status checkWeightQuant(const Op& op, const Tensor& w, int32_t channels);
+Status checkConstant(const Op& op, const Tensor& t, const char* role);
+Status checkSameQuant(const Op& op, const Tensor& a, const Tensor& b, const char* what);
+
+struct ActivationRange {
+  int32_t min = -128, max = 127;
+};
+// TFLite CalculateActivationRangeQuantized for an int8 output.
+ActivationRange activationRange(Activation act, const Tensor& output);
+
+struct Window {
+  int32_t out = 0;
+  int32_t padBefore = 0;
+};
+// TFLite output size and pad_before for one spatial dimension.
+Window computeWindow(int32_t in, int32_t kernel, int32_t stride, int32_t dilation, Padding p);
+
+tfk_dims dims4(const Tensor& t);  // NHWC of a rank-4 tensor
+
+// Per-channel requantization constants: real[c] = s_in * s_w[c] / s_out (double products).
+struct ChannelQuant {
+  std::vector<int32_t> multiplier, shift;
+  tfk_channel_quant view() const {
+    return {multiplier.data(), shift.data(), multiplier.size() > 1 ? 1 : 0};
+  }
+};
+ChannelQuant convChannelQuant(const Tensor& in, const Tensor& w, const Tensor& out,
+                              int32_t channels);
+
+}  // namespace tinyforge
+
+namespace tinyforge {
+
+// NumPy-style broadcast of two shapes of rank <= 4; false when incompatible.
+bool broadcastShape(const std::vector<int32_t>& a, const std::vector<int32_t>& b,
+                    std::vector<int32_t>* out);
+// A shape of rank <= 4 as NHWC dims, padded with leading 1s.
+tfk_dims dims4Padded(const std::vector<int32_t>& shape);
+// Validation shared by ADD and MUL: two int8 inputs broadcasting to the int8 output.
+Status checkBinaryElementwise(const Graph& g, const Op& op);
+
+}  // namespace tinyforge

@@ -1,0 +1,64 @@
+// AVERAGE_POOL_2D and MAX_POOL_2D: input and output share quantization; padding skips taps.
+#include "engine/ops/op_def.h"
+#include "engine/ops/op_util.h"
+
+namespace tinyforge {
+namespace {
+
+Status validate(const Graph& g, const Op& op) {
+  TINYFORGE_TRY(checkArity(g, op, 1, 1, 1));
+  const Tensor& in = g.tensor(op.inputs[0]);
+  const Tensor& out = g.tensor(op.outputs[0]);
+  TINYFORGE_TRY(checkInt8Activation(op, in, "input"));
+  TINYFORGE_TRY(checkInt8Activation(op, out, "output"));
+  TINYFORGE_TRY(checkRank(op, in, "input", 4));
+  TINYFORGE_TRY(checkSameQuant(op, in, out, "pooling does not rescale"));
+  const OpParams& p = op.params;
+  if (p.filterH < 1 || p.filterW < 1 || p.strideH < 1 || p.strideW < 1) {
+    return opError(op, "filter " + std::to_string(p.filterH) + "x" + std::to_string(p.filterW) +
+                           " stride " + std::to_string(p.strideH) + "x" +
+                           std::to_string(p.strideW) + ", all must be >= 1");
+  }
+  const Window wh = computeWindow(in.shape[1], p.filterH, p.strideH, 1, p.padding);
+  const Window ww = computeWindow(in.shape[2], p.filterW, p.strideW, 1, p.padding);
+  return checkShape(op, out, "output", {in.shape[0], wh.out, ww.out, in.shape[3]});
+}
+
+int64_t macs(const Graph&, const Op&) { return 0; }
+
+tfk_pool_params poolParams(const Graph& g, const Op& op) {
+  const Tensor& in = g.tensor(op.inputs[0]);
+  const OpParams& p = op.params;
+  const Window wh = computeWindow(in.shape[1], p.filterH, p.strideH, 1, p.padding);
+  const Window ww = computeWindow(in.shape[2], p.filterW, p.strideW, 1, p.padding);
+  const ActivationRange r = activationRange(p.activation, g.tensor(op.outputs[0]));
+  return {p.strideH, p.strideW, p.filterH, p.filterW, wh.padBefore, ww.padBefore, r.min, r.max};
+}
+
+Status evaluateAverage(const Graph& g, const Op& op, const TensorBuffers& b) {
+  const tfk_pool_params pp = poolParams(g, op);
+  const tfk_dims in = dims4(g.tensor(op.inputs[0])), out = dims4(g.tensor(op.outputs[0]));
+  tfk_avgpool_s8(&pp, &in, b.in<int8_t>(op.inputs[0]), &out, b.out<int8_t>(op.outputs[0]));
+  return Status::ok();
+}
+
+Status evaluateMax(const Graph& g, const Op& op, const TensorBuffers& b) {
+  const tfk_pool_params pp = poolParams(g, op);
+  const tfk_dims in = dims4(g.tensor(op.inputs[0])), out = dims4(g.tensor(op.outputs[0]));
+  tfk_maxpool_s8(&pp, &in, b.in<int8_t>(op.inputs[0]), &out, b.out<int8_t>(op.outputs[0]));
+  return Status::ok();
+}
+
+}  // namespace
+
+const OpDef& opDefAveragePool2D() {
+  static const OpDef def{OpKind::kAveragePool2D, validate, macs, evaluateAverage};
+  return def;
+}
+
+const OpDef& opDefMaxPool2D() {
+  static const OpDef def{OpKind::kMaxPool2D, validate, macs, evaluateMax};
+  return def;
+}
+
+}  // namespace tinyforge
