@@ -5,6 +5,7 @@
 //   nlohmann::json j = graphToJson(g);  // and graphFromJson(j) gives it back
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -74,6 +75,9 @@ struct OpParams {
   bool keepDims = false;             // mean, fully connected
   bool alignCorners = false, halfPixelCenters = false;  // resize
   float beta = 1.0f;                 // softmax
+  // Conv/depthwise only: zero-point padding fused from a preceding PAD op, added around the
+  // input before `padding` is applied: {top, bottom, left, right}.
+  std::array<int32_t, 4> fusedPad = {0, 0, 0, 0};
   bool operator==(const OpParams&) const = default;
 };
 

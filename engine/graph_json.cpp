@@ -72,7 +72,7 @@ json paramsToJson(const OpParams& p) {
           {"filter", {p.filterH, p.filterW}},    {"depth_multiplier", p.depthMultiplier},
           {"axis", p.axis},                      {"keep_dims", p.keepDims},
           {"align_corners", p.alignCorners},     {"half_pixel_centers", p.halfPixelCenters},
-          {"beta", p.beta}};
+          {"beta", p.beta},                      {"fused_pad", p.fusedPad}};
 }
 
 Tensor tensorFromJson(const json& j) {
@@ -121,6 +121,7 @@ OpParams paramsFromJson(const json& j) {
   p.alignCorners = j.value("align_corners", false);
   p.halfPixelCenters = j.value("half_pixel_centers", false);
   p.beta = j.value("beta", 1.0f);
+  if (j.contains("fused_pad")) p.fusedPad = j["fused_pad"].get<std::array<int32_t, 4>>();
   return p;
 }
 

@@ -161,6 +161,23 @@ void tfk_dequantize_s8_f32(int32_t size, const int8_t* in, double scale, int32_t
 /* TFLite QuantizeMultiplier: real -> (multiplier in [2^30, 2^31), shift). */
 void tfk_quantize_multiplier(double real, int32_t* multiplier, int32_t* shift);
 
+/* In-place variants (the memory planner puts the output on top of the input). */
+/* DEPTHWISE_CONV_2D, depth_multiplier 1, batch 1: channel by channel, each input channel plane is
+ * first copied to `scratch` (tfk_depthwise_conv2d_inplace_get_buffer_size bytes), then the output
+ * channel is written over the input. Needs out H*W <= in H*W. */
+int32_t tfk_depthwise_conv2d_inplace_get_buffer_size(const tfk_dims* in_dims);
+void tfk_depthwise_conv2d_inplace_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
+                                     const tfk_dims* in_dims, const tfk_dims* filter_dims,
+                                     const int8_t* filter, const int32_t* bias,
+                                     const tfk_dims* out_dims, int8_t* inout, int8_t* scratch);
+/* CONV_2D 1x1, stride 1, no padding, Cout <= Cin: pixel by pixel; each input pixel is copied to
+ * `scratch` (Cin bytes) before its output pixel overwrites it. */
+int32_t tfk_conv2d_1x1_inplace_get_buffer_size(const tfk_dims* in_dims);
+void tfk_conv2d_1x1_inplace_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
+                               const tfk_dims* in_dims, const tfk_dims* filter_dims,
+                               const int8_t* filter, const int32_t* bias, const tfk_dims* out_dims,
+                               int8_t* inout, int8_t* scratch);
+
 #ifdef __cplusplus
 }
 #endif

@@ -34,11 +34,9 @@ Status validate(const Graph& g, const Op& op) {
                              std::to_string(cout));
     }
   }
-  if (p.strideH < 1 || p.strideW < 1 || p.dilationH < 1 || p.dilationW < 1) {
-    return opError(op, "stride and dilation must be >= 1");
-  }
-  const Window wh = computeWindow(in.shape[1], w.shape[1], p.strideH, p.dilationH, p.padding);
-  const Window ww = computeWindow(in.shape[2], w.shape[2], p.strideW, p.dilationW, p.padding);
+  TINYFORGE_TRY(checkConvParams(op));
+  const ConvGeometry geo = convGeometry(in.shape[1], in.shape[2], w.shape[1], w.shape[2], p);
+  const Window wh = geo.h, ww = geo.w;
   return checkShape(op, out, "output", {in.shape[0], wh.out, ww.out, cout});
 }
 
@@ -52,8 +50,8 @@ Status evaluate(const Graph& g, const Op& op, const TensorBuffers& b) {
   const Tensor& w = g.tensor(op.inputs[1]);
   const Tensor& out = g.tensor(op.outputs[0]);
   const OpParams& p = op.params;
-  const Window wh = computeWindow(in.shape[1], w.shape[1], p.strideH, p.dilationH, p.padding);
-  const Window ww = computeWindow(in.shape[2], w.shape[2], p.strideW, p.dilationW, p.padding);
+  const ConvGeometry geo = convGeometry(in.shape[1], in.shape[2], w.shape[1], w.shape[2], p);
+  const Window wh = geo.h, ww = geo.w;
   const ActivationRange act = activationRange(p.activation, out);
   tfk_conv_params cp{-in.zeroPoint(), out.zeroPoint(), p.strideH,   p.strideW, p.dilationH,
                      p.dilationW,     wh.padBefore,    ww.padBefore, act.min,  act.max,

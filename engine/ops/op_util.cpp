@@ -205,3 +205,30 @@ Status checkBinaryElementwise(const Graph& g, const Op& op) {
 }
 
 }  // namespace tinyforge
+
+namespace tinyforge {
+
+ConvGeometry convGeometry(int32_t inH, int32_t inW, int32_t kh, int32_t kw, const OpParams& p) {
+  const auto& f = p.fusedPad;
+  ConvGeometry g;
+  g.h = computeWindow(inH + f[0] + f[1], kh, p.strideH, p.dilationH, p.padding);
+  g.w = computeWindow(inW + f[2] + f[3], kw, p.strideW, p.dilationW, p.padding);
+  g.h.padBefore += f[0];
+  g.w.padBefore += f[2];
+  return g;
+}
+
+Status checkConvParams(const Op& op) {
+  const OpParams& p = op.params;
+  if (p.strideH < 1 || p.strideW < 1 || p.dilationH < 1 || p.dilationW < 1) {
+    return opError(op, "stride " + std::to_string(p.strideH) + "x" + std::to_string(p.strideW) +
+                           " dilation " + std::to_string(p.dilationH) + "x" +
+                           std::to_string(p.dilationW) + ", all must be >= 1");
+  }
+  for (int32_t v : p.fusedPad) {
+    if (v < 0 || v > (1 << 16)) return opError(op, "fused padding " + std::to_string(v));
+  }
+  return Status::ok();
+}
+
+}  // namespace tinyforge

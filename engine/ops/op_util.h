@@ -71,3 +71,15 @@ tfk_dims dims4Padded(const std::vector<int32_t>& shape);
 Status checkBinaryElementwise(const Graph& g, const Op& op);
 
 }  // namespace tinyforge
+
+namespace tinyforge {
+
+// Output size and pad_before of a conv/depthwise over input H x W (plus any fused PAD).
+struct ConvGeometry {
+  Window h, w;
+};
+ConvGeometry convGeometry(int32_t inH, int32_t inW, int32_t kh, int32_t kw, const OpParams& p);
+// Strides, dilations >= 1 and fused padding within [0, 1 << 16].
+Status checkConvParams(const Op& op);
+
+}  // namespace tinyforge
