@@ -43,10 +43,20 @@ Status evaluate(const Graph& g, const Op& op, const TensorBuffers& buf) {
   return Status::ok();
 }
 
+// Element i is read before it is written: either input of the output's shape may be overwritten.
+InPlaceRule inPlace(const Graph& g, const Op& op) {
+  const Tensor& out = g.tensor(op.outputs[0]);
+  InPlaceRule r;
+  if (g.tensor(op.inputs[0]).shape == out.shape && g.tensor(op.inputs[1]).shape == out.shape) {
+    r.inputMask = 3;
+  }
+  return r;
+}
+
 }  // namespace
 
 const OpDef& opDefAdd() {
-  static const OpDef def{OpKind::kAdd, validate, macs, evaluate};
+  static const OpDef def{OpKind::kAdd, validate, macs, evaluate, inPlace};
   return def;
 }
 

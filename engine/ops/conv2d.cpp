@@ -59,16 +59,39 @@ Status evaluate(const Graph& g, const Op& op, const TensorBuffers& b) {
   const tfk_channel_quant qv = q.view();
   const tfk_dims inDims = dims4(in), wDims = dims4(w), outDims = dims4(out);
   const bool hasBias = op.inputs.size() == 3 && op.inputs[2] != kNoTensor;
+  const int32_t* bias = hasBias ? b.in<int32_t>(op.inputs[2]) : nullptr;
+  if (b.ptr[size_t(op.outputs[0])] == b.ptr[size_t(op.inputs[0])]) {
+    if (!b.scratch) return opError(op, "in-place 1x1 convolution needs a scratch buffer");
+    tfk_conv2d_1x1_inplace_s8(&cp, &qv, &inDims, &wDims, b.in<int8_t>(op.inputs[1]), bias,
+                              &outDims, b.out<int8_t>(op.outputs[0]),
+                              reinterpret_cast<int8_t*>(b.scratch));
+    return Status::ok();
+  }
   tfk_conv2d_s8(&cp, &qv, &inDims, b.in<int8_t>(op.inputs[0]), &wDims,
-                b.in<int8_t>(op.inputs[1]), hasBias ? b.in<int32_t>(op.inputs[2]) : nullptr,
-                &outDims, b.out<int8_t>(op.outputs[0]));
+                b.in<int8_t>(op.inputs[1]), bias, &outDims, b.out<int8_t>(op.outputs[0]));
   return Status::ok();
+}
+
+// Pixel by pixel with a Cin-byte temporary: 1x1, stride 1, no padding, Cout <= Cin.
+InPlaceRule inPlace(const Graph& g, const Op& op) {
+  const Tensor& in = g.tensor(op.inputs[0]);
+  const Tensor& w = g.tensor(op.inputs[1]);
+  const OpParams& p = op.params;
+  const bool noPad = p.fusedPad == std::array<int32_t, 4>{0, 0, 0, 0};
+  InPlaceRule r;
+  if (w.shape[1] == 1 && w.shape[2] == 1 && p.strideH == 1 && p.strideW == 1 && noPad &&
+      w.shape[0] <= in.shape[3]) {
+    r.inputMask = 1;
+    const tfk_dims d = dims4(in);
+    r.scratchBytes = tfk_conv2d_1x1_inplace_get_buffer_size(&d);
+  }
+  return r;
 }
 
 }  // namespace
 
 const OpDef& opDefConv2D() {
-  static const OpDef def{OpKind::kConv2D, validate, macs, evaluate};
+  static const OpDef def{OpKind::kConv2D, validate, macs, evaluate, inPlace};
   return def;
 }
 

@@ -60,6 +60,14 @@ Status evaluate(const Graph& g, const Op& op, const TensorBuffers& b) {
   const tfk_channel_quant qv = q.view();
   const tfk_dims inDims = dims4(in), wDims = dims4(w), outDims = dims4(out);
   const bool hasBias = op.inputs.size() == 3 && op.inputs[2] != kNoTensor;
+  const int32_t* bias = hasBias ? b.in<int32_t>(op.inputs[2]) : nullptr;
+  if (b.ptr[size_t(op.outputs[0])] == b.ptr[size_t(op.inputs[0])]) {
+    if (!b.scratch) return opError(op, "in-place depthwise needs a scratch buffer");
+    tfk_depthwise_conv2d_inplace_s8(&cp, &qv, &inDims, &wDims, b.in<int8_t>(op.inputs[1]), bias,
+                                    &outDims, b.out<int8_t>(op.outputs[0]),
+                                    reinterpret_cast<int8_t*>(b.scratch));
+    return Status::ok();
+  }
   tfk_depthwise_conv2d_s8(&cp, &qv, &inDims, b.in<int8_t>(op.inputs[0]), &wDims,
                           b.in<int8_t>(op.inputs[1]),
                           hasBias ? b.in<int32_t>(op.inputs[2]) : nullptr, &outDims,
@@ -67,10 +75,25 @@ Status evaluate(const Graph& g, const Op& op, const TensorBuffers& b) {
   return Status::ok();
 }
 
+// Channel by channel over one input plane of scratch: depth multiplier 1, batch 1, and an output
+// no larger than the input (stride >= 1 keeps output channel c on input channel c's bytes).
+InPlaceRule inPlace(const Graph& g, const Op& op) {
+  const Tensor& in = g.tensor(op.inputs[0]);
+  const Tensor& out = g.tensor(op.outputs[0]);
+  InPlaceRule r;
+  if (op.params.depthMultiplier == 1 && in.shape[0] == 1 &&
+      int64_t(out.shape[1]) * out.shape[2] <= int64_t(in.shape[1]) * in.shape[2]) {
+    r.inputMask = 1;
+    const tfk_dims d = dims4(in);
+    r.scratchBytes = tfk_depthwise_conv2d_inplace_get_buffer_size(&d);
+  }
+  return r;
+}
+
 }  // namespace
 
 const OpDef& opDefDepthwiseConv2D() {
-  static const OpDef def{OpKind::kDepthwiseConv2D, validate, macs, evaluate};
+  static const OpDef def{OpKind::kDepthwiseConv2D, validate, macs, evaluate, inPlace};
   return def;
 }
 

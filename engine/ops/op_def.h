@@ -17,6 +17,7 @@ namespace tinyforge {
 // Memory of every tensor during execution, indexed by TensorId (constants point at their data).
 struct TensorBuffers {
   std::vector<uint8_t*> ptr;
+  uint8_t* scratch = nullptr;  // the op's scratch buffer (in-place variants), if planned
 
   template <typename T>
   const T* in(TensorId id) const {
@@ -28,14 +29,24 @@ struct TensorBuffers {
   }
 };
 
+// Memory rule: which inputs output 0 may overwrite (same arena offset), and the scratch bytes the
+// in-place kernel then needs. An input may only be overwritten when no later op reads it.
+struct InPlaceRule {
+  uint32_t inputMask = 0;  // bit i: output 0 may share input i's bytes
+  int64_t scratchBytes = 0;
+};
+
 struct OpDef {
   OpKind kind;
   // Checks operand count, types, shapes and quantization; never crashes on hostile graphs.
   Status (*validate)(const Graph& graph, const Op& op);
   // Multiply-accumulates (0 for data movement).
   int64_t (*macs)(const Graph& graph, const Op& op);
-  // Runs the reference kernel. Call only on a validated graph.
+  // Runs the reference kernel. Call only on a validated graph. When output 0 shares an input's
+  // memory (the planner allowed it through `inPlace`), the in-place kernel variant runs.
   Status (*evaluate)(const Graph& graph, const Op& op, const TensorBuffers& buffers);
+  // nullptr: never in place.
+  InPlaceRule (*inPlace)(const Graph& graph, const Op& op) = nullptr;
 };
 
 const OpDef& opDef(OpKind kind);

@@ -1,0 +1,84 @@
+// The in-place kernel variants give the same bytes as the reference kernels.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <vector>
+
+#include "engine/kernels/tfk.h"
+
+namespace {
+
+std::vector<int8_t> randomBytes(std::mt19937* rng, size_t n) {
+  std::vector<int8_t> v(n);
+  for (auto& x : v) x = int8_t(int((*rng)() % 256) - 128);
+  return v;
+}
+
+struct Quant {
+  std::vector<int32_t> m, s;
+  explicit Quant(std::mt19937* rng, int32_t channels) {
+    for (int32_t c = 0; c < channels; ++c) {
+      int32_t mult = 0, shift = 0;
+      tfk_quantize_multiplier(0.001 + double((*rng)() % 1000) / 20000.0, &mult, &shift);
+      m.push_back(mult);
+      s.push_back(shift);
+    }
+  }
+  tfk_channel_quant view() const { return {m.data(), s.data(), 1}; }
+};
+
+TEST(KernelInPlace, DepthwiseMatchesReference) {
+  std::mt19937 rng(11);
+  for (int trial = 0; trial < 60; ++trial) {
+    const int32_t h = 3 + int32_t(rng() % 9), w = 3 + int32_t(rng() % 9), c = 1 + int32_t(rng() % 6);
+    const int32_t k = 1 + 2 * int32_t(rng() % 3), stride = 1 + int32_t(rng() % 2);
+    const int32_t oh = (h + stride - 1) / stride, ow = (w + stride - 1) / stride;  // SAME
+    const int32_t padH = std::max((oh - 1) * stride + k - h, 0) / 2;
+    const int32_t padW = std::max((ow - 1) * stride + k - w, 0) / 2;
+    tfk_conv_params p{int32_t(rng() % 20) - 10, int32_t(rng() % 20) - 10, stride, stride, 1, 1,
+                      padH, padW, -128, 127, 1};
+    const tfk_dims in{1, h, w, c}, f{1, k, k, c}, out{1, oh, ow, c};
+    const auto input = randomBytes(&rng, size_t(h * w * c));
+    const auto filter = randomBytes(&rng, size_t(k * k * c));
+    std::vector<int32_t> bias(size_t(c));
+    for (auto& b : bias) b = int32_t(rng() % 2000) - 1000;
+    const Quant q(&rng, c);
+    const tfk_channel_quant qv = q.view();
+    std::vector<int8_t> expected(size_t(oh * ow * c));
+    tfk_depthwise_conv2d_s8(&p, &qv, &in, input.data(), &f, filter.data(), bias.data(), &out,
+                            expected.data());
+    std::vector<int8_t> arena = input;
+    std::vector<int8_t> scratch(size_t(tfk_depthwise_conv2d_inplace_get_buffer_size(&in)));
+    tfk_depthwise_conv2d_inplace_s8(&p, &qv, &in, &f, filter.data(), bias.data(), &out,
+                                    arena.data(), scratch.data());
+    arena.resize(expected.size());
+    ASSERT_EQ(arena, expected) << "trial " << trial << " h" << h << " w" << w << " c" << c << " k" << k
+                               << " s" << stride;
+  }
+}
+
+TEST(KernelInPlace, Pointwise1x1MatchesReference) {
+  std::mt19937 rng(12);
+  for (int trial = 0; trial < 60; ++trial) {
+    const int32_t h = 1 + int32_t(rng() % 6), w = 1 + int32_t(rng() % 6);
+    const int32_t cin = 1 + int32_t(rng() % 16), cout = 1 + int32_t(rng() % uint32_t(cin));
+    tfk_conv_params p{int32_t(rng() % 20) - 10, int32_t(rng() % 20) - 10, 1, 1, 1, 1, 0, 0, -128, 127, 1};
+    const tfk_dims in{1, h, w, cin}, f{cout, 1, 1, cin}, out{1, h, w, cout};
+    const auto input = randomBytes(&rng, size_t(h * w * cin));
+    const auto filter = randomBytes(&rng, size_t(cout * cin));
+    std::vector<int32_t> bias(size_t(cout));
+    for (auto& b : bias) b = int32_t(rng() % 2000) - 1000;
+    const Quant q(&rng, cout);
+    const tfk_channel_quant qv = q.view();
+    std::vector<int8_t> expected(size_t(h * w * cout));
+    tfk_conv2d_s8(&p, &qv, &in, input.data(), &f, filter.data(), bias.data(), &out, expected.data());
+    std::vector<int8_t> arena = input;
+    std::vector<int8_t> scratch(size_t(tfk_conv2d_1x1_inplace_get_buffer_size(&in)));
+    tfk_conv2d_1x1_inplace_s8(&p, &qv, &in, &f, filter.data(), bias.data(), &out, arena.data(),
+                              scratch.data());
+    arena.resize(expected.size());
+    ASSERT_EQ(arena, expected) << "trial " << trial;
+  }
+}
+
+}  // namespace
