@@ -40,7 +40,7 @@ TEST(KernelInPlace, DepthwiseMatchesReference) {
     const tfk_dims in{1, h, w, c}, f{1, k, k, c}, out{1, oh, ow, c};
     const auto input = randomBytes(&rng, size_t(h * w * c));
     const auto filter = randomBytes(&rng, size_t(k * k * c));
-    std::vector<int32_t> bias(size_t(c));
+    std::vector<int32_t> bias(static_cast<size_t>(c));
     for (auto& b : bias) b = int32_t(rng() % 2000) - 1000;
     const Quant q(&rng, c);
     const tfk_channel_quant qv = q.view();
@@ -66,7 +66,7 @@ TEST(KernelInPlace, Pointwise1x1MatchesReference) {
     const tfk_dims in{1, h, w, cin}, f{cout, 1, 1, cin}, out{1, h, w, cout};
     const auto input = randomBytes(&rng, size_t(h * w * cin));
     const auto filter = randomBytes(&rng, size_t(cout * cin));
-    std::vector<int32_t> bias(size_t(cout));
+    std::vector<int32_t> bias(static_cast<size_t>(cout));
     for (auto& b : bias) b = int32_t(rng() % 2000) - 1000;
     const Quant q(&rng, cout);
     const tfk_channel_quant qv = q.view();

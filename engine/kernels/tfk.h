@@ -127,8 +127,13 @@ void tfk_transpose_s8(const int32_t in_shape[4], const int8_t* in, const int32_t
 typedef struct {
   int32_t input_zero_point;
   int32_t output_zero_point;
-  int32_t multiplier, shift; /* QuantizeMultiplier(s_in / s_out) */
+  int32_t multiplier, shift; /* from tfk_mean_hw_multiplier */
 } tfk_mean_params;
+
+/* TFLite folds 1/count into the requantization: (multiplier, shift) = QuantizeMultiplier(s_in /
+ * s_out), count = H * W; gives the multiplier and shift tfk_mean_hw_s8 expects. */
+void tfk_mean_hw_multiplier(int32_t multiplier, int32_t shift, int32_t count, int32_t* out_multiplier,
+                            int32_t* out_shift);
 
 /* MEAN over H and W of an NHWC tensor (keep_dims or not: the output is N x C either way). */
 void tfk_mean_hw_s8(const tfk_mean_params* p, const tfk_dims* in_dims, const int8_t* in,

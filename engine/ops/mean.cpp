@@ -32,7 +32,9 @@ Status evaluate(const Graph& g, const Op& op, const TensorBuffers& b) {
   tfk_mean_params p{};
   p.input_zero_point = in.zeroPoint();
   p.output_zero_point = out.zeroPoint();
-  tfk_quantize_multiplier(double(in.scale()) / double(out.scale()), &p.multiplier, &p.shift);
+  int32_t m = 0, shift = 0;
+  tfk_quantize_multiplier(double(in.scale()) / double(out.scale()), &m, &shift);
+  tfk_mean_hw_multiplier(m, shift, in.shape[1] * in.shape[2], &p.multiplier, &p.shift);
   const tfk_dims dims = dims4(in);
   tfk_mean_hw_s8(&p, &dims, b.in<int8_t>(op.inputs[0]), b.out<int8_t>(op.outputs[0]));
   return Status::ok();

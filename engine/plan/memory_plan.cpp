@@ -1,0 +1,142 @@
+#include "engine/plan/memory_plan.h"
+
+#include <algorithm>
+#include <numeric>
+#include <string>
+
+#include "engine/plan/lifetimes.h"
+#include "engine/plan/tflm_planner.h"
+
+namespace tinyforge {
+
+MemoryPlanner::~MemoryPlanner() = default;
+
+std::vector<std::string> plannerNames() { return {"tflm"}; }
+
+Result<std::unique_ptr<MemoryPlanner>> makePlanner(const std::string& name) {
+  if (name == "tflm") return std::unique_ptr<MemoryPlanner>(std::make_unique<TflmPlanner>());
+  std::string choices;
+  for (const std::string& n : plannerNames()) choices += (choices.empty() ? "" : ", ") + n;
+  return Status::error("unknown memory planner '" + name + "' (choices: " + choices + ")");
+}
+
+std::vector<int32_t> fileOrder(const Graph& graph) {
+  std::vector<int32_t> order(graph.ops.size());
+  std::iota(order.begin(), order.end(), 0);
+  return order;
+}
+
+namespace {
+
+// One arena buffer as checkPlan sees it.
+struct PlacedBuffer {
+  int32_t firstStep, lastStep;
+  int64_t offset, bytes;
+  std::string label;
+};
+
+std::string tensorLabel(const Graph& g, TensorId t) {
+  return "tensor '" + g.tensor(t).name + "' (id " + std::to_string(t) + ")";
+}
+
+std::string span(const PlacedBuffer& b) {
+  return "bytes [" + std::to_string(b.offset) + ", " + std::to_string(b.offset + b.bytes) +
+         ") steps [" + std::to_string(b.firstStep) + ", " + std::to_string(b.lastStep) + "]";
+}
+
+// Each plan lifetime names a real non-constant tensor once and covers its true lifetime.
+Status checkLifetimes(const Graph& g, const MemoryPlan& plan, std::vector<int32_t>* planIndex) {
+  Result<std::vector<TensorLifetime>> truth = tensorLifetimes(g, plan.order);
+  if (!truth) return truth.status();
+  planIndex->assign(g.tensors.size(), -1);
+  for (size_t i = 0; i < plan.lifetimes.size(); ++i) {
+    const TensorLifetime& l = plan.lifetimes[i];
+    if (l.tensor < 0 || size_t(l.tensor) >= g.tensors.size()) {
+      return Status::error("plan: lifetime of tensor id " + std::to_string(l.tensor) +
+                           ", the graph has " + std::to_string(g.tensors.size()) + " tensors");
+    }
+    if ((*planIndex)[size_t(l.tensor)] >= 0) {
+      return Status::error("plan: " + tensorLabel(g, l.tensor) + " has two lifetimes");
+    }
+    if (g.tensor(l.tensor).isConstant) {
+      return Status::error("plan: constant " + tensorLabel(g, l.tensor) + " has a lifetime");
+    }
+    (*planIndex)[size_t(l.tensor)] = int32_t(i);
+  }
+  for (const TensorLifetime& t : truth.value()) {
+    const int32_t i = (*planIndex)[size_t(t.tensor)];
+    if (i < 0) return Status::error("plan: " + tensorLabel(g, t.tensor) + " is not planned");
+    const TensorLifetime& l = plan.lifetimes[size_t(i)];
+    if (l.firstStep > t.firstStep || l.lastStep < t.lastStep || l.bytes < t.bytes) {
+      return Status::error("plan: " + tensorLabel(g, t.tensor) + " planned for steps [" +
+                           std::to_string(l.firstStep) + ", " + std::to_string(l.lastStep) +
+                           "] x " + std::to_string(l.bytes) + " B, but lives in [" +
+                           std::to_string(t.firstStep) + ", " + std::to_string(t.lastStep) +
+                           "] x " + std::to_string(t.bytes) + " B");
+    }
+  }
+  return Status::ok();
+}
+
+// Offsets inside the arena; constants and unplanned tensors outside it.
+Status collectBuffers(const Graph& g, const MemoryPlan& plan, const std::vector<int32_t>& planIndex,
+                      std::vector<PlacedBuffer>* out) {
+  if (plan.offsets.size() != g.tensors.size()) {
+    return Status::error("plan: " + std::to_string(plan.offsets.size()) + " offsets for " +
+                         std::to_string(g.tensors.size()) + " tensors");
+  }
+  for (size_t t = 0; t < g.tensors.size(); ++t) {
+    const int64_t offset = plan.offsets[t];
+    if (planIndex[t] < 0) {
+      if (offset != -1) {
+        return Status::error("plan: unplanned " + tensorLabel(g, TensorId(t)) + " has offset " +
+                             std::to_string(offset));
+      }
+      continue;
+    }
+    const TensorLifetime& l = plan.lifetimes[size_t(planIndex[t])];
+    out->push_back({l.firstStep, l.lastStep, offset, l.bytes, tensorLabel(g, TensorId(t))});
+  }
+  const int32_t lastStep = int32_t(plan.order.size());
+  for (const ScratchBuffer& s : plan.scratch) {
+    if (s.step < 0 || s.step > lastStep || s.bytes < 0) {
+      return Status::error("plan: scratch '" + s.what + "' at step " + std::to_string(s.step) +
+                           " with " + std::to_string(s.bytes) + " B");
+    }
+    out->push_back({s.step, s.step, s.offset, s.bytes, "scratch '" + s.what + "'"});
+  }
+  for (const PlacedBuffer& b : *out) {
+    if (b.offset < 0 || b.offset + b.bytes > plan.arenaBytes) {
+      return Status::error("plan: " + b.label + " at " + span(b) + " is outside the arena of " +
+                           std::to_string(plan.arenaBytes) + " B");
+    }
+  }
+  return Status::ok();
+}
+
+Status checkNoOverlap(std::vector<PlacedBuffer> buffers) {
+  std::sort(buffers.begin(), buffers.end(),
+            [](const PlacedBuffer& a, const PlacedBuffer& b) { return a.offset < b.offset; });
+  for (size_t i = 0; i < buffers.size(); ++i) {
+    const PlacedBuffer& a = buffers[i];
+    for (size_t j = i + 1; j < buffers.size() && buffers[j].offset < a.offset + a.bytes; ++j) {
+      const PlacedBuffer& b = buffers[j];
+      if (b.bytes == 0 || a.firstStep > b.lastStep || b.firstStep > a.lastStep) continue;
+      return Status::error("plan: " + a.label + " at " + span(a) + " overlaps " + b.label + " at " +
+                           span(b));
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Status checkPlan(const Graph& graph, const MemoryPlan& plan) {
+  std::vector<int32_t> planIndex;
+  if (Status s = checkLifetimes(graph, plan, &planIndex); !s) return s;
+  std::vector<PlacedBuffer> buffers;
+  if (Status s = collectBuffers(graph, plan, planIndex, &buffers); !s) return s;
+  return checkNoOverlap(std::move(buffers));
+}
+
+}  // namespace tinyforge

@@ -1,0 +1,73 @@
+// Memory plans: where every activation tensor and scratch buffer lives in the one static arena,
+// and the planners that make them ("tflm" now; "best" and "patch" later).
+//
+//   Result<std::unique_ptr<MemoryPlanner>> p = makePlanner("tflm");
+//   Result<MemoryPlan> plan = p.value()->plan(graph, fileOrder(graph));
+//   Status s = checkPlan(graph, plan.value());   // no two live buffers share a byte
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/graph.h"
+#include "engine/status.h"
+
+namespace tinyforge {
+
+// Steps follow TFLM's allocation scopes: step 0 is the start of the invocation (graph inputs
+// arrive), and the op at position k of the order runs at step k + 1. With n ops there are
+// n + 1 steps, 0..n. A buffer is live on every step of [firstStep, lastStep], both ends included.
+struct TensorLifetime {
+  TensorId tensor = kNoTensor;
+  int32_t firstStep = 0;
+  int32_t lastStep = 0;
+  int64_t bytes = 0;  // arena bytes: the tensor's size rounded up to kArenaAlignment
+};
+
+// Working memory a kernel asks for while its op runs (live on that op's step only).
+struct ScratchBuffer {
+  int32_t step = 0;
+  int64_t bytes = 0;  // arena bytes, rounded up to kArenaAlignment
+  int64_t offset = -1;
+  std::string what;  // "MEAN 'pool' (op 80): int32 sums"
+};
+
+struct MemoryPlan {
+  std::string planner;                    // the planner's name()
+  std::vector<int32_t> order;             // op indices in execution order
+  std::vector<TensorLifetime> lifetimes;  // planned tensors, by increasing tensor id
+  std::vector<int64_t> offsets;           // per tensor id; -1 = not in the arena (constant, unused)
+  std::vector<ScratchBuffer> scratch;
+  std::vector<int64_t> liveBytes;     // per step: bytes of all live buffers (tensors + scratch)
+  int64_t arenaBytes = 0;             // highest end offset of any buffer
+  int32_t peakStep = 0;               // first step with the most live bytes
+  std::vector<TensorId> peakTensors;  // tensors live at peakStep, by increasing id
+  int64_t lowerBoundBytes = 0;        // liveBytes[peakStep]: no plan without aliasing is smaller
+};
+
+// Every planner: lifetimes from the op order, then an offset for every buffer.
+class MemoryPlanner {
+ public:
+  virtual ~MemoryPlanner();
+  virtual const char* name() const = 0;
+  // `order` must be a topological order of all of graph.ops (each op index once).
+  virtual Result<MemoryPlan> plan(const Graph& graph, const std::vector<int32_t>& order) const = 0;
+};
+
+// The planner names makePlanner() knows, in the order they are listed to users.
+std::vector<std::string> plannerNames();
+// "tflm" -> TFLM's GreedyMemoryPlanner. An unknown name is an error that lists the choices.
+Result<std::unique_ptr<MemoryPlanner>> makePlanner(const std::string& name);
+
+// 0, 1, ..., ops.size() - 1: the order the ops are stored in (the .tflite file's order).
+std::vector<int32_t> fileOrder(const Graph& graph);
+
+// Checks a plan against its graph: the lifetimes cover every use of every non-constant tensor
+// in plan.order, each planned tensor and scratch buffer has an offset >= 0 with
+// offset + bytes <= arenaBytes, constants have none, and no two buffers whose lifetimes share a
+// step share a byte. The message names the tensors or buffers at fault.
+Status checkPlan(const Graph& graph, const MemoryPlan& plan);
+
+}  // namespace tinyforge
