@@ -10,6 +10,7 @@ using Args = std::vector<std::string>;
 
 int cmdInspect(const Args& args);
 int cmdRun(const Args& args);
+int cmdPlan(const Args& args);
 
 // "tinyforge-cli: <message>" on stderr; returns 1 (or `code`).
 int fail(const std::string& message, int code = 1);

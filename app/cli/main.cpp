@@ -26,6 +26,9 @@ constexpr const char* kUsage =
     "                                   run the int8 reference engine on raw input bytes; writes\n"
     "                                   DIR/<tensor_index>.bin per output (every tensor with\n"
     "                                   --dump-all)\n"
+    "  plan MODEL [--planner tflm|best|patch] [--json] [--steps]\n"
+    "                                   memory plan: arena size, lower bound, the peak and the\n"
+    "                                   tensors that cause it (per step with --steps)\n"
     "  help                             this text\n";
 
 }  // namespace
@@ -41,6 +44,7 @@ int main(int argc, char** argv) {
   try {
     if (command == "inspect") return cmdInspect(args);
     if (command == "run") return cmdRun(args);
+    if (command == "plan") return cmdPlan(args);
     if (command == "help" || command == "--help" || command == "-h") {
       std::cout << kUsage;
       return 0;

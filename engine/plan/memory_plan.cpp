@@ -4,6 +4,8 @@
 #include <numeric>
 #include <string>
 
+#include "engine/ops/op_def.h"
+#include "engine/plan/best_planner.h"
 #include "engine/plan/lifetimes.h"
 #include "engine/plan/tflm_planner.h"
 
@@ -11,10 +13,11 @@ namespace tinyforge {
 
 MemoryPlanner::~MemoryPlanner() = default;
 
-std::vector<std::string> plannerNames() { return {"tflm"}; }
+std::vector<std::string> plannerNames() { return {"tflm", "best"}; }
 
 Result<std::unique_ptr<MemoryPlanner>> makePlanner(const std::string& name) {
   if (name == "tflm") return std::unique_ptr<MemoryPlanner>(std::make_unique<TflmPlanner>());
+  if (name == "best") return std::unique_ptr<MemoryPlanner>(std::make_unique<BestPlanner>());
   std::string choices;
   for (const std::string& n : plannerNames()) choices += (choices.empty() ? "" : ", ") + n;
   return Status::error("unknown memory planner '" + name + "' (choices: " + choices + ")");
@@ -33,6 +36,7 @@ struct PlacedBuffer {
   int32_t firstStep, lastStep;
   int64_t offset, bytes;
   std::string label;
+  TensorId tensor = kNoTensor;  // kNoTensor for scratch
 };
 
 std::string tensorLabel(const Graph& g, TensorId t) {
@@ -95,7 +99,7 @@ Status collectBuffers(const Graph& g, const MemoryPlan& plan, const std::vector<
       continue;
     }
     const TensorLifetime& l = plan.lifetimes[size_t(planIndex[t])];
-    out->push_back({l.firstStep, l.lastStep, offset, l.bytes, tensorLabel(g, TensorId(t))});
+    out->push_back({l.firstStep, l.lastStep, offset, l.bytes, tensorLabel(g, TensorId(t)), TensorId(t)});
   }
   const int32_t lastStep = int32_t(plan.order.size());
   for (const ScratchBuffer& s : plan.scratch) {
@@ -114,7 +118,47 @@ Status collectBuffers(const Graph& g, const MemoryPlan& plan, const std::vector<
   return Status::ok();
 }
 
-Status checkNoOverlap(std::vector<PlacedBuffer> buffers) {
+// Each in-place use is one the op's kernel allows: output 0 of the op run at that step, on an
+// input the op reads, which the memory rule (OpDef::inPlace) lets it overwrite, at the same offset.
+Status checkInPlaceUses(const Graph& g, const MemoryPlan& plan) {
+  for (const InPlaceUse& u : plan.inPlace) {
+    const std::string where = "plan: in-place use at step " + std::to_string(u.step);
+    if (u.step < 1 || size_t(u.step) > plan.order.size() || plan.order[size_t(u.step - 1)] != u.op) {
+      return Status::error(where + " does not name the op run there");
+    }
+    const Op& op = g.ops[size_t(u.op)];
+    const OpDef& def = opDef(op.kind);
+    const uint32_t mask = def.inPlace ? def.inPlace(g, op).inputMask : 0;
+    bool allowed = false;
+    for (size_t i = 0; i < op.inputs.size() && i < 32; ++i) {
+      allowed = allowed || (op.inputs[i] == u.input && ((mask >> i) & 1));
+    }
+    if (op.outputs.empty() || op.outputs[0] != u.output || !allowed) {
+      return Status::error(where + ": " + opKindName(op.kind) + " '" + op.name +
+                           "' may not write " + tensorLabel(g, u.output) + " over " +
+                           tensorLabel(g, u.input));
+    }
+    if (plan.offsets[size_t(u.input)] != plan.offsets[size_t(u.output)]) {
+      return Status::error(where + ": " + tensorLabel(g, u.output) + " is not at the offset of " +
+                           tensorLabel(g, u.input));
+    }
+  }
+  return Status::ok();
+}
+
+bool isInPlacePair(const MemoryPlan& plan, const PlacedBuffer& a, const PlacedBuffer& b) {
+  for (const InPlaceUse& u : plan.inPlace) {
+    const bool pair = (u.input == a.tensor && u.output == b.tensor) ||
+                      (u.input == b.tensor && u.output == a.tensor);
+    if (!pair || a.offset != b.offset) continue;
+    const PlacedBuffer& in = u.input == a.tensor ? a : b;
+    const PlacedBuffer& out = u.input == a.tensor ? b : a;
+    if (in.lastStep == u.step && out.firstStep == u.step) return true;
+  }
+  return false;
+}
+
+Status checkNoOverlap(const MemoryPlan& plan, std::vector<PlacedBuffer> buffers) {
   std::sort(buffers.begin(), buffers.end(),
             [](const PlacedBuffer& a, const PlacedBuffer& b) { return a.offset < b.offset; });
   for (size_t i = 0; i < buffers.size(); ++i) {
@@ -122,6 +166,7 @@ Status checkNoOverlap(std::vector<PlacedBuffer> buffers) {
     for (size_t j = i + 1; j < buffers.size() && buffers[j].offset < a.offset + a.bytes; ++j) {
       const PlacedBuffer& b = buffers[j];
       if (b.bytes == 0 || a.firstStep > b.lastStep || b.firstStep > a.lastStep) continue;
+      if (isInPlacePair(plan, a, b)) continue;
       return Status::error("plan: " + a.label + " at " + span(a) + " overlaps " + b.label + " at " +
                            span(b));
     }
@@ -136,7 +181,8 @@ Status checkPlan(const Graph& graph, const MemoryPlan& plan) {
   if (Status s = checkLifetimes(graph, plan, &planIndex); !s) return s;
   std::vector<PlacedBuffer> buffers;
   if (Status s = collectBuffers(graph, plan, planIndex, &buffers); !s) return s;
-  return checkNoOverlap(std::move(buffers));
+  if (Status s = checkInPlaceUses(graph, plan); !s) return s;
+  return checkNoOverlap(plan, std::move(buffers));
 }
 
 }  // namespace tinyforge

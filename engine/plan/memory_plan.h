@@ -34,6 +34,15 @@ struct ScratchBuffer {
   std::string what;  // "MEAN 'pool' (op 80): int32 sums"
 };
 
+// An op whose output 0 is placed on one of its inputs (same offset), which its kernel allows
+// (OpDef::inPlace) and which dies at that step.
+struct InPlaceUse {
+  int32_t step = 0;
+  int32_t op = 0;
+  TensorId input = kNoTensor;
+  TensorId output = kNoTensor;
+};
+
 struct MemoryPlan {
   std::string planner;                    // the planner's name()
   std::vector<int32_t> order;             // op indices in execution order
@@ -45,6 +54,7 @@ struct MemoryPlan {
   int32_t peakStep = 0;               // first step with the most live bytes
   std::vector<TensorId> peakTensors;  // tensors live at peakStep, by increasing id
   int64_t lowerBoundBytes = 0;        // liveBytes[peakStep]: no plan without aliasing is smaller
+  std::vector<InPlaceUse> inPlace;    // empty for planners without in-place ops
 };
 
 // Every planner: lifetimes from the op order, then an offset for every buffer.

@@ -25,7 +25,10 @@ std::vector<size_t> placementOrder(const std::vector<GreedyBuffer>& buffers) {
 
 // Bytes of arena scratch TFLM's reference kernel for `op` requests in Prepare (0 = none).
 int64_t referenceScratchBytes(const Graph& g, const Op& op) {
-  if (op.kind != OpKind::kMean || op.inputs.empty() || op.outputs.empty()) return 0;
+  auto valid = [&](const std::vector<TensorId>& ids) {
+    return !ids.empty() && ids[0] >= 0 && size_t(ids[0]) < g.tensors.size();
+  };
+  if (op.kind != OpKind::kMean || !valid(op.inputs) || !valid(op.outputs)) return 0;
   const DType in = g.tensor(op.inputs[0]).type;
   if (in != DType::kInt8 && in != DType::kUInt8 && in != DType::kInt16) return 0;
   return g.tensor(op.outputs[0]).elementCount() * int64_t(sizeof(int32_t));

@@ -1,0 +1,30 @@
+// TinyForge's own memory planner ("best"): whole-network placement with in-place kernels.
+//
+//   BestPlanner planner;
+//   Result<MemoryPlan> plan = planner.plan(fusePadIntoConv(graph).graph, fileOrder(graph));
+//
+// What it does beyond TFLM's greedy planner:
+//   - in-place ops, as each op's memory rule allows (engine/ops/*: OpDef::inPlace): depthwise
+//     convolution channel by channel with one input plane of scratch, 1x1 convolution with
+//     Cout <= Cin pixel by pixel with a Cin-byte temporary, ADD on either input, RESHAPE as an
+//     alias; an input is overwritten only at the step where it dies;
+//   - several op orders (file order and the minimum-peak order of engine/plan/schedule.h) and
+//     several placement priorities, keeping the smallest arena;
+//   - scratch of the in-place kernels is planned like any buffer (live on its step only).
+// PAD fusion is a graph pass (engine/passes/fuse_pad.h) run before planning.
+#pragma once
+
+#include "engine/plan/memory_plan.h"
+
+namespace tinyforge {
+
+class BestPlanner : public MemoryPlanner {
+ public:
+  const char* name() const override { return "best"; }
+  // Plans `order` and the minimum-peak order, returns the smaller arena.
+  Result<MemoryPlan> plan(const Graph& graph, const std::vector<int32_t>& order) const override;
+  // Plans exactly `order` (no reordering).
+  Result<MemoryPlan> planOrder(const Graph& graph, const std::vector<int32_t>& order) const;
+};
+
+}  // namespace tinyforge
