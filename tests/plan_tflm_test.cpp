@@ -180,7 +180,10 @@ TEST(PlanTflm, FactoryKnowsTflmAndNamesTheChoices) {
   EXPECT_STREQ(tflm.value()->name(), "tflm");
   auto unknown = makePlanner("fancy");
   ASSERT_FALSE(unknown.ok());
-  EXPECT_EQ(unknown.error(), "unknown memory planner 'fancy' (choices: tflm)");
+  std::string choices;
+  for (const std::string& n : plannerNames()) choices += (choices.empty() ? "" : ", ") + n;
+  EXPECT_EQ(unknown.error(), "unknown memory planner 'fancy' (choices: " + choices + ")");
+  EXPECT_EQ(choices.rfind("tflm", 0), 0u) << choices;
 }
 
 TEST(PlanTflm, CheckPlanFindsBrokenPlans) {

@@ -1,5 +1,6 @@
 #include "engine/io/tflite_import.h"
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -41,7 +42,9 @@ Status readQuant(const tflite::QuantizationParameters* q, const std::string& whe
                          std::to_string(zp ? zp->size() : 0) + " zero points");
   }
   out->quant.scale.assign(scale->begin(), scale->end());
-  out->quant.zeroPoint.assign(zp->begin(), zp->end());
+  // A hostile file may store the int64 vector 4-byte aligned only: copy bytes, never load int64*.
+  out->quant.zeroPoint.resize(zp->size());
+  std::memcpy(out->quant.zeroPoint.data(), zp->Data(), zp->size() * sizeof(int64_t));
   out->quant.axis = q->quantized_dimension();
   return Status::ok();
 }

@@ -126,6 +126,11 @@ Status checkInPlaceUses(const Graph& g, const MemoryPlan& plan) {
     if (u.step < 1 || size_t(u.step) > plan.order.size() || plan.order[size_t(u.step - 1)] != u.op) {
       return Status::error(where + " does not name the op run there");
     }
+    const auto n = TensorId(g.tensors.size());
+    if (u.input < 0 || u.input >= n || u.output < 0 || u.output >= n) {
+      return Status::error(where + " names tensors " + std::to_string(u.input) + " and " +
+                           std::to_string(u.output) + ", graph has " + std::to_string(n));
+    }
     const Op& op = g.ops[size_t(u.op)];
     const OpDef& def = opDef(op.kind);
     const uint32_t mask = def.inPlace ? def.inPlace(g, op).inputMask : 0;
