@@ -1,0 +1,132 @@
+// Kernel unit tests: fixed-point helpers and the kernels the golden models do not exercise.
+#include <gtest/gtest.h>
+
+#include <climits>
+#include <cmath>
+#include <vector>
+
+#include "engine/kernels/tfk.h"
+#include "engine/kernels/tfk_math.h"
+
+namespace {
+
+TEST(KernelMath, SaturatingRoundingDoublingHighMul) {
+  EXPECT_EQ(tfk_srdhm(INT32_MIN, INT32_MIN), INT32_MAX);
+  EXPECT_EQ(tfk_srdhm(1 << 30, 1 << 30), 1 << 29);
+  EXPECT_EQ(tfk_srdhm(3, 1 << 30), 2);    // 1.5 rounds away from zero
+  // gemmlowp's nudge for negative products is 1 - 2^30: ties round toward zero there.
+  EXPECT_EQ(tfk_srdhm(-3, 1 << 30), -1);  // -1.5 -> -1
+  EXPECT_EQ(tfk_srdhm(-1, 1 << 30), 0);   // -0.5 -> 0
+  EXPECT_EQ(tfk_srdhm(-5, 1 << 30), -2);  // -2.5 -> -2
+  EXPECT_EQ(tfk_srdhm(1, 1 << 30), 1);    // 0.5 rounds away from zero
+}
+
+TEST(KernelMath, RoundingDivideByPowerOfTwo) {
+  EXPECT_EQ(tfk_rdbp(5, 1), 3);    // 2.5 -> 3
+  EXPECT_EQ(tfk_rdbp(-5, 1), -3);  // -2.5 -> -3
+  EXPECT_EQ(tfk_rdbp(7, 2), 2);    // 1.75 -> 2
+  EXPECT_EQ(tfk_rdbp(-6, 2), -2);  // -1.5 -> -2
+  EXPECT_EQ(tfk_rdbp(-5, 2), -1);  // -1.25 -> -1
+  EXPECT_EQ(tfk_rdbp(100, 0), 100);
+}
+
+TEST(KernelMath, QuantizeMultiplierAndItsInverse) {
+  int32_t m = 0, s = 0;
+  tfk_quantize_multiplier(0.0, &m, &s);
+  EXPECT_EQ(m, 0);
+  EXPECT_EQ(s, 0);
+  tfk_quantize_multiplier(1.0, &m, &s);
+  EXPECT_EQ(m, 1 << 30);
+  EXPECT_EQ(s, 1);
+  tfk_quantize_multiplier(0.75, &m, &s);
+  EXPECT_EQ(m, 1610612736);
+  EXPECT_EQ(s, 0);
+  tfk_quantize_multiplier(1e-12, &m, &s);  // below 2^-31: TFLite flushes to zero
+  EXPECT_EQ(m, 0);
+  for (double real : {0.0003, 0.0172, 0.5, 0.99999, 1.7, 13.25}) {
+    tfk_quantize_multiplier(real, &m, &s);
+    EXPECT_GE(m, 1 << 30);
+    EXPECT_NEAR(double(m) * std::ldexp(1.0, s - 31), real, real * 1e-9);
+    EXPECT_EQ(tfk_mbqm(1000, m, s), int32_t(std::lround(1000 * real)));
+  }
+}
+
+TEST(KernelPool, MaxPoolSkipsPaddingAndClamps) {
+  // 3x3 input, 2x2 window, stride 2, SAME (pad bottom/right only).
+  const std::vector<int8_t> in = {1, 9, 3, -4, 5, -6, 7, 8, -128};
+  std::vector<int8_t> out(4);
+  const tfk_pool_params p{2, 2, 2, 2, 0, 0, -128, 6};
+  const tfk_dims id{1, 3, 3, 1}, od{1, 2, 2, 1};
+  tfk_maxpool_s8(&p, &id, in.data(), &od, out.data());
+  EXPECT_EQ(out, (std::vector<int8_t>{6, 3, 6, -128}));  // 9 and 8 clamped to 6
+}
+
+TEST(KernelPool, AveragePoolRoundsHalfAwayFromZeroOverInImageTaps) {
+  const std::vector<int8_t> in = {1, 2, -3, -4};
+  std::vector<int8_t> out(1);
+  const tfk_pool_params p{2, 2, 2, 2, 0, 0, -128, 127};
+  const tfk_dims id{1, 2, 2, 1}, od{1, 1, 1, 1};
+  tfk_avgpool_s8(&p, &id, in.data(), &od, out.data());
+  EXPECT_EQ(out[0], -1);  // -4 / 4 = -1
+  const std::vector<int8_t> in2 = {1, 2, 3, 4, 5, 6};  // 3x2 window 2x2 stride 2, SAME
+  std::vector<int8_t> out2(2);
+  const tfk_pool_params p2{2, 2, 2, 2, 0, 0, -128, 127};
+  const tfk_dims id2{1, 3, 2, 1}, od2{1, 2, 1, 1};
+  tfk_avgpool_s8(&p2, &id2, in2.data(), &od2, out2.data());
+  EXPECT_EQ(out2[0], 3);  // (1+2+3+4)/4 = 2.5 -> 3
+  EXPECT_EQ(out2[1], 6);  // (5+6)/2 = 5.5 -> 6 (only 2 taps in the image)
+}
+
+TEST(KernelData, ConcatTransposePadResize) {
+  const int8_t a[] = {1, 2, 3, 4}, b[] = {5, 6};
+  const int8_t* ins[] = {a, b};
+  const int32_t inner[] = {2, 1};
+  std::vector<int8_t> out(6);
+  tfk_concat_s8(2, ins, inner, 2, out.data());  // [2,2] ++ [2,1] along the last axis
+  EXPECT_EQ(out, (std::vector<int8_t>{1, 2, 5, 3, 4, 6}));
+
+  const int32_t shape[] = {1, 2, 3, 1}, perm[] = {0, 2, 1, 3};
+  const std::vector<int8_t> t = {1, 2, 3, 4, 5, 6};
+  std::vector<int8_t> tt(6);
+  tfk_transpose_s8(shape, t.data(), perm, tt.data());
+  EXPECT_EQ(tt, (std::vector<int8_t>{1, 4, 2, 5, 3, 6}));
+
+  const tfk_dims pd{1, 1, 2, 1};
+  const int32_t before[] = {0, 1, 0, 0}, after[] = {0, 0, 1, 0};
+  std::vector<int8_t> padded(6);
+  tfk_pad_s8(&pd, a, before, after, -7, padded.data());
+  EXPECT_EQ(padded, (std::vector<int8_t>{-7, -7, -7, 1, 2, -7}));
+
+  const tfk_resize_params rp{0, 0};
+  const tfk_dims rin{1, 1, 2, 1}, rout{1, 2, 4, 1};
+  std::vector<int8_t> resized(8);
+  tfk_resize_nearest_s8(&rp, &rin, a, &rout, resized.data());
+  EXPECT_EQ(resized, (std::vector<int8_t>{1, 1, 2, 2, 1, 1, 2, 2}));
+}
+
+TEST(KernelQuantize, FloatRoundTripAndSaturation) {
+  const std::vector<float> x = {0.0f, 0.25f, -0.25f, 0.125f, 100.0f, -100.0f, NAN};
+  std::vector<int8_t> q(x.size());
+  tfk_quantize_f32_s8(int32_t(x.size()), x.data(), 0.25f, -1, q.data());
+  // 0.125 / 0.25 = 0.5 rounds away from zero to 1, plus zero point -1 = 0.
+  EXPECT_EQ(q, (std::vector<int8_t>{-1, 0, -2, 0, 127, -128, -128}));
+  std::vector<float> back(q.size());
+  tfk_dequantize_s8_f32(int32_t(q.size()), q.data(), 0.25, -1, back.data());
+  EXPECT_FLOAT_EQ(back[1], 0.25f);
+  EXPECT_FLOAT_EQ(back[2], -0.25f);
+}
+
+TEST(KernelMul, BroadcastAndRequantize) {
+  const int8_t a[] = {2, 4, -6}, b[] = {3};
+  int8_t out[3];
+  int32_t m = 0, s = 0;
+  tfk_quantize_multiplier(0.5, &m, &s);
+  const tfk_mul_params p{0, 0, 1, m, s, -128, 127};
+  const tfk_dims ad{1, 1, 1, 3}, bd{1, 1, 1, 1}, od{1, 1, 1, 3};
+  tfk_mul_broadcast_s8(&p, &ad, a, &bd, b, &od, out);
+  EXPECT_EQ(out[0], 4);   // 6 * 0.5 + 1
+  EXPECT_EQ(out[1], 7);   // 12 * 0.5 + 1
+  EXPECT_EQ(out[2], -8);  // -18 * 0.5 + 1
+}
+
+}  // namespace
