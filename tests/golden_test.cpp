@@ -51,12 +51,17 @@ TEST_P(GoldenTest, ExecutionThroughEveryPlanMatches) {
   Result<Graph> graph = importShared(stem);
   ASSERT_TRUE(graph.ok()) << graph.error();
   const nlohmann::json manifest = test::readManifest(stem);
-  for (const std::string planner : {"tflm", "best"}) {
+  for (const std::string planner : {"tflm", "best", "patch"}) {
     SCOPED_TRACE("planner " + planner);
     Result<PlannedModel> m = planModel(graph.value(), planner);
     ASSERT_TRUE(m.ok()) << m.error();
     std::set<TensorId> skip;  // outputs of PAD ops fused away no longer exist
     for (int32_t op : m.value().fusedPadOps) skip.insert(graph.value().ops[size_t(op)].outputs[0]);
+    for (const PatchStage& stage : m.value().plan.patches) {  // inner tensors never exist whole
+      for (size_t k = 0; k + 1 < stage.ops.size(); ++k) {
+        skip.insert(m.value().graph.ops[size_t(stage.ops[k])].outputs[0]);
+      }
+    }
     for (const auto& c : manifest["cases"]) {
       SCOPED_TRACE("case " + c["name"].get<std::string>());
       Result<TensorValues> values =
@@ -66,6 +71,19 @@ TEST_P(GoldenTest, ExecutionThroughEveryPlanMatches) {
       EXPECT_EQ(test::compareCase(m.value().graph, stem, c, values.value(), skip, &compared), "");
       EXPECT_EQ(size_t(compared) + skip.size(), c["tensors"].size());
     }
+  }
+}
+
+TEST(GoldenPatch, VisionModelsRunPatchBased) {
+  TINYFORGE_REQUIRE_SHARED();
+  for (const std::string stem : {"tflm_person_detect", "mlperftiny_vww_96_int8"}) {
+    Result<Graph> graph = importShared(stem);
+    ASSERT_TRUE(graph.ok()) << graph.error();
+    Result<PlannedModel> patch = planModel(graph.value(), "patch");
+    Result<PlannedModel> tflm = planModel(graph.value(), "tflm");
+    ASSERT_TRUE(patch.ok() && tflm.ok());
+    EXPECT_EQ(patch.value().plan.patches.size(), 1u) << stem;
+    EXPECT_LE(patch.value().plan.arenaBytes * 2, tflm.value().plan.arenaBytes) << stem;
   }
 }
 

@@ -88,10 +88,29 @@ InPlaceRule inPlace(const Graph& g, const Op& op) {
   return r;
 }
 
+Status evaluateRegion(const Graph& g, const Op& op, const RegionArgs& r) {
+  const Tensor& in = g.tensor(op.inputs[0]);
+  const Tensor& w = g.tensor(op.inputs[1]);
+  const Tensor& out = g.tensor(op.outputs[0]);
+  const OpParams& p = op.params;
+  const ActivationRange act = activationRange(p.activation, out);
+  tfk_conv_params cp{-in.zeroPoint(), out.zeroPoint(), p.strideH, p.strideW, p.dilationH,
+                     p.dilationW,     r.padTop,        r.padLeft, act.min,   act.max, 1};
+  const ChannelQuant q = convChannelQuant(in, w, out, w.shape[0]);
+  const tfk_channel_quant qv = q.view();
+  const tfk_dims inDims{1, r.inH, r.inW, in.shape[3]}, wDims = dims4(w),
+      outDims{1, r.outH, r.outW, out.shape[3]};
+  const bool hasBias = op.inputs.size() == 3 && op.inputs[2] != kNoTensor;
+  tfk_conv2d_s8(&cp, &qv, &inDims, r.in, &wDims, reinterpret_cast<const int8_t*>(w.data.data()),
+                hasBias ? reinterpret_cast<const int32_t*>(g.tensor(op.inputs[2]).data.data()) : nullptr,
+                &outDims, r.out);
+  return Status::ok();
+}
+
 }  // namespace
 
 const OpDef& opDefConv2D() {
-  static const OpDef def{OpKind::kConv2D, validate, macs, evaluate, inPlace};
+  static const OpDef def{OpKind::kConv2D, validate, macs, evaluate, inPlace, evaluateRegion};
   return def;
 }
 

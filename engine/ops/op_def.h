@@ -36,6 +36,17 @@ struct InPlaceRule {
   int64_t scratchBytes = 0;
 };
 
+// One rectangular region of a spatial op (patch-based inference): the input region holds every
+// row and column the output region reads that lies inside the image; taps outside the region
+// are outside the image, so the kernel's skipping of them stays exact.
+struct RegionArgs {
+  const int8_t* in = nullptr;
+  int32_t inH = 0, inW = 0;
+  int32_t padTop = 0, padLeft = 0;  // local pad_before: image rows above the region's first
+  int8_t* out = nullptr;
+  int32_t outH = 0, outW = 0;
+};
+
 struct OpDef {
   OpKind kind;
   // Checks operand count, types, shapes and quantization; never crashes on hostile graphs.
@@ -47,6 +58,8 @@ struct OpDef {
   Status (*evaluate)(const Graph& graph, const Op& op, const TensorBuffers& buffers);
   // nullptr: never in place.
   InPlaceRule (*inPlace)(const Graph& graph, const Op& op) = nullptr;
+  // Spatial ops only (nullptr otherwise): runs the op on one region, see RegionArgs.
+  Status (*evaluateRegion)(const Graph& graph, const Op& op, const RegionArgs& region) = nullptr;
 };
 
 const OpDef& opDef(OpKind kind);

@@ -232,3 +232,34 @@ Status checkConvParams(const Op& op) {
 }
 
 }  // namespace tinyforge
+
+namespace tinyforge {
+
+bool spatialGeometry(const Graph& g, const Op& op, SpatialGeometry* out) {
+  const OpParams& p = op.params;
+  const Tensor& in = g.tensor(op.inputs[0]);
+  SpatialGeometry s;
+  s.strideH = p.strideH;
+  s.strideW = p.strideW;
+  if (op.kind == OpKind::kConv2D || op.kind == OpKind::kDepthwiseConv2D) {
+    const Tensor& w = g.tensor(op.inputs[1]);
+    s.kernelH = w.shape[1];
+    s.kernelW = w.shape[2];
+    s.dilationH = p.dilationH;
+    s.dilationW = p.dilationW;
+    const ConvGeometry geo = convGeometry(in.shape[1], in.shape[2], s.kernelH, s.kernelW, p);
+    s.padTop = geo.h.padBefore;
+    s.padLeft = geo.w.padBefore;
+  } else if (op.kind == OpKind::kAveragePool2D || op.kind == OpKind::kMaxPool2D) {
+    s.kernelH = p.filterH;
+    s.kernelW = p.filterW;
+    s.padTop = computeWindow(in.shape[1], p.filterH, p.strideH, 1, p.padding).padBefore;
+    s.padLeft = computeWindow(in.shape[2], p.filterW, p.strideW, 1, p.padding).padBefore;
+  } else {
+    return false;
+  }
+  *out = s;
+  return true;
+}
+
+}  // namespace tinyforge

@@ -83,3 +83,15 @@ ConvGeometry convGeometry(int32_t inH, int32_t inW, int32_t kh, int32_t kw, cons
 Status checkConvParams(const Op& op);
 
 }  // namespace tinyforge
+
+namespace tinyforge {
+
+// Window geometry of a spatial op (CONV_2D, DEPTHWISE_CONV_2D, AVERAGE/MAX_POOL_2D).
+struct SpatialGeometry {
+  int32_t kernelH = 1, kernelW = 1, strideH = 1, strideW = 1, dilationH = 1, dilationW = 1;
+  int32_t padTop = 0, padLeft = 0;
+};
+// False for ops that are not spatial windows. Call on a validated graph.
+bool spatialGeometry(const Graph& g, const Op& op, SpatialGeometry* out);
+
+}  // namespace tinyforge

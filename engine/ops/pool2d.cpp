@@ -49,15 +49,29 @@ Status evaluateMax(const Graph& g, const Op& op, const TensorBuffers& b) {
   return Status::ok();
 }
 
+Status evaluateRegion(const Graph& g, const Op& op, const RegionArgs& r) {
+  const OpParams& p = op.params;
+  const ActivationRange act = activationRange(p.activation, g.tensor(op.outputs[0]));
+  const tfk_pool_params pp{p.strideH, p.strideW, p.filterH, p.filterW, r.padTop, r.padLeft, act.min, act.max};
+  const int32_t c = g.tensor(op.inputs[0]).shape[3];
+  const tfk_dims in{1, r.inH, r.inW, c}, out{1, r.outH, r.outW, c};
+  if (op.kind == OpKind::kMaxPool2D) {
+    tfk_maxpool_s8(&pp, &in, r.in, &out, r.out);
+  } else {
+    tfk_avgpool_s8(&pp, &in, r.in, &out, r.out);
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 const OpDef& opDefAveragePool2D() {
-  static const OpDef def{OpKind::kAveragePool2D, validate, macs, evaluateAverage};
+  static const OpDef def{OpKind::kAveragePool2D, validate, macs, evaluateAverage, nullptr, evaluateRegion};
   return def;
 }
 
 const OpDef& opDefMaxPool2D() {
-  static const OpDef def{OpKind::kMaxPool2D, validate, macs, evaluateMax};
+  static const OpDef def{OpKind::kMaxPool2D, validate, macs, evaluateMax, nullptr, evaluateRegion};
   return def;
 }
 

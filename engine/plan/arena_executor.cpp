@@ -3,6 +3,8 @@
 #include <cstring>
 
 #include "engine/ops/op_def.h"
+#include "engine/ops/op_util.h"
+#include "engine/plan/patch_stage.h"
 #include "engine/validate.h"
 
 namespace tinyforge {
@@ -22,6 +24,61 @@ Status checkPlanShape(const Graph& g, const MemoryPlan& plan) {
   }
   for (const ScratchBuffer& s : plan.scratch) {
     if (s.offset < 0 || s.offset + s.bytes > plan.arenaBytes) return Status::error("plan scratch outside the arena");
+  }
+  return Status::ok();
+}
+
+// Copies rows [r.y0, r.y1) x columns [r.x0, r.x1) between a whole NHWC tensor and a region.
+void copyRegion(const int8_t* src, int32_t srcW, const TileRegion& r, int32_t c, int8_t* dst,
+                bool toRegion) {
+  const int32_t w = r.x1 - r.x0;
+  for (int32_t y = r.y0; y < r.y1; ++y) {
+    int8_t* whole = const_cast<int8_t*>(src) + (int64_t(y) * srcW + r.x0) * c;
+    int8_t* region = dst + int64_t(y - r.y0) * w * c;
+    if (toRegion) {
+      std::memcpy(region, whole, size_t(w) * size_t(c));
+    } else {
+      std::memcpy(whole, region, size_t(w) * size_t(c));
+    }
+  }
+}
+
+// Runs a patch stage tile by tile: each tile's input region is copied into slot 0, each op
+// writes its region into the other slot, the last region is copied into the split tensor.
+Status runPatchStage(const Graph& g, const PatchStage& stage, const TensorBuffers& b,
+                     uint8_t* arena) {
+  int8_t* slots[2] = {reinterpret_cast<int8_t*>(arena + stage.scratchOffset),
+                      reinterpret_cast<int8_t*>(arena + stage.scratchOffset + stage.slotBytes[0])};
+  const Tensor& in = g.tensor(g.ops[size_t(stage.ops.front())].inputs[0]);
+  const TensorId splitId = g.ops[size_t(stage.ops.back())].outputs[0];
+  const Tensor& split = g.tensor(splitId);
+  const int8_t* whole = b.in<int8_t>(g.ops[size_t(stage.ops.front())].inputs[0]);
+  for (const TileRegion& tile : tileGrid(split.shape[1], split.shape[2], stage.gridH, stage.gridW)) {
+    const std::vector<TileRegion> regions = traceTile(g, stage.ops, tile);
+    const int8_t* first = whole + int64_t(regions[0].y0) * in.shape[2] * in.shape[3];
+    if (!wholeRows(regions[0], in.shape[2])) {
+      copyRegion(whole, in.shape[2], regions[0], in.shape[3], slots[1], true);
+      first = slots[1];
+    }
+    for (size_t i = 0; i < stage.ops.size(); ++i) {
+      const Op& op = g.ops[size_t(stage.ops[i])];
+      SpatialGeometry s;
+      spatialGeometry(g, op, &s);
+      const TileRegion& ri = regions[i];
+      const TileRegion& ro = regions[i + 1];
+      RegionArgs r;
+      r.in = i == 0 ? first : slots[(i - 1) % 2];
+      r.inH = ri.y1 - ri.y0;
+      r.inW = ri.x1 - ri.x0;
+      r.padTop = s.padTop - ro.y0 * s.strideH + ri.y0;
+      r.padLeft = s.padLeft - ro.x0 * s.strideW + ri.x0;
+      r.out = slots[i % 2];
+      r.outH = ro.y1 - ro.y0;
+      r.outW = ro.x1 - ro.x0;
+      if (Status st = opDef(op.kind).evaluateRegion(g, op, r); !st) return st;
+    }
+    copyRegion(b.in<int8_t>(splitId), split.shape[2], regions.back(), split.shape[3],
+               slots[(stage.ops.size() - 1) % 2], false);
   }
   return Status::ok();
 }
@@ -59,9 +116,28 @@ Result<TensorValues> runGraphInArena(const Graph& graph, const MemoryPlan& plan,
     std::memcpy(buffers.ptr[size_t(id)], inputs[i].data(), inputs[i].size());
     values[size_t(id)] = inputs[i];
   }
+  std::vector<int32_t> stageOf(graph.ops.size(), -1);
+  for (size_t p = 0; p < plan.patches.size(); ++p) {
+    for (int32_t op : plan.patches[p].ops) stageOf[size_t(op)] = int32_t(p);
+  }
   for (size_t k = 0; k < plan.order.size(); ++k) {
     if (options.cancel && options.cancel->load()) return Result<TensorValues>::failure("cancelled");
     const Op& op = graph.ops[size_t(plan.order[k])];
+    if (const int32_t p = stageOf[size_t(plan.order[k])]; p >= 0) {
+      const PatchStage& stage = plan.patches[size_t(p)];
+      if (stage.ops.front() == plan.order[k]) {
+        if (Status s = runPatchStage(graph, stage, buffers, arena); !s) {
+          return Result<TensorValues>::failure("patch stage at op " + std::to_string(plan.order[k]) + ": " + s.message());
+        }
+      }
+      if (stage.ops.back() == plan.order[k]) {
+        const TensorId split = op.outputs[0];
+        const uint8_t* sp = buffers.ptr[size_t(split)];
+        values[size_t(split)].assign(sp, sp + graph.tensor(split).byteSize());
+      }
+      if (options.progress) options.progress(k + 1, plan.order.size());
+      continue;
+    }
     buffers.scratch = nullptr;
     for (const ScratchBuffer& s : plan.scratch) {
       if (s.step == int32_t(k) + 1) buffers.scratch = arena + s.offset;

@@ -59,6 +59,7 @@ void tryInPlace(const Graph& g, int32_t opIndex, int32_t step,
                 const std::vector<int32_t>& lifeOf, const std::vector<TensorLifetime>& lifetimes,
                 std::vector<int32_t>* parent, Grouping* out) {
   const Op& op = g.ops[size_t(opIndex)];
+  if (op.inputs.empty() || op.inputs[0] < 0) return;
   const OpDef& def = opDef(op.kind);
   if (!def.inPlace || op.outputs.empty() || lifeOf[size_t(op.outputs[0])] < 0) return;
   const InPlaceRule rule = def.inPlace(g, op);
@@ -78,15 +79,18 @@ void tryInPlace(const Graph& g, int32_t opIndex, int32_t step,
 }
 
 Grouping groupBuffers(const Graph& g, const std::vector<int32_t>& order,
-                      const std::vector<TensorLifetime>& lifetimes) {
+                      const std::vector<TensorLifetime>& lifetimes, const std::vector<bool>& noInPlace,
+                      const std::vector<std::pair<TensorId, TensorId>>& shared) {
   Grouping r;
   std::vector<int32_t> lifeOf(g.tensors.size(), -1);
   for (size_t i = 0; i < lifetimes.size(); ++i) lifeOf[size_t(lifetimes[i].tensor)] = int32_t(i);
   std::vector<int32_t> parent(g.tensors.size());
   std::iota(parent.begin(), parent.end(), 0);
   for (size_t k = 0; k < order.size(); ++k) {
+    if (size_t(order[k]) < noInPlace.size() && noInPlace[size_t(order[k])]) continue;
     tryInPlace(g, order[k], int32_t(k) + 1, lifeOf, lifetimes, &parent, &r);
   }
+  for (const auto& [a, b] : shared) parent[size_t(root(&parent, b))] = root(&parent, a);
   r.bufferOf.assign(g.tensors.size(), -1);
   std::vector<int32_t> bufferOfRoot(g.tensors.size(), -1);
   for (const TensorLifetime& l : lifetimes) {
@@ -236,25 +240,48 @@ void fillLiveness(const std::vector<Buffer>& buffers, MemoryPlan* plan) {
 
 }  // namespace
 
-Result<MemoryPlan> BestPlanner::planOrder(const Graph& graph, const std::vector<int32_t>& order) const {
-  Result<std::vector<TensorLifetime>> lifetimes = tensorLifetimes(graph, order);
-  if (!lifetimes) return lifetimes.status();
-  Grouping grouping = groupBuffers(graph, order, lifetimes.value());
+Result<MemoryPlan> placeBuffers(const Graph& graph, const std::vector<int32_t>& order,
+                                PlacementRequest request, std::vector<int64_t>* spanOffsets) {
+  Grouping grouping =
+      groupBuffers(graph, order, request.lifetimes, request.noInPlace, request.shared);
+  const size_t groups = grouping.buffers.size() - grouping.scratch.size();
+  const size_t scratchCount = grouping.scratch.size();
+  for (const PlacementRequest::Span& span : request.spans) {
+    grouping.buffers.push_back(Buffer{{{span.first, span.last, alignArenaBytes(span.bytes)}}});
+  }
   const std::vector<int64_t> offsets = bestPlacement(grouping.buffers);
   MemoryPlan plan;
-  plan.planner = name();
   plan.order = order;
-  plan.lifetimes = std::move(lifetimes).value();
+  plan.lifetimes = std::move(request.lifetimes);
   plan.offsets.assign(graph.tensors.size(), -1);
   for (size_t t = 0; t < graph.tensors.size(); ++t) {
     if (grouping.bufferOf[t] >= 0) plan.offsets[t] = offsets[size_t(grouping.bufferOf[t])];
   }
-  const size_t groups = grouping.buffers.size() - grouping.scratch.size();
   for (size_t i = 0; i < grouping.scratch.size(); ++i) grouping.scratch[i].offset = offsets[groups + i];
   plan.scratch = std::move(grouping.scratch);
+  spanOffsets->clear();
+  for (size_t i = 0; i < request.spans.size(); ++i) {
+    const auto& span = request.spans[i];
+    const int64_t offset = offsets[groups + scratchCount + i];
+    spanOffsets->push_back(offset);
+    for (int32_t step = span.first; step <= span.last; ++step) {
+      plan.scratch.push_back({step, alignArenaBytes(span.bytes), offset, span.what});
+    }
+  }
   plan.inPlace = std::move(grouping.inPlace);
   plan.arenaBytes = arenaOf(grouping.buffers, offsets);
   fillLiveness(grouping.buffers, &plan);
+  return plan;
+}
+
+Result<MemoryPlan> BestPlanner::planOrder(const Graph& graph, const std::vector<int32_t>& order) const {
+  Result<std::vector<TensorLifetime>> lifetimes = tensorLifetimes(graph, order);
+  if (!lifetimes) return lifetimes.status();
+  PlacementRequest request;
+  request.lifetimes = std::move(lifetimes).value();
+  std::vector<int64_t> spanOffsets;
+  Result<MemoryPlan> plan = placeBuffers(graph, order, std::move(request), &spanOffsets);
+  if (plan) plan.value().planner = name();
   return plan;
 }
 

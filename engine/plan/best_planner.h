@@ -18,6 +18,24 @@
 
 namespace tinyforge {
 
+// The placement behind the best and patch planners: in-place groups, scratch, several
+// placement priorities. Tensors not in `lifetimes` get no offset.
+struct PlacementRequest {
+  std::vector<TensorLifetime> lifetimes;
+  std::vector<bool> noInPlace;  // per op index: run out of place (ops inside a patch stage)
+  struct Span {
+    int32_t first = 0, last = 0;
+    int64_t bytes = 0;
+    std::string what;
+  };
+  std::vector<Span> spans;  // extra buffers live over several steps (a patch stage's tiles)
+  std::vector<std::pair<TensorId, TensorId>> shared;  // pairs placed at one offset
+};
+// On success, spanOffsets receives one offset per span; each span also appears in
+// plan.scratch once per step it covers, at that offset.
+Result<MemoryPlan> placeBuffers(const Graph& graph, const std::vector<int32_t>& order,
+                                PlacementRequest request, std::vector<int64_t>* spanOffsets);
+
 class BestPlanner : public MemoryPlanner {
  public:
   const char* name() const override { return "best"; }

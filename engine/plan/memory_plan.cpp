@@ -7,17 +7,20 @@
 #include "engine/ops/op_def.h"
 #include "engine/plan/best_planner.h"
 #include "engine/plan/lifetimes.h"
+#include "engine/plan/patch_planner.h"
+#include "engine/plan/patch_stage.h"
 #include "engine/plan/tflm_planner.h"
 
 namespace tinyforge {
 
 MemoryPlanner::~MemoryPlanner() = default;
 
-std::vector<std::string> plannerNames() { return {"tflm", "best"}; }
+std::vector<std::string> plannerNames() { return {"tflm", "best", "patch"}; }
 
 Result<std::unique_ptr<MemoryPlanner>> makePlanner(const std::string& name) {
   if (name == "tflm") return std::unique_ptr<MemoryPlanner>(std::make_unique<TflmPlanner>());
   if (name == "best") return std::unique_ptr<MemoryPlanner>(std::make_unique<BestPlanner>());
+  if (name == "patch") return std::unique_ptr<MemoryPlanner>(std::make_unique<PatchPlanner>());
   std::string choices;
   for (const std::string& n : plannerNames()) choices += (choices.empty() ? "" : ", ") + n;
   return Status::error("unknown memory planner '" + name + "' (choices: " + choices + ")");
@@ -67,7 +70,16 @@ Status checkLifetimes(const Graph& g, const MemoryPlan& plan, std::vector<int32_
     }
     (*planIndex)[size_t(l.tensor)] = int32_t(i);
   }
+  std::vector<bool> tiled(g.tensors.size(), false);  // inner tensors of patch stages
+  for (const PatchStage& stage : plan.patches) {
+    for (size_t k = 0; k + 1 < stage.ops.size(); ++k) {
+      if (stage.ops[k] >= 0 && size_t(stage.ops[k]) < g.ops.size()) {
+        tiled[size_t(g.ops[size_t(stage.ops[k])].outputs[0])] = true;
+      }
+    }
+  }
   for (const TensorLifetime& t : truth.value()) {
+    if (tiled[size_t(t.tensor)] && (*planIndex)[size_t(t.tensor)] < 0) continue;
     const int32_t i = (*planIndex)[size_t(t.tensor)];
     if (i < 0) return Status::error("plan: " + tensorLabel(g, t.tensor) + " is not planned");
     const TensorLifetime& l = plan.lifetimes[size_t(i)];
@@ -151,6 +163,19 @@ Status checkInPlaceUses(const Graph& g, const MemoryPlan& plan) {
   return Status::ok();
 }
 
+// A patch stage that writes its split tensor over its input, where the tile order makes it safe.
+bool isPatchOverwrite(const Graph& g, const MemoryPlan& plan, const PlacedBuffer& a,
+                      const PlacedBuffer& b) {
+  for (const PatchStage& p : plan.patches) {
+    if (!p.splitOverInput || p.ops.empty() || a.offset != b.offset) continue;
+    const TensorId in = g.ops[size_t(p.ops.front())].inputs[0];
+    const TensorId split = g.ops[size_t(p.ops.back())].outputs[0];
+    const bool pair = (a.tensor == in && b.tensor == split) || (a.tensor == split && b.tensor == in);
+    if (pair && splitCanOverwriteInput(g, p.ops, p.gridH, p.gridW)) return true;
+  }
+  return false;
+}
+
 bool isInPlacePair(const MemoryPlan& plan, const PlacedBuffer& a, const PlacedBuffer& b) {
   for (const InPlaceUse& u : plan.inPlace) {
     const bool pair = (u.input == a.tensor && u.output == b.tensor) ||
@@ -163,7 +188,7 @@ bool isInPlacePair(const MemoryPlan& plan, const PlacedBuffer& a, const PlacedBu
   return false;
 }
 
-Status checkNoOverlap(const MemoryPlan& plan, std::vector<PlacedBuffer> buffers) {
+Status checkNoOverlap(const Graph& g, const MemoryPlan& plan, std::vector<PlacedBuffer> buffers) {
   std::sort(buffers.begin(), buffers.end(),
             [](const PlacedBuffer& a, const PlacedBuffer& b) { return a.offset < b.offset; });
   for (size_t i = 0; i < buffers.size(); ++i) {
@@ -171,7 +196,7 @@ Status checkNoOverlap(const MemoryPlan& plan, std::vector<PlacedBuffer> buffers)
     for (size_t j = i + 1; j < buffers.size() && buffers[j].offset < a.offset + a.bytes; ++j) {
       const PlacedBuffer& b = buffers[j];
       if (b.bytes == 0 || a.firstStep > b.lastStep || b.firstStep > a.lastStep) continue;
-      if (isInPlacePair(plan, a, b)) continue;
+      if (isInPlacePair(plan, a, b) || isPatchOverwrite(g, plan, a, b)) continue;
       return Status::error("plan: " + a.label + " at " + span(a) + " overlaps " + b.label + " at " +
                            span(b));
     }
@@ -187,7 +212,7 @@ Status checkPlan(const Graph& graph, const MemoryPlan& plan) {
   std::vector<PlacedBuffer> buffers;
   if (Status s = collectBuffers(graph, plan, planIndex, &buffers); !s) return s;
   if (Status s = checkInPlaceUses(graph, plan); !s) return s;
-  return checkNoOverlap(plan, std::move(buffers));
+  return checkNoOverlap(graph, plan, std::move(buffers));
 }
 
 }  // namespace tinyforge

@@ -43,6 +43,24 @@ struct InPlaceUse {
   TensorId output = kNoTensor;
 };
 
+// Patch-based inference (MCUNetV2): a chain of spatial ops whose last output (the split tensor)
+// is computed tile by tile on a grid x grid split of its height and width; each tile's receptive
+// field is traced back through the chain, so the chain's inner tensors never exist whole. They
+// have no offset; the tiles' working buffers live at `scratchOffset`: two ping-pong slots, op i
+// writing its region into slot i % 2; the stage input's region is read in place when it is whole
+// rows (contiguous), otherwise first copied into slot 1.
+struct PatchStage {
+  std::vector<int32_t> ops;  // op indices, consecutive in the order, each reading the previous
+  int32_t firstStep = 0, lastStep = 0;
+  int32_t gridH = 1, gridW = 1;  // tiles: gridH rows x gridW columns of the split tensor
+  int64_t slotBytes[2] = {0, 0};
+  int64_t scratchOffset = -1;    // slot 0 at scratchOffset, slot 1 right after it
+  bool splitOverInput = false;   // the split tensor shares the stage input's bytes (see
+                                 // splitCanOverwriteInput in engine/plan/patch_stage.h)
+  int64_t stageMacs = 0;         // the chain's MACs computed whole
+  int64_t tiledMacs = 0;         // the chain's MACs computed tile by tile (with recomputation)
+};
+
 struct MemoryPlan {
   std::string planner;                    // the planner's name()
   std::vector<int32_t> order;             // op indices in execution order
@@ -55,6 +73,7 @@ struct MemoryPlan {
   std::vector<TensorId> peakTensors;  // tensors live at peakStep, by increasing id
   int64_t lowerBoundBytes = 0;        // liveBytes[peakStep]: no plan without aliasing is smaller
   std::vector<InPlaceUse> inPlace;    // empty for planners without in-place ops
+  std::vector<PatchStage> patches;    // empty unless the patch planner found one that pays
 };
 
 // Every planner: lifetimes from the op order, then an offset for every buffer.

@@ -55,13 +55,21 @@ json memoryReportJson(const Graph& g, const MemoryPlan& plan) {
   for (const InPlaceUse& u : plan.inPlace) {
     inPlace.push_back({{"step", u.step}, {"op", u.op}, {"input", u.input}, {"output", u.output}});
   }
+  json patches = json::array();
+  for (const PatchStage& p : plan.patches) {
+    patches.push_back({{"ops", p.ops}, {"first_step", p.firstStep}, {"last_step", p.lastStep},
+                       {"grid", {p.gridH, p.gridW}}, {"slot_bytes", {p.slotBytes[0], p.slotBytes[1]}},
+                       {"scratch_offset", p.scratchOffset}, {"stage_macs", p.stageMacs},
+                       {"tiled_macs", p.tiledMacs}});
+  }
   json peakNames = json::array();
   for (TensorId t : plan.peakTensors) peakNames.push_back(g.tensor(t).name);
   return {{"planner", plan.planner},       {"peak_bytes", plan.arenaBytes},
           {"lower_bound_bytes", plan.lowerBoundBytes}, {"peak_step", plan.peakStep},
           {"peak_tensors", plan.peakTensors}, {"peak_tensor_names", peakNames},
           {"op_count", plan.order.size()},  {"steps", steps},
-          {"tensors", tensors},             {"in_place", inPlace}};
+          {"tensors", tensors},             {"in_place", inPlace},
+          {"patches", patches}};
 }
 
 std::string memoryReportText(const Graph& g, const MemoryPlan& plan, bool allSteps) {
@@ -89,6 +97,15 @@ std::string memoryReportText(const Graph& g, const MemoryPlan& plan, bool allSte
     }
   }
   if (!plan.inPlace.empty()) out += std::to_string(plan.inPlace.size()) + " ops run in place\n";
+  for (const PatchStage& p : plan.patches) {
+    std::snprintf(line, sizeof line,
+                  "patch stage: ops %d..%d (%zu ops) on a %dx%d grid, tiles in %lld B, "
+                  "recomputation +%lld MACs (+%.1f%% of the stage)\n",
+                  p.ops.front(), p.ops.back(), p.ops.size(), p.gridH, p.gridW,
+                  (long long)(p.slotBytes[0] + p.slotBytes[1]), (long long)(p.tiledMacs - p.stageMacs),
+                  p.stageMacs ? 100.0 * double(p.tiledMacs - p.stageMacs) / double(p.stageMacs) : 0.0);
+    out += line;
+  }
   if (allSteps) {
     out += "step  op  kind                      live bytes\n";
     for (size_t s = 0; s < plan.liveBytes.size(); ++s) {

@@ -1,0 +1,116 @@
+#include "engine/plan/patch_planner.h"
+
+#include <algorithm>
+
+#include "engine/ops/op_def.h"
+#include "engine/plan/best_planner.h"
+#include "engine/plan/lifetimes.h"
+#include "engine/plan/patch_stage.h"
+
+namespace tinyforge {
+namespace {
+
+constexpr size_t kStageStarts = 4;  // the stage starts at one of the first ops of the order
+constexpr int32_t kMaxGrid = 8;
+
+int64_t totalMacs(const Graph& g) {
+  int64_t macs = 0;
+  for (const Op& op : g.ops) macs += opDef(op.kind).macs(g, op);
+  return macs;
+}
+
+// Plans `order` with ops [start, end] of it run as one patch stage on a grid x grid split.
+Result<MemoryPlan> planStage(const Graph& g, const std::vector<int32_t>& order,
+                             const std::vector<TensorLifetime>& lifetimes, size_t start, size_t end,
+                             int32_t gridH, int32_t gridW, const PatchGeometry& geo,
+                             bool splitOverInput) {
+  PatchStage stage;
+  stage.ops.assign(order.begin() + long(start), order.begin() + long(end) + 1);
+  stage.firstStep = int32_t(start) + 1;
+  stage.lastStep = int32_t(end) + 1;
+  stage.gridH = gridH;
+  stage.gridW = gridW;
+  stage.slotBytes[0] = geo.slotBytes[0];
+  stage.slotBytes[1] = geo.slotBytes[1];
+  stage.stageMacs = geo.stageMacs;
+  stage.tiledMacs = geo.tiledMacs;
+  std::vector<bool> internal(g.tensors.size(), false);
+  for (size_t i = 0; i + 1 < stage.ops.size(); ++i) internal[size_t(g.ops[size_t(stage.ops[i])].outputs[0])] = true;
+  const TensorId stageIn = g.ops[size_t(stage.ops.front())].inputs[0];
+  const TensorId split = g.ops[size_t(stage.ops.back())].outputs[0];
+  PlacementRequest request;
+  request.noInPlace.assign(g.ops.size(), false);
+  for (int32_t op : stage.ops) request.noInPlace[size_t(op)] = true;
+  for (TensorLifetime l : lifetimes) {
+    if (internal[size_t(l.tensor)]) continue;
+    if (l.tensor == stageIn) l.lastStep = std::max(l.lastStep, stage.lastStep);
+    if (l.tensor == split) l.firstStep = std::min(l.firstStep, stage.firstStep);
+    request.lifetimes.push_back(l);
+  }
+  stage.splitOverInput = splitOverInput;
+  if (splitOverInput) request.shared.push_back({stageIn, split});
+  request.spans.push_back({stage.firstStep, stage.lastStep, geo.slotBytes[0] + geo.slotBytes[1],
+                           "patch tiles (" + std::to_string(gridH) + "x" + std::to_string(gridW) + ")"});
+  std::vector<int64_t> spanOffsets;
+  Result<MemoryPlan> plan = placeBuffers(g, order, std::move(request), &spanOffsets);
+  if (!plan) return plan;
+  stage.scratchOffset = spanOffsets[0];
+  plan.value().patches.push_back(std::move(stage));
+  return plan;
+}
+
+// The stage input is read by the stage only (not later, not a graph output).
+bool inputDiesInStage(const Graph& g, const std::vector<TensorLifetime>& lifetimes,
+                      const std::vector<int32_t>& ops, int32_t lastStep) {
+  const TensorId in = g.ops[size_t(ops.front())].inputs[0];
+  if (std::find(g.outputs.begin(), g.outputs.end(), in) != g.outputs.end()) return false;
+  for (const TensorLifetime& l : lifetimes) {
+    if (l.tensor == in) return l.lastStep <= lastStep;
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<MemoryPlan> PatchPlanner::plan(const Graph& graph, const std::vector<int32_t>& order) const {
+  Result<MemoryPlan> best = BestPlanner().plan(graph, order);
+  if (!best) return best;
+  const std::vector<int32_t> chosenOrder = best.value().order;
+  Result<std::vector<TensorLifetime>> lifetimes = tensorLifetimes(graph, chosenOrder);
+  if (!lifetimes) return lifetimes.status();
+  const int64_t budget = int64_t(double(totalMacs(graph)) * m_maxExtraMacs);
+  int64_t bestExtra = 0;
+  for (size_t start = 0; start < std::min(kStageStarts, chosenOrder.size()); ++start) {
+    for (size_t end = start + 1; end < chosenOrder.size(); ++end) {
+      const std::vector<int32_t> ops(chosenOrder.begin() + long(start), chosenOrder.begin() + long(end) + 1);
+      if (!isPatchChain(graph, ops)) break;
+      for (int32_t columns : {0, 1}) {  // square grids, then row strips (read input in place)
+        for (int32_t grid = 2; grid <= kMaxGrid; ++grid) {
+          const int32_t gridW = columns == 0 ? grid : 1;
+          const PatchGeometry geo = patchGeometry(graph, ops, grid, gridW);
+          const int64_t extra = geo.tiledMacs - geo.stageMacs;
+          if (extra > budget) break;  // finer grids only recompute more
+          for (bool overInput : {false, true}) {
+            if (overInput && !(inputDiesInStage(graph, lifetimes.value(), ops, int32_t(end) + 1) &&
+                               splitCanOverwriteInput(graph, ops, grid, gridW))) {
+              continue;
+            }
+            Result<MemoryPlan> p = planStage(graph, chosenOrder, lifetimes.value(), start, end,
+                                             grid, gridW, geo, overInput);
+            if (!p) return p;
+            const int64_t arena = p.value().arenaBytes, bestArena = best.value().arenaBytes;
+            if (arena < bestArena ||
+                (arena == bestArena && !best.value().patches.empty() && extra < bestExtra)) {
+              best = std::move(p);
+              bestExtra = extra;
+            }
+          }
+        }
+      }
+    }
+  }
+  best.value().planner = name();
+  return best;
+}
+
+}  // namespace tinyforge

@@ -1,0 +1,27 @@
+// Patch-based inference planner ("patch", MCUNetV2): runs the memory-heavy first layers tile by
+// tile so that their large activations never exist whole, then plans the rest like "best".
+//
+//   PatchPlanner planner(0.2);   // at most 20% extra MACs over the whole model
+//   Result<MemoryPlan> plan = planner.plan(graph, fileOrder(graph));
+//   plan.value().patches;        // empty when no stage lowers the peak within the MAC budget
+//
+// The stage (a chain of conv/depthwise/pool ops starting at one of the first ops), the split
+// layer (the chain's end) and the grid (2x2 .. 8x8) are chosen by trying them all and keeping
+// the smallest arena whose recomputed MACs fit the budget.
+#pragma once
+
+#include "engine/plan/memory_plan.h"
+
+namespace tinyforge {
+
+class PatchPlanner : public MemoryPlanner {
+ public:
+  explicit PatchPlanner(double maxExtraMacsFraction = 0.2) : m_maxExtraMacs(maxExtraMacsFraction) {}
+  const char* name() const override { return "patch"; }
+  Result<MemoryPlan> plan(const Graph& graph, const std::vector<int32_t>& order) const override;
+
+ private:
+  double m_maxExtraMacs;
+};
+
+}  // namespace tinyforge

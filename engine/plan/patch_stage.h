@@ -1,0 +1,52 @@
+// Geometry of patch-based inference: tiles of a chain's last output and their receptive fields.
+//
+//   if (isPatchChain(graph, ops)) {
+//     PatchGeometry geo = patchGeometry(graph, ops, 3, 3);   // slot bytes, MACs
+//     for (const TileRegion& t : tileGrid(h, w, 3, 3)) { auto r = traceTile(graph, ops, t); ... }
+//   }
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "engine/graph.h"
+
+namespace tinyforge {
+
+// Rows [y0, y1) and columns [x0, x1) of an NHWC tensor.
+struct TileRegion {
+  int32_t y0 = 0, y1 = 0, x0 = 0, x1 = 0;
+  int64_t pixels() const { return int64_t(y1 - y0) * (x1 - x0); }
+};
+
+// Ops that can run on a region: CONV_2D, DEPTHWISE_CONV_2D, AVERAGE/MAX_POOL_2D with batch 1.
+bool isRegionOp(const Graph& graph, const Op& op);
+
+// True when `ops` (indices into graph.ops) is a chain of region ops: each reads the previous
+// one's output as its data input, and that output is read by nothing else and is no graph output.
+bool isPatchChain(const Graph& graph, const std::vector<int32_t>& ops);
+
+// The gridH x gridW tiles of an h x w output, row-major (near-equal sizes).
+std::vector<TileRegion> tileGrid(int32_t h, int32_t w, int32_t gridH, int32_t gridW);
+// Whether a region of an h x w tensor is whole rows (contiguous in NHWC).
+inline bool wholeRows(const TileRegion& r, int32_t w) { return r.x0 == 0 && r.x1 == w; }
+
+// Receptive field of `tile` (a region of the last op's output) through the chain:
+// result[0] = region of the chain input, result[i + 1] = region of ops[i]'s output.
+std::vector<TileRegion> traceTile(const Graph& graph, const std::vector<int32_t>& ops,
+                                  const TileRegion& tile);
+
+// Whether the split tensor may share the stage input's bytes (both at one offset): tiles run in
+// row-major order and every byte a tile writes lies below every input byte a later tile reads.
+bool splitCanOverwriteInput(const Graph& graph, const std::vector<int32_t>& ops, int32_t gridH,
+                            int32_t gridW);
+
+struct PatchGeometry {
+  int64_t slotBytes[2] = {0, 0};  // ping-pong slots, see PatchStage
+  int64_t stageMacs = 0;          // MACs of the chain computed whole
+  int64_t tiledMacs = 0;          // MACs of the chain computed tile by tile
+};
+PatchGeometry patchGeometry(const Graph& graph, const std::vector<int32_t>& ops, int32_t gridH,
+                            int32_t gridW);
+
+}  // namespace tinyforge

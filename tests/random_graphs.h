@@ -1,0 +1,21 @@
+// Valid random int8 graphs (MobileNet-like chains with residual ADDs and branches) for property
+// tests and benchmarks: every op has real weights and quantization, so graphs execute.
+//
+//   std::mt19937 rng(1);
+//   Graph g = randomMobileNetGraph(&rng, 40);   // about 40 ops
+#pragma once
+
+#include <random>
+
+#include "engine/graph.h"
+
+namespace tinyforge::test {
+
+// Stem conv, inverted-residual blocks (1x1 expand, 3x3 depthwise, 1x1 project, ADD when the
+// shape repeats), sometimes a two-branch block joined by ADD, then average pool, reshape, FC.
+Graph randomMobileNetGraph(std::mt19937* rng, int32_t targetOps, int32_t inputHw = 32);
+
+// Random int8 input bytes for every graph input.
+std::vector<std::vector<uint8_t>> randomInputs(const Graph& g, std::mt19937* rng);
+
+}  // namespace tinyforge::test
