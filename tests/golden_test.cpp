@@ -51,10 +51,14 @@ TEST_P(GoldenTest, ExecutionThroughEveryPlanMatches) {
   Result<Graph> graph = importShared(stem);
   ASSERT_TRUE(graph.ok()) << graph.error();
   const nlohmann::json manifest = test::readManifest(stem);
+  int64_t previousArena = INT64_MAX;  // tflm >= best >= patch
   for (const std::string planner : {"tflm", "best", "patch"}) {
     SCOPED_TRACE("planner " + planner);
     Result<PlannedModel> m = planModel(graph.value(), planner);
     ASSERT_TRUE(m.ok()) << m.error();
+    EXPECT_LE(m.value().plan.arenaBytes, previousArena);
+    EXPECT_LE(m.value().plan.lowerBoundBytes, m.value().plan.arenaBytes);
+    previousArena = m.value().plan.arenaBytes;
     std::set<TensorId> skip;  // outputs of PAD ops fused away no longer exist
     for (int32_t op : m.value().fusedPadOps) skip.insert(graph.value().ops[size_t(op)].outputs[0]);
     for (const PatchStage& stage : m.value().plan.patches) {  // inner tensors never exist whole
