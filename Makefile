@@ -24,6 +24,8 @@ build: configure
 
 run: build
 	$(BUILD)/app/tinyforge-cli inspect $(MODEL)
+	$(BUILD)/app/tinyforge-cli plan $(MODEL) --planner tflm
+	$(BUILD)/app/tinyforge-cli plan $(MODEL) --planner patch
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
