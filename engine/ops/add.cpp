@@ -1,4 +1,5 @@
 // ADD int8 with TFLite's rescaling to a common scale (left shift 20) and 4-D broadcasting.
+#include "engine/codegen/c_emitter.h"
 #include "engine/ops/op_def.h"
 #include "engine/ops/op_util.h"
 
@@ -43,6 +44,29 @@ Status evaluate(const Graph& g, const Op& op, const TensorBuffers& buf) {
   return Status::ok();
 }
 
+Status emit(const Graph& g, const Op& op, CEmitter& e) {
+  const Tensor& a = g.tensor(op.inputs[0]);
+  const Tensor& b = g.tensor(op.inputs[1]);
+  const Tensor& out = g.tensor(op.outputs[0]);
+  const tfk_add_params p = addParams(a, b, out, op.params.activation);
+  const std::string& n = e.prefix();
+  e.declare("static const tfk_add_params " + n + "_p = " + cLiteral(p) + ";\n");
+  const std::string args = "(const int8_t*)" + e.tensor(op.inputs[0]);
+  const std::string args2 = "(const int8_t*)" + e.tensor(op.inputs[1]);
+  const std::string dst = "(int8_t*)" + e.tensor(op.outputs[0]);
+  if (a.shape == b.shape) {
+    e.call("tfk_add_s8(&" + n + "_p, " + std::to_string(out.elementCount()) + ", " + args + ", " +
+           args2 + ", " + dst + ");");
+  } else {
+    e.declare("static const tfk_dims " + n + "_da = " + cLiteral(dims4Padded(a.shape)) + ", " + n +
+              "_db = " + cLiteral(dims4Padded(b.shape)) + ", " + n + "_do = " +
+              cLiteral(dims4Padded(out.shape)) + ";\n");
+    e.call("tfk_add_broadcast_s8(&" + n + "_p, &" + n + "_da, " + args + ", &" + n + "_db, " + args2 +
+           ", &" + n + "_do, " + dst + ");");
+  }
+  return Status::ok();
+}
+
 // Element i is read before it is written: either input of the output's shape may be overwritten.
 InPlaceRule inPlace(const Graph& g, const Op& op) {
   const Tensor& out = g.tensor(op.outputs[0]);
@@ -56,7 +80,7 @@ InPlaceRule inPlace(const Graph& g, const Op& op) {
 }  // namespace
 
 const OpDef& opDefAdd() {
-  static const OpDef def{OpKind::kAdd, validate, macs, evaluate, inPlace};
+  static const OpDef def{OpKind::kAdd, validate, macs, evaluate, inPlace, nullptr, emit};
   return def;
 }
 

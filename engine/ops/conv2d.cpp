@@ -1,4 +1,5 @@
 // CONV_2D: input [N,H,W,Cin], weights [Cout,KH,KW,Cin] per-channel int8, bias [Cout] int32.
+#include "engine/codegen/c_emitter.h"
 #include "engine/ops/op_def.h"
 #include "engine/ops/op_util.h"
 
@@ -44,31 +45,69 @@ int64_t macs(const Graph& g, const Op& op) {
   return out.elementCount() * int64_t(w.shape[1]) * w.shape[2] * w.shape[3];
 }
 
-Status evaluate(const Graph& g, const Op& op, const TensorBuffers& b) {
+// Everything the kernel call needs, shared by evaluation and code generation.
+struct ConvCall {
+  tfk_conv_params params{};
+  ChannelQuant quant;
+  tfk_dims in{}, filter{}, out{};
+  bool hasBias = false;
+};
+
+ConvCall prepare(const Graph& g, const Op& op) {
   const Tensor& in = g.tensor(op.inputs[0]);
   const Tensor& w = g.tensor(op.inputs[1]);
   const Tensor& out = g.tensor(op.outputs[0]);
   const OpParams& p = op.params;
   const ConvGeometry geo = convGeometry(in.shape[1], in.shape[2], w.shape[1], w.shape[2], p);
-  const Window wh = geo.h, ww = geo.w;
   const ActivationRange act = activationRange(p.activation, out);
-  tfk_conv_params cp{-in.zeroPoint(), out.zeroPoint(), p.strideH,   p.strideW, p.dilationH,
-                     p.dilationW,     wh.padBefore,    ww.padBefore, act.min,  act.max,
-                     1};
-  const ChannelQuant q = convChannelQuant(in, w, out, w.shape[0]);
-  const tfk_channel_quant qv = q.view();
-  const tfk_dims inDims = dims4(in), wDims = dims4(w), outDims = dims4(out);
-  const bool hasBias = op.inputs.size() == 3 && op.inputs[2] != kNoTensor;
-  const int32_t* bias = hasBias ? b.in<int32_t>(op.inputs[2]) : nullptr;
+  ConvCall c;
+  c.params = {-in.zeroPoint(), out.zeroPoint(), p.strideH,    p.strideW, p.dilationH,
+              p.dilationW,     geo.h.padBefore, geo.w.padBefore, act.min,  act.max, 1};
+  c.quant = convChannelQuant(in, w, out, w.shape[0]);
+  c.in = dims4(in);
+  c.filter = dims4(w);
+  c.out = dims4(out);
+  c.hasBias = op.inputs.size() == 3 && op.inputs[2] != kNoTensor;
+  return c;
+}
+
+Status evaluate(const Graph& g, const Op& op, const TensorBuffers& b) {
+  const ConvCall c = prepare(g, op);
+  const tfk_channel_quant qv = c.quant.view();
+  const int32_t* bias = c.hasBias ? b.in<int32_t>(op.inputs[2]) : nullptr;
   if (b.ptr[size_t(op.outputs[0])] == b.ptr[size_t(op.inputs[0])]) {
     if (!b.scratch) return opError(op, "in-place 1x1 convolution needs a scratch buffer");
-    tfk_conv2d_1x1_inplace_s8(&cp, &qv, &inDims, &wDims, b.in<int8_t>(op.inputs[1]), bias,
-                              &outDims, b.out<int8_t>(op.outputs[0]),
+    tfk_conv2d_1x1_inplace_s8(&c.params, &qv, &c.in, &c.filter, b.in<int8_t>(op.inputs[1]), bias,
+                              &c.out, b.out<int8_t>(op.outputs[0]),
                               reinterpret_cast<int8_t*>(b.scratch));
     return Status::ok();
   }
-  tfk_conv2d_s8(&cp, &qv, &inDims, b.in<int8_t>(op.inputs[0]), &wDims,
-                b.in<int8_t>(op.inputs[1]), bias, &outDims, b.out<int8_t>(op.outputs[0]));
+  tfk_conv2d_s8(&c.params, &qv, &c.in, b.in<int8_t>(op.inputs[0]), &c.filter,
+                b.in<int8_t>(op.inputs[1]), bias, &c.out, b.out<int8_t>(op.outputs[0]));
+  return Status::ok();
+}
+
+Status emit(const Graph& g, const Op& op, CEmitter& e) {
+  const ConvCall c = prepare(g, op);
+  const std::string& n = e.prefix();
+  e.declare("static const int32_t " + n + "_m[] = " + cIntArray(c.quant.multiplier) + ";\n");
+  e.declare("static const int32_t " + n + "_s[] = " + cIntArray(c.quant.shift) + ";\n");
+  e.declare("static const tfk_channel_quant " + n + "_q = {" + n + "_m, " + n + "_s, " +
+            (c.quant.multiplier.size() > 1 ? "1" : "0") + "};\n");
+  e.declare("static const tfk_conv_params " + n + "_p = " + cLiteral(c.params) + ";\n");
+  e.declare("static const tfk_dims " + n + "_di = " + cLiteral(c.in) + ", " + n + "_df = " +
+            cLiteral(c.filter) + ", " + n + "_do = " + cLiteral(c.out) + ";\n");
+  const std::string w = e.tensor(op.inputs[1]);
+  const std::string bias = c.hasBias ? e.tensor(op.inputs[2]) : "0";
+  const std::string out = "(int8_t*)" + e.tensor(op.outputs[0]);
+  if (e.sameBuffer(op.inputs[0], op.outputs[0])) {
+    e.call("tfk_conv2d_1x1_inplace_s8(&" + n + "_p, &" + n + "_q, &" + n + "_di, &" + n + "_df, " +
+           w + ", " + bias + ", &" + n + "_do, " + out + ", (int8_t*)" + e.scratch() + ");");
+  } else {
+    e.call("tfk_conv2d_s8(&" + n + "_p, &" + n + "_q, &" + n + "_di, (const int8_t*)" +
+           e.tensor(op.inputs[0]) + ", &" + n + "_df, " + w + ", " + bias + ", &" + n + "_do, " +
+           out + ");");
+  }
   return Status::ok();
 }
 
@@ -110,7 +149,7 @@ Status evaluateRegion(const Graph& g, const Op& op, const RegionArgs& r) {
 }  // namespace
 
 const OpDef& opDefConv2D() {
-  static const OpDef def{OpKind::kConv2D, validate, macs, evaluate, inPlace, evaluateRegion};
+  static const OpDef def{OpKind::kConv2D, validate, macs, evaluate, inPlace, evaluateRegion, emit};
   return def;
 }
 

@@ -1,4 +1,5 @@
 // FULLY_CONNECTED: input read as [batches, depth], weights [units, depth], bias [units].
+#include "engine/codegen/c_emitter.h"
 #include "engine/ops/op_def.h"
 #include "engine/ops/op_util.h"
 
@@ -54,28 +55,58 @@ ChannelQuant fcQuant(const Tensor& in, const Tensor& w, const Tensor& out) {
   return q;
 }
 
-Status evaluate(const Graph& g, const Op& op, const TensorBuffers& b) {
+struct FcCall {
+  tfk_fc_params params{};
+  ChannelQuant quant;
+  int32_t batches = 0, depth = 0, units = 0;
+  bool hasBias = false;
+};
+
+FcCall prepare(const Graph& g, const Op& op) {
   const Tensor& in = g.tensor(op.inputs[0]);
   const Tensor& w = g.tensor(op.inputs[1]);
   const Tensor& out = g.tensor(op.outputs[0]);
   const ActivationRange act = activationRange(op.params.activation, out);
-  const tfk_fc_params fp{-in.zeroPoint(), out.zeroPoint(), act.min, act.max};
-  const ChannelQuant q = fcQuant(in, w, out);
-  const tfk_channel_quant qv = q.view();
-  const int32_t units = w.shape[0], depth = w.shape[1];
-  const auto batches = int32_t(in.elementCount() / depth);
-  const bool hasBias = op.inputs.size() == 3 && op.inputs[2] != kNoTensor;
-  tfk_fully_connected_s8(&fp, &qv, batches, depth, units, b.in<int8_t>(op.inputs[0]),
+  FcCall c;
+  c.params = {-in.zeroPoint(), out.zeroPoint(), act.min, act.max};
+  c.quant = fcQuant(in, w, out);
+  c.units = w.shape[0];
+  c.depth = w.shape[1];
+  c.batches = int32_t(in.elementCount() / c.depth);
+  c.hasBias = op.inputs.size() == 3 && op.inputs[2] != kNoTensor;
+  return c;
+}
+
+Status evaluate(const Graph& g, const Op& op, const TensorBuffers& b) {
+  const FcCall c = prepare(g, op);
+  const tfk_channel_quant qv = c.quant.view();
+  tfk_fully_connected_s8(&c.params, &qv, c.batches, c.depth, c.units, b.in<int8_t>(op.inputs[0]),
                          b.in<int8_t>(op.inputs[1]),
-                         hasBias ? b.in<int32_t>(op.inputs[2]) : nullptr,
+                         c.hasBias ? b.in<int32_t>(op.inputs[2]) : nullptr,
                          b.out<int8_t>(op.outputs[0]));
+  return Status::ok();
+}
+
+Status emit(const Graph& g, const Op& op, CEmitter& e) {
+  const FcCall c = prepare(g, op);
+  const std::string& n = e.prefix();
+  e.declare("static const int32_t " + n + "_m[] = " + cIntArray(c.quant.multiplier) + ";\n");
+  e.declare("static const int32_t " + n + "_s[] = " + cIntArray(c.quant.shift) + ";\n");
+  e.declare("static const tfk_channel_quant " + n + "_q = {" + n + "_m, " + n + "_s, " +
+            (c.quant.multiplier.size() > 1 ? "1" : "0") + "};\n");
+  e.declare("static const tfk_fc_params " + n + "_p = " + cLiteral(c.params) + ";\n");
+  e.call("tfk_fully_connected_s8(&" + n + "_p, &" + n + "_q, " + std::to_string(c.batches) + ", " +
+         std::to_string(c.depth) + ", " + std::to_string(c.units) + ", (const int8_t*)" +
+         e.tensor(op.inputs[0]) + ", " + e.tensor(op.inputs[1]) + ", " +
+         (c.hasBias ? e.tensor(op.inputs[2]) : std::string("0")) + ", (int8_t*)" +
+         e.tensor(op.outputs[0]) + ");");
   return Status::ok();
 }
 
 }  // namespace
 
 const OpDef& opDefFullyConnected() {
-  static const OpDef def{OpKind::kFullyConnected, validate, macs, evaluate};
+  static const OpDef def{OpKind::kFullyConnected, validate, macs, evaluate, nullptr, nullptr, emit};
   return def;
 }
 

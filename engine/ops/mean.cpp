@@ -1,4 +1,5 @@
 // MEAN over the spatial axes {1,2} of an NHWC int8 tensor (global average pooling).
+#include "engine/codegen/c_emitter.h"
 #include "engine/ops/op_def.h"
 #include "engine/ops/op_util.h"
 
@@ -26,7 +27,7 @@ Status validate(const Graph& g, const Op& op) {
 
 int64_t macs(const Graph&, const Op&) { return 0; }
 
-Status evaluate(const Graph& g, const Op& op, const TensorBuffers& b) {
+tfk_mean_params prepare(const Graph& g, const Op& op) {
   const Tensor& in = g.tensor(op.inputs[0]);
   const Tensor& out = g.tensor(op.outputs[0]);
   tfk_mean_params p{};
@@ -35,15 +36,29 @@ Status evaluate(const Graph& g, const Op& op, const TensorBuffers& b) {
   int32_t m = 0, shift = 0;
   tfk_quantize_multiplier(double(in.scale()) / double(out.scale()), &m, &shift);
   tfk_mean_hw_multiplier(m, shift, in.shape[1] * in.shape[2], &p.multiplier, &p.shift);
-  const tfk_dims dims = dims4(in);
+  return p;
+}
+
+Status evaluate(const Graph& g, const Op& op, const TensorBuffers& b) {
+  const tfk_mean_params p = prepare(g, op);
+  const tfk_dims dims = dims4(g.tensor(op.inputs[0]));
   tfk_mean_hw_s8(&p, &dims, b.in<int8_t>(op.inputs[0]), b.out<int8_t>(op.outputs[0]));
+  return Status::ok();
+}
+
+Status emit(const Graph& g, const Op& op, CEmitter& e) {
+  const std::string& n = e.prefix();
+  e.declare("static const tfk_mean_params " + n + "_p = " + cLiteral(prepare(g, op)) + ";\n");
+  e.declare("static const tfk_dims " + n + "_di = " + cLiteral(dims4(g.tensor(op.inputs[0]))) + ";\n");
+  e.call("tfk_mean_hw_s8(&" + n + "_p, &" + n + "_di, (const int8_t*)" + e.tensor(op.inputs[0]) +
+         ", (int8_t*)" + e.tensor(op.outputs[0]) + ");");
   return Status::ok();
 }
 
 }  // namespace
 
 const OpDef& opDefMean() {
-  static const OpDef def{OpKind::kMean, validate, macs, evaluate};
+  static const OpDef def{OpKind::kMean, validate, macs, evaluate, nullptr, nullptr, emit};
   return def;
 }
 

@@ -14,6 +14,8 @@
 
 namespace tinyforge {
 
+class CEmitter;
+
 // Memory of every tensor during execution, indexed by TensorId (constants point at their data).
 struct TensorBuffers {
   std::vector<uint8_t*> ptr;
@@ -60,6 +62,8 @@ struct OpDef {
   InPlaceRule (*inPlace)(const Graph& graph, const Op& op) = nullptr;
   // Spatial ops only (nullptr otherwise): runs the op on one region, see RegionArgs.
   Status (*evaluateRegion)(const Graph& graph, const Op& op, const RegionArgs& region) = nullptr;
+  // C code generation: this op's constants and its kernel call (engine/codegen/c_emitter.h).
+  Status (*emit)(const Graph& graph, const Op& op, CEmitter& out) = nullptr;
 };
 
 const OpDef& opDef(OpKind kind);

@@ -1,4 +1,5 @@
 // AVERAGE_POOL_2D and MAX_POOL_2D: input and output share quantization; padding skips taps.
+#include "engine/codegen/c_emitter.h"
 #include "engine/ops/op_def.h"
 #include "engine/ops/op_util.h"
 
@@ -49,6 +50,18 @@ Status evaluateMax(const Graph& g, const Op& op, const TensorBuffers& b) {
   return Status::ok();
 }
 
+Status emit(const Graph& g, const Op& op, CEmitter& e) {
+  const tfk_pool_params pp = poolParams(g, op);
+  const std::string& n = e.prefix();
+  e.declare("static const tfk_pool_params " + n + "_p = " + cLiteral(pp) + ";\n");
+  e.declare("static const tfk_dims " + n + "_di = " + cLiteral(dims4(g.tensor(op.inputs[0]))) + ", " +
+            n + "_do = " + cLiteral(dims4(g.tensor(op.outputs[0]))) + ";\n");
+  e.call(std::string(op.kind == OpKind::kMaxPool2D ? "tfk_maxpool_s8" : "tfk_avgpool_s8") + "(&" + n +
+         "_p, &" + n + "_di, (const int8_t*)" + e.tensor(op.inputs[0]) + ", &" + n + "_do, (int8_t*)" +
+         e.tensor(op.outputs[0]) + ");");
+  return Status::ok();
+}
+
 Status evaluateRegion(const Graph& g, const Op& op, const RegionArgs& r) {
   const OpParams& p = op.params;
   const ActivationRange act = activationRange(p.activation, g.tensor(op.outputs[0]));
@@ -66,12 +79,13 @@ Status evaluateRegion(const Graph& g, const Op& op, const RegionArgs& r) {
 }  // namespace
 
 const OpDef& opDefAveragePool2D() {
-  static const OpDef def{OpKind::kAveragePool2D, validate, macs, evaluateAverage, nullptr, evaluateRegion};
+  static const OpDef def{OpKind::kAveragePool2D, validate, macs, evaluateAverage, nullptr, evaluateRegion,
+                         emit};
   return def;
 }
 
 const OpDef& opDefMaxPool2D() {
-  static const OpDef def{OpKind::kMaxPool2D, validate, macs, evaluateMax, nullptr, evaluateRegion};
+  static const OpDef def{OpKind::kMaxPool2D, validate, macs, evaluateMax, nullptr, evaluateRegion, emit};
   return def;
 }
 

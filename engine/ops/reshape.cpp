@@ -1,6 +1,7 @@
 // RESHAPE: a byte copy (nothing when input and output share memory); values unchanged.
 #include <cstring>
 
+#include "engine/codegen/c_emitter.h"
 #include "engine/ops/op_def.h"
 #include "engine/ops/op_util.h"
 
@@ -28,13 +29,20 @@ Status evaluate(const Graph& g, const Op& op, const TensorBuffers& b) {
   return Status::ok();
 }
 
+Status emit(const Graph& g, const Op& op, CEmitter& e) {
+  if (e.sameBuffer(op.inputs[0], op.outputs[0])) return Status::ok();  // an alias: nothing to do
+  e.call("memmove(" + e.tensor(op.outputs[0]) + ", " + e.tensor(op.inputs[0]) + ", " +
+         std::to_string(g.tensor(op.outputs[0]).byteSize()) + ");");
+  return Status::ok();
+}
+
 // An alias: the output is the input's bytes.
 InPlaceRule inPlace(const Graph&, const Op&) { return {1, 0}; }
 
 }  // namespace
 
 const OpDef& opDefReshape() {
-  static const OpDef def{OpKind::kReshape, validate, macs, evaluate, inPlace};
+  static const OpDef def{OpKind::kReshape, validate, macs, evaluate, inPlace, nullptr, emit};
   return def;
 }
 

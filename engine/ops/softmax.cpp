@@ -1,6 +1,7 @@
 // SOFTMAX int8 -> int8 over the last dimension (output zp -128, scale 1/256).
 #include <cmath>
 
+#include "engine/codegen/c_emitter.h"
 #include "engine/ops/op_def.h"
 #include "engine/ops/op_util.h"
 
@@ -48,10 +49,22 @@ Status evaluate(const Graph& g, const Op& op, const TensorBuffers& b) {
   return Status::ok();
 }
 
+Status emit(const Graph& g, const Op& op, CEmitter& e) {
+  const Tensor& in = g.tensor(op.inputs[0]);
+  const tfk_softmax_params p = softmaxParams(op.params.beta, in.scale());
+  const int32_t depth = in.shape.back();
+  const std::string& n = e.prefix();
+  e.declare("static const tfk_softmax_params " + n + "_p = " + cLiteral(p) + ";\n");
+  e.call("tfk_softmax_s8(&" + n + "_p, " + std::to_string(in.elementCount() / depth) + ", " +
+         std::to_string(depth) + ", (const int8_t*)" + e.tensor(op.inputs[0]) + ", (int8_t*)" +
+         e.tensor(op.outputs[0]) + ");");
+  return Status::ok();
+}
+
 }  // namespace
 
 const OpDef& opDefSoftmax() {
-  static const OpDef def{OpKind::kSoftmax, validate, macs, evaluate};
+  static const OpDef def{OpKind::kSoftmax, validate, macs, evaluate, nullptr, nullptr, emit};
   return def;
 }
 

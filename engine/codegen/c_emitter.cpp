@@ -1,0 +1,132 @@
+#include "engine/codegen/c_emitter.h"
+
+#include <cstring>
+
+namespace tinyforge {
+namespace {
+
+std::string join(std::initializer_list<int64_t> values) {
+  std::string s = "{";
+  bool first = true;
+  for (int64_t v : values) {
+    s += (first ? "" : ", ") + std::to_string(v);
+    first = false;
+  }
+  return s + "}";
+}
+
+// INT32_MIN cannot be written as a plain literal in C.
+std::string cInt(int64_t v) { return v == INT32_MIN ? "(-2147483647 - 1)" : std::to_string(v); }
+
+std::string byteArray(const std::vector<uint8_t>& data) {
+  std::string s;
+  s.reserve(data.size() * 5);
+  for (size_t i = 0; i < data.size(); ++i) {
+    if (i % 24 == 0) s += "\n ";
+    s += " " + std::to_string(int(int8_t(data[i]))) + ",";
+  }
+  return s;
+}
+
+std::string int32Array(const std::vector<uint8_t>& data) {
+  std::string s;
+  const size_t n = data.size() / 4;
+  for (size_t i = 0; i < n; ++i) {
+    int32_t v;
+    std::memcpy(&v, data.data() + 4 * i, 4);
+    if (i % 8 == 0) s += "\n ";
+    s += " " + cInt(v) + ",";
+  }
+  return s;
+}
+
+}  // namespace
+
+CEmitter::CEmitter(const Graph& graph, const MemoryPlan& plan)
+    : m_graph(graph), m_plan(plan), m_constantNames(graph.tensors.size()) {}
+
+void CEmitter::beginOp(int32_t opIndex, int32_t step) {
+  m_prefix = "op" + std::to_string(opIndex);
+  m_step = step;
+  m_body += "  TF_LAYER_BEGIN(" + std::to_string(opIndex) + ");  /* " +
+            cCommentSafe(std::string(opKindName(m_graph.ops[size_t(opIndex)].kind)) + " " +
+                         m_graph.ops[size_t(opIndex)].name) +
+            " */\n";
+}
+
+std::string CEmitter::tensor(TensorId id) {
+  const Tensor& t = m_graph.tensor(id);
+  if (!t.isConstant) return "(g_arena + " + std::to_string(m_plan.offsets[size_t(id)]) + ")";
+  std::string& name = m_constantNames[size_t(id)];
+  if (name.empty()) {
+    name = "k_t" + std::to_string(id);
+    const bool int32 = t.type == DType::kInt32;
+    m_decls += "/* " + cCommentSafe(t.name) + " " + shapeString(t.shape) + " */\n";
+    m_decls += std::string("static const ") + (int32 ? "int32_t " : "int8_t ") + name + "[" +
+               std::to_string(int32 ? t.data.size() / 4 : t.data.size()) + "] TF_ALIGN4 = {" +
+               (int32 ? int32Array(t.data) : byteArray(t.data)) + "\n};\n";
+  }
+  return name;
+}
+
+std::string CEmitter::scratch() const {
+  for (const ScratchBuffer& s : m_plan.scratch) {
+    if (s.step == m_step) return "(g_arena + " + std::to_string(s.offset) + ")";
+  }
+  return "0";
+}
+
+bool CEmitter::sameBuffer(TensorId a, TensorId b) const {
+  return !m_graph.tensor(a).isConstant && m_plan.offsets[size_t(a)] == m_plan.offsets[size_t(b)];
+}
+
+std::string cLiteral(const tfk_conv_params& p) {
+  return join({p.input_offset, p.output_offset, p.stride_h, p.stride_w, p.dilation_h, p.dilation_w,
+               p.pad_top, p.pad_left, p.act_min, p.act_max, p.depth_multiplier});
+}
+std::string cLiteral(const tfk_dims& d) { return join({d.n, d.h, d.w, d.c}); }
+std::string cLiteral(const tfk_fc_params& p) {
+  return join({p.input_offset, p.output_offset, p.act_min, p.act_max});
+}
+std::string cLiteral(const tfk_add_params& p) {
+  return join({p.input1_offset, p.input2_offset, p.left_shift, p.input1_multiplier, p.input1_shift,
+               p.input2_multiplier, p.input2_shift, p.output_multiplier, p.output_shift,
+               p.output_offset, p.act_min, p.act_max});
+}
+std::string cLiteral(const tfk_pool_params& p) {
+  return join({p.stride_h, p.stride_w, p.filter_h, p.filter_w, p.pad_top, p.pad_left, p.act_min,
+               p.act_max});
+}
+std::string cLiteral(const tfk_softmax_params& p) {
+  return join({p.input_multiplier, p.input_left_shift, p.diff_min});
+}
+std::string cLiteral(const tfk_mean_params& p) {
+  return join({p.input_zero_point, p.output_zero_point, p.multiplier, p.shift});
+}
+
+std::string cIntArray(const std::vector<int32_t>& values) {
+  std::string s = "{";
+  for (size_t i = 0; i < values.size(); ++i) s += (i ? ", " : "") + cInt(values[i]);
+  return s + "}";
+}
+
+std::string cCommentSafe(const std::string& text) {
+  std::string s;
+  for (size_t i = 0; i < text.size() && s.size() < 120; ++i) {
+    const char c = text[i];
+    if (c == '*' && i + 1 < text.size() && text[i + 1] == '/') {
+      s += "*_";
+      ++i;
+    } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '*') {
+      s += "/_";
+      ++i;
+    } else if (c >= 32 && c < 127 && c != '\\' && c != '?') {
+      s += c;  // '?' avoids trigraphs, '\\' line splices
+    } else {
+      s += '_';
+    }
+  }
+  return s;
+}
+
+}  // namespace tinyforge

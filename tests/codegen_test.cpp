@@ -1,0 +1,126 @@
+// Generated C (model.c + the same kernels), compiled for the host with -Wall -Werror, gives the
+// golden bytes for every golden case of the models.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "engine/codegen/model_emitter.h"
+#include "engine/io/tflite_import.h"
+#include "tests/golden_data.h"
+#include "tests/shared_data.h"
+
+namespace tinyforge {
+namespace {
+
+namespace fs = std::filesystem;
+
+void writeText(const fs::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary);
+  out << text;
+}
+
+void writeBytes(const fs::path& p, const std::vector<uint8_t>& bytes) {
+  std::ofstream out(p, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+}
+
+// Builds the generated library and the host runner; returns the executable.
+fs::path buildHostRunner(const GeneratedModel& c, const fs::path& dir) {
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  writeText(dir / "model.h", c.header);
+  writeText(dir / "model.c", c.source);
+  const fs::path src = TINYFORGE_SOURCE_DIR;
+  std::string cmd = std::string(TINYFORGE_HOST_CC) + " -std=c99 -O1 -Wall -Wextra -Werror -I" +
+                    dir.string() + " -I" + (src / "engine/kernels").string() + " " +
+                    (dir / "model.c").string() + " " + (src / "resources/firmware/host_main.c").string();
+  for (const auto& e : fs::directory_iterator(src / "engine/kernels")) {
+    if (e.path().extension() == ".c") cmd += " " + e.path().string();
+  }
+  cmd += " -lm -o " + (dir / "run_model").string() + " 2> " + (dir / "build.log").string();
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << "host build failed, see " << (dir / "build.log");
+  return dir / "run_model";
+}
+
+class CodegenTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CodegenTest, GeneratedCMatchesGoldenOnTheHost) {
+  TINYFORGE_REQUIRE_SHARED();
+  const std::string stem = GetParam();
+  Result<Graph> graph = importTfliteFile((test::sharedDir() / "models" / (stem + ".tflite")).string());
+  ASSERT_TRUE(graph.ok()) << graph.error();
+  for (const std::string planner : {"tflm", "best"}) {
+    SCOPED_TRACE(planner);
+    Result<PlannedModel> m = planModel(graph.value(), planner);
+    ASSERT_TRUE(m.ok()) << m.error();
+    Result<GeneratedModel> c = emitModelC(m.value());
+    ASSERT_TRUE(c.ok()) << c.error();
+    EXPECT_NE(c.value().source.find("TF_MODEL_ARENA_BYTES"), std::string::npos - 1);
+    const fs::path dir = fs::temp_directory_path() / ("tinyforge_codegen_" + stem + "_" + planner);
+    const fs::path runner = buildHostRunner(c.value(), dir);
+    const nlohmann::json manifest = test::readManifest(stem);
+    for (const auto& cs : manifest["cases"]) {
+      const auto inputs = test::caseInputs(stem, manifest, cs);
+      std::string cmd = runner.string();
+      for (size_t i = 0; i < inputs.size(); ++i) {
+        writeBytes(dir / ("in" + std::to_string(i) + ".bin"), inputs[i]);
+        cmd += " " + (dir / ("in" + std::to_string(i) + ".bin")).string();
+      }
+      for (size_t i = 0; i < m.value().graph.outputs.size(); ++i) cmd += " " + (dir / ("out" + std::to_string(i) + ".bin")).string();
+      ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+      for (size_t i = 0; i < m.value().graph.outputs.size(); ++i) {
+        const TensorId id = m.value().graph.outputs[i];
+        for (const auto& t : cs["tensors"]) {
+          if (t["index"].get<TensorId>() != id) continue;
+          EXPECT_EQ(test::readFileBytes(dir / ("out" + std::to_string(i) + ".bin")),
+                    test::readFileBytes(test::sharedDir() / "golden" / stem / t["file"].get<std::string>()))
+              << stem << " case " << cs["name"];
+        }
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(SmallModels, CodegenTest,
+                         ::testing::Values("tflm_hello_world_int8", "mlperftiny_ad01_int8",
+                                           "tflm_micro_speech_quantized", "mlperftiny_kws_ref_model",
+                                           "mlperftiny_ic_pretrainedResnet_quant"),
+                         [](const auto& param) { return param.param; });
+
+TEST(Codegen, HostileNamesStayInComments) {
+  Graph g;
+  Tensor in;
+  in.name = "x */ int evil = 1; /*\n#include <stdio.h>";
+  in.shape = {1, 4};
+  in.quant.scale = {0.5f};
+  in.quant.zeroPoint = {0};
+  g.tensors.push_back(in);
+  Tensor out = in;
+  out.name = "?" "?/ \\";  // a trigraph line splice
+  out.shape = {1, 4};
+  g.tensors.push_back(out);
+  Op op;
+  op.kind = OpKind::kReshape;
+  op.name = "*/ system(\"rm -rf /\"); /*";
+  op.inputs = {0};
+  op.outputs = {1};
+  g.ops.push_back(op);
+  g.inputs = {0};
+  g.outputs = {1};
+  g.name = "../../etc/passwd */";
+  Result<PlannedModel> m = planModel(g, "tflm");
+  ASSERT_TRUE(m.ok()) << m.error();
+  Result<GeneratedModel> c = emitModelC(m.value());
+  ASSERT_TRUE(c.ok()) << c.error();
+  // No comment is closed early, so every injected token stays inside a comment.
+  for (const std::string bad : {"*/ int evil", "*/ system", "\n#include <stdio.h>", "?" "?/"}) {
+    EXPECT_EQ(c.value().source.find(bad), std::string::npos) << bad;
+  }
+  const fs::path dir = fs::temp_directory_path() / "tinyforge_codegen_hostile";
+  buildHostRunner(c.value(), dir);
+}
+
+}  // namespace
+}  // namespace tinyforge
