@@ -11,6 +11,8 @@ using Args = std::vector<std::string>;
 int cmdInspect(const Args& args);
 int cmdRun(const Args& args);
 int cmdPlan(const Args& args);
+int cmdExport(const Args& args);
+int cmdVerify(const Args& args);
 
 // "tinyforge-cli: <message>" on stderr; returns 1 (or `code`).
 int fail(const std::string& message, int code = 1);

@@ -29,6 +29,11 @@ constexpr const char* kUsage =
     "  plan MODEL [--planner tflm|best|patch] [--json] [--steps]\n"
     "                                   memory plan: arena size, lower bound, the peak and the\n"
     "                                   tensors that cause it (per step with --steps)\n"
+    "  export MODEL --device DEV --out DIR [--planner best|patch|tflm]\n"
+    "                                   write a firmware project (model library, bare-metal app,\n"
+    "                                   linker script, Makefile/CMake, test data, README)\n"
+    "  verify DIR [--json]              build it with arm-none-eabi-gcc, run it in QEMU, report\n"
+    "                                   match, instructions per layer, flash, RAM, stack\n"
     "  help                             this text\n";
 
 }  // namespace
@@ -45,6 +50,8 @@ int main(int argc, char** argv) {
     if (command == "inspect") return cmdInspect(args);
     if (command == "run") return cmdRun(args);
     if (command == "plan") return cmdPlan(args);
+    if (command == "export") return cmdExport(args);
+    if (command == "verify") return cmdVerify(args);
     if (command == "help" || command == "--help" || command == "-h") {
       std::cout << kUsage;
       return 0;
