@@ -3,7 +3,8 @@
 # Usage: scripts/install-deps.sh [core|all]
 set -euo pipefail
 want=(cmake g++ make pkg-config libflatbuffers-dev flatbuffers-compiler nlohmann-json3-dev
-      libgtest-dev googletest clang libclang-rt-14-dev)
+      libgtest-dev googletest clang libclang-rt-14-dev
+      gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi qemu-system-arm)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

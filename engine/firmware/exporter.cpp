@@ -123,8 +123,14 @@ Result<ExportSummary> exportFirmware(const Graph& graph, const ExportOptions& op
   }
   Result<TensorValues> reference = runGraph(graph, inputs);
   if (!reference) return Result<ExportSummary>::failure("host reference run: " + reference.error());
-  std::vector<std::vector<uint8_t>> expected;
-  for (TensorId id : graph.outputs) expected.push_back(reference.value()[size_t(id)]);
+  std::vector<std::vector<uint8_t>> expected = options.expectedOutputs;
+  if (expected.empty()) {
+    for (TensorId id : graph.outputs) expected.push_back(reference.value()[size_t(id)]);
+  }
+  if (expected.size() != graph.outputs.size()) {
+    return Result<ExportSummary>::failure("expected outputs given for " + std::to_string(expected.size()) +
+                                          " of " + std::to_string(graph.outputs.size()) + " outputs");
+  }
 
   const fs::path dir = outDir;
   std::string flags;

@@ -22,6 +22,8 @@ struct ExportOptions {
   int64_t stackBytes = 4096;
   // Test input bytes per graph input; empty: splitmix64 seed 1 (as the golden cases).
   std::vector<std::vector<uint8_t>> testInputs;
+  // Expected output bytes per graph output; empty: the host reference executor's outputs.
+  std::vector<std::vector<uint8_t>> expectedOutputs;
 };
 
 struct ExportSummary {

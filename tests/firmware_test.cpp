@@ -1,0 +1,171 @@
+// Firmware export and verification in QEMU (Cortex-M4 and M7 boards): bit-exact outputs,
+// instruction counts, sizes; and the errors a user can run into.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "engine/firmware/device.h"
+#include "engine/firmware/exporter.h"
+#include "engine/firmware/process.h"
+#include "engine/firmware/verifier.h"
+#include "engine/io/tflite_import.h"
+#include "tests/golden_data.h"
+#include "tests/shared_data.h"
+
+namespace tinyforge {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool haveFirmwareTools() {
+  return haveTool("arm-none-eabi-gcc") && haveTool("qemu-system-arm");
+}
+
+#define TINYFORGE_REQUIRE_FIRMWARE_TOOLS()                                                   \
+  do {                                                                                       \
+    if (!haveFirmwareTools()) {                                                              \
+      if (test::runningInCi()) FAIL() << "CI=true but arm-none-eabi-gcc or qemu is missing"; \
+      GTEST_SKIP() << "arm-none-eabi-gcc / qemu-system-arm not installed (make test installs them)"; \
+    }                                                                                        \
+  } while (0)
+
+TEST(Devices, ProfilesAreCompiledIn) {
+  const std::vector<std::string> names = deviceNames();
+  for (const std::string n : {"stm32f746", "stm32h743", "stm32f412", "nrf52840", "rp2040", "mps2-an386", "mps2-an500"}) {
+    EXPECT_NE(std::find(names.begin(), names.end(), n), names.end()) << n;
+  }
+  Result<DeviceProfile> d = findDevice("stm32f746");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d.value().sramBytes, 320 * 1024);
+  EXPECT_EQ(d.value().flashBytes, 1024 * 1024);
+  EXPECT_EQ(d.value().machine, "mps2-an500");
+  Result<DeviceProfile> bad = findDevice("esp32");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().find("unknown device 'esp32' (known: "), std::string::npos) << bad.error();
+}
+
+class FirmwareTest : public ::testing::TestWithParam<std::pair<std::string, std::string>> {};
+
+TEST_P(FirmwareTest, ExportBuildRunMatchesGolden) {
+  TINYFORGE_REQUIRE_SHARED();
+  TINYFORGE_REQUIRE_FIRMWARE_TOOLS();
+  const auto& [stem, device] = GetParam();
+  Result<Graph> g = importTfliteFile((test::sharedDir() / "models" / (stem + ".tflite")).string());
+  ASSERT_TRUE(g.ok()) << g.error();
+  const nlohmann::json manifest = test::readManifest(stem);
+  const auto& c = manifest["cases"][0];
+  ExportOptions o;
+  o.device = device;
+  o.testInputs = test::caseInputs(stem, manifest, c);
+  for (TensorId out : g.value().outputs) {  // the firmware compares against the golden bytes
+    for (const auto& t : c["tensors"]) {
+      if (t["index"].get<TensorId>() == out) {
+        o.expectedOutputs.push_back(test::readFileBytes(test::sharedDir() / "golden" / stem / t["file"].get<std::string>()));
+      }
+    }
+  }
+  ASSERT_EQ(o.expectedOutputs.size(), g.value().outputs.size());
+  const fs::path dir = fs::temp_directory_path() / ("tinyforge_fw_" + stem + "_" + device);
+  fs::remove_all(dir);
+  Result<ExportSummary> e = exportFirmware(g.value(), o, dir.string());
+  ASSERT_TRUE(e.ok()) << e.error();
+  Result<VerifyReport> v = verifyFirmware(dir.string());
+  ASSERT_TRUE(v.ok()) << v.error();
+  EXPECT_TRUE(v.value().match);
+  EXPECT_GT(v.value().instructions, 0);
+  EXPECT_EQ(v.value().perLayer.size(), g.value().ops.size());
+  int64_t layers = 0;
+  for (const auto& l : v.value().perLayer) layers += l.instructions;
+  EXPECT_LE(layers, v.value().instructions + 40);
+  EXPECT_GT(v.value().stackBytes, 0);
+  EXPECT_GE(v.value().ramBytes, e.value().arenaBytes);           // the arena is static RAM
+  EXPECT_LE(v.value().ramBytes, e.value().arenaBytes + 1024);    // plus a little bookkeeping
+  EXPECT_GE(v.value().flashBytes, e.value().constantBytes);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    SmallModels, FirmwareTest,
+    ::testing::Values(std::make_pair(std::string("tflm_hello_world_int8"), std::string("mps2-an386")),
+                      std::make_pair(std::string("tflm_micro_speech_quantized"), std::string("stm32f412")),
+                      std::make_pair(std::string("mlperftiny_kws_ref_model"), std::string("stm32f746"))),
+    [](const auto& param) {
+      std::string n = param.param.first + "_" + param.param.second;
+      for (char& ch : n) ch = std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
+      return n;
+    });
+
+TEST(Firmware, ModelThatDoesNotFitSaysWhichLimitAndByHowMuch) {
+  TINYFORGE_REQUIRE_SHARED();
+  Result<Graph> g = importTfliteFile((test::sharedDir() / "models/tflm_xtensa_mobilenet_v2_quantized_1x3x224x224.tflite").string());
+  ASSERT_TRUE(g.ok());
+  ExportOptions o;
+  o.device = "stm32f412";
+  const fs::path dir = fs::temp_directory_path() / "tinyforge_fw_too_big";
+  fs::remove_all(dir);
+  Result<ExportSummary> e = exportFirmware(g.value(), o, dir.string());
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.error().find("does not fit stm32f412: SRAM needs"), std::string::npos) << e.error();
+  EXPECT_NE(e.error().find("over by"), std::string::npos) << e.error();
+  EXPECT_FALSE(fs::exists(dir)) << "nothing is written when the model does not fit";
+}
+
+TEST(Firmware, VerifyErrors) {
+  Result<VerifyReport> v = verifyFirmware("/nonexistent/project");
+  ASSERT_FALSE(v.ok());
+  EXPECT_NE(v.error().find("not a TinyForge firmware project"), std::string::npos);
+  // A missing toolchain names the package to install.
+  const fs::path dir = fs::temp_directory_path() / "tinyforge_fw_notools";
+  fs::create_directories(dir);
+  std::ofstream(dir / "tinyforge.json") << "{}";
+  const char* path = std::getenv("PATH");
+  const std::string saved = path ? path : "";
+  setenv("PATH", "/nonexistent", 1);
+  v = verifyFirmware(dir.string());
+  setenv("PATH", saved.c_str(), 1);
+  ASSERT_FALSE(v.ok());
+  EXPECT_NE(v.error().find("install the Debian package"), std::string::npos) << v.error();
+}
+
+TEST(Firmware, HostileNamesNeverReachPaths) {
+  // Tensor and op names with path separators and C comment terminators: the project only has
+  // fixed file names, and names appear only inside sanitised comments.
+  Graph g;
+  Tensor in;
+  in.name = "../../../../tmp/evil */ #error";
+  in.shape = {1, 4};
+  in.quant.scale = {0.5f};
+  in.quant.zeroPoint = {0};
+  g.tensors = {in, in};
+  g.tensors[1].name = "/etc/passwd";
+  Op op;
+  op.kind = OpKind::kReshape;
+  op.name = "../x";
+  op.inputs = {0};
+  op.outputs = {1};
+  g.ops = {op};
+  g.inputs = {0};
+  g.outputs = {1};
+  g.name = "../../escape";
+  const fs::path dir = fs::temp_directory_path() / "tinyforge_fw_hostile";
+  fs::remove_all(dir);
+  Result<ExportSummary> e = exportFirmware(g, ExportOptions{}, dir.string());
+  ASSERT_TRUE(e.ok()) << e.error();
+  for (const auto& f : fs::recursive_directory_iterator(dir)) {
+    const std::string rel = fs::relative(f.path(), dir).string();
+    EXPECT_EQ(rel.find(".."), std::string::npos) << rel;
+    EXPECT_EQ(rel.find("evil"), std::string::npos) << rel;
+  }
+  std::ifstream src(dir / "model/model.c");
+  const std::string text((std::istreambuf_iterator<char>(src)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text.find("*/ #error"), std::string::npos);
+  if (haveFirmwareTools()) {
+    Result<VerifyReport> v = verifyFirmware(dir.string());
+    ASSERT_TRUE(v.ok()) << v.error();
+    EXPECT_TRUE(v.value().match);
+  }
+}
+
+}  // namespace
+}  // namespace tinyforge
