@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <climits>
+#include <random>
 #include <cmath>
 #include <vector>
 
@@ -127,6 +128,40 @@ TEST(KernelMul, BroadcastAndRequantize) {
   EXPECT_EQ(out[0], 4);   // 6 * 0.5 + 1
   EXPECT_EQ(out[1], 7);   // 12 * 0.5 + 1
   EXPECT_EQ(out[2], -8);  // -18 * 0.5 + 1
+}
+
+}  // namespace
+
+namespace {
+
+TEST(KernelFast, PointwiseAndFullyConnectedMatchReference) {
+  std::mt19937 rng(31);
+  for (int trial = 0; trial < 80; ++trial) {
+    const int32_t pixels = 1 + int32_t(rng() % 9), cin = 1 + int32_t(rng() % 37), cout = 1 + int32_t(rng() % 11);
+    std::vector<int8_t> in(size_t(pixels * cin)), w(size_t(cout * cin)), ref(size_t(pixels * cout)), fast(ref.size());
+    for (auto& v : in) v = int8_t(rng());
+    for (auto& v : w) v = int8_t(rng());
+    std::vector<int32_t> bias(static_cast<size_t>(cout)), folded(static_cast<size_t>(cout)), m, s;
+    for (auto& b : bias) b = int32_t(rng() % 5000) - 2500;
+    for (int32_t c = 0; c < cout; ++c) {
+      int32_t mm = 0, ss = 0;
+      tfk_quantize_multiplier(0.0005 + double(rng() % 1000) / 40000.0, &mm, &ss);
+      m.push_back(mm);
+      s.push_back(ss);
+    }
+    const tfk_channel_quant q{m.data(), s.data(), trial % 2};
+    const int32_t inOff = int32_t(rng() % 256) - 128, outOff = int32_t(rng() % 256) - 128;
+    const tfk_conv_params p{inOff, outOff, 1, 1, 1, 1, 0, 0, -128, 127, 1};
+    const tfk_dims id{1, 1, pixels, cin}, fd{cout, 1, 1, cin}, od{1, 1, pixels, cout};
+    tfk_conv2d_s8(&p, &q, &id, in.data(), &fd, w.data(), bias.data(), &od, ref.data());
+    tfk_fold_input_offset(inOff, w.data(), cout, cin, bias.data(), folded.data());
+    tfk_conv2d_1x1_fast_s8(&p, &q, &id, in.data(), &fd, w.data(), folded.data(), &od, fast.data());
+    ASSERT_EQ(fast, ref) << "conv trial " << trial;
+    const tfk_fc_params fp{inOff, outOff, -100, 100};
+    tfk_fully_connected_s8(&fp, &q, pixels, cin, cout, in.data(), w.data(), bias.data(), ref.data());
+    tfk_fully_connected_fast_s8(&fp, &q, pixels, cin, cout, in.data(), w.data(), folded.data(), fast.data());
+    ASSERT_EQ(fast, ref) << "fc trial " << trial;
+  }
 }
 
 }  // namespace

@@ -183,6 +183,19 @@ void tfk_conv2d_1x1_inplace_s8(const tfk_conv_params* p, const tfk_channel_quant
                                const int8_t* filter, const int32_t* bias, const tfk_dims* out_dims,
                                int8_t* inout, int8_t* scratch);
 
+/* Fast paths (tfk_fast.c), bit-exact with the reference kernels. The input offset is folded into
+ * the bias ahead of time: folded_bias[c] = bias[c] + input_offset * sum(filter[c][:]). */
+void tfk_fold_input_offset(int32_t input_offset, const int8_t* filter, int32_t channels,
+                           int32_t depth, const int32_t* bias, int32_t* out_bias);
+/* CONV_2D 1x1, stride 1, no padding (a [pixels, Cin] x [Cout, Cin]^T product). */
+void tfk_conv2d_1x1_fast_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
+                            const tfk_dims* in_dims, const int8_t* in, const tfk_dims* filter_dims,
+                            const int8_t* filter, const int32_t* folded_bias,
+                            const tfk_dims* out_dims, int8_t* out);
+void tfk_fully_connected_fast_s8(const tfk_fc_params* p, const tfk_channel_quant* q,
+                                 int32_t batches, int32_t depth, int32_t units, const int8_t* in,
+                                 const int8_t* weights, const int32_t* folded_bias, int8_t* out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,106 @@
+/* Fast paths for 1x1 convolution and fully connected layers, bit-exact with the reference:
+ * the input offset is folded into the bias at code generation time (tfk_fold_input_offset),
+ * outputs are computed in 2 x 2 blocks (two pixels or batches x two channels), and on
+ * Cortex-M4/M7 four int8 products are accumulated with two SMLAD (ACLE) instructions. */
+#include <string.h>
+
+#include "tfk.h"
+#include "tfk_math.h"
+
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+#include <arm_acle.h>
+#define TFK_DSP 1
+#else
+#define TFK_DSP 0
+#endif
+
+void tfk_fold_input_offset(int32_t input_offset, const int8_t* filter, int32_t channels,
+                           int32_t depth, const int32_t* bias, int32_t* out_bias) {
+  for (int32_t c = 0; c < channels; ++c) {
+    int32_t sum = 0;
+    for (int32_t d = 0; d < depth; ++d) sum += filter[(int64_t)c * depth + d];
+    out_bias[c] = (bias ? bias[c] : 0) + input_offset * sum;
+  }
+}
+
+/* Two rows of weights (w0, w1) against two input vectors (x0, x1): four dot products. */
+static void dot_2x2(const int8_t* w0, const int8_t* w1, const int8_t* x0, const int8_t* x1,
+                    int32_t depth, int32_t acc[4]) {
+  int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
+  int32_t d = 0;
+#if TFK_DSP
+  for (; d + 4 <= depth; d += 4) {
+    uint32_t wa, wb, xa, xb;
+    memcpy(&wa, w0 + d, 4);
+    memcpy(&wb, w1 + d, 4);
+    memcpy(&xa, x0 + d, 4);
+    memcpy(&xb, x1 + d, 4);
+    const int32_t wa_e = (int32_t)__sxtb16(wa), wa_o = (int32_t)__sxtb16((wa >> 8) | (wa << 24));
+    const int32_t wb_e = (int32_t)__sxtb16(wb), wb_o = (int32_t)__sxtb16((wb >> 8) | (wb << 24));
+    const int32_t xa_e = (int32_t)__sxtb16(xa), xa_o = (int32_t)__sxtb16((xa >> 8) | (xa << 24));
+    const int32_t xb_e = (int32_t)__sxtb16(xb), xb_o = (int32_t)__sxtb16((xb >> 8) | (xb << 24));
+    a00 = __smlad(wa_e, xa_e, a00);
+    a00 = __smlad(wa_o, xa_o, a00);
+    a01 = __smlad(wa_e, xb_e, a01);
+    a01 = __smlad(wa_o, xb_o, a01);
+    a10 = __smlad(wb_e, xa_e, a10);
+    a10 = __smlad(wb_o, xa_o, a10);
+    a11 = __smlad(wb_e, xb_e, a11);
+    a11 = __smlad(wb_o, xb_o, a11);
+  }
+#endif
+  for (; d < depth; ++d) {
+    const int32_t wa = w0[d], wb = w1[d], xa = x0[d], xb = x1[d];
+    a00 += wa * xa;
+    a01 += wa * xb;
+    a10 += wb * xa;
+    a11 += wb * xb;
+  }
+  acc[0] = a00;
+  acc[1] = a01;
+  acc[2] = a10;
+  acc[3] = a11;
+}
+
+static int8_t requant(int32_t acc, const tfk_channel_quant* q, int32_t c, int32_t offset,
+                      int32_t lo, int32_t hi) {
+  const int32_t k = q->per_channel ? c : 0;
+  return (int8_t)tfk_clamp(tfk_mbqm(acc, q->multiplier[k], q->shift[k]) + offset, lo, hi);
+}
+
+/* out[r][c] for rows (pixels or batches) r and channels c of a [rows, depth] x [channels, depth]^T
+ * product with folded bias. */
+static void matmul_s8(const int8_t* in, int32_t rows, const int8_t* w, int32_t channels,
+                      int32_t depth, const int32_t* folded_bias, const tfk_channel_quant* q,
+                      int32_t output_offset, int32_t lo, int32_t hi, int8_t* out) {
+  for (int32_t r = 0; r < rows; r += 2) {
+    const int32_t r1 = r + 1 < rows ? r + 1 : r;
+    const int8_t* x0 = in + (int64_t)r * depth;
+    const int8_t* x1 = in + (int64_t)r1 * depth;
+    for (int32_t c = 0; c < channels; c += 2) {
+      const int32_t c1 = c + 1 < channels ? c + 1 : c;
+      int32_t acc[4] = {folded_bias[c], folded_bias[c], folded_bias[c1], folded_bias[c1]};
+      dot_2x2(w + (int64_t)c * depth, w + (int64_t)c1 * depth, x0, x1, depth, acc);
+      out[(int64_t)r * channels + c] = requant(acc[0], q, c, output_offset, lo, hi);
+      out[(int64_t)r1 * channels + c] = requant(acc[1], q, c, output_offset, lo, hi);
+      out[(int64_t)r * channels + c1] = requant(acc[2], q, c1, output_offset, lo, hi);
+      out[(int64_t)r1 * channels + c1] = requant(acc[3], q, c1, output_offset, lo, hi);
+    }
+  }
+}
+
+void tfk_conv2d_1x1_fast_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
+                            const tfk_dims* in_dims, const int8_t* in, const tfk_dims* filter_dims,
+                            const int8_t* filter, const int32_t* folded_bias,
+                            const tfk_dims* out_dims, int8_t* out) {
+  (void)filter_dims;
+  matmul_s8(in, out_dims->n * out_dims->h * out_dims->w, filter, out_dims->c, in_dims->c,
+            folded_bias, q, p->output_offset, p->act_min, p->act_max, out);
+}
+
+void tfk_fully_connected_fast_s8(const tfk_fc_params* p, const tfk_channel_quant* q,
+                                 int32_t batches, int32_t depth, int32_t units, const int8_t* in,
+                                 const int8_t* weights, const int32_t* folded_bias, int8_t* out) {
+  matmul_s8(in, batches, weights, units, depth, folded_bias, q, p->output_offset, p->act_min,
+            p->act_max, out);
+}
