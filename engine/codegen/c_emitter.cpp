@@ -42,8 +42,8 @@ std::string int32Array(const std::vector<uint8_t>& data) {
 
 }  // namespace
 
-CEmitter::CEmitter(const Graph& graph, const MemoryPlan& plan)
-    : m_graph(graph), m_plan(plan), m_constantNames(graph.tensors.size()) {}
+CEmitter::CEmitter(const Graph& graph, const MemoryPlan& plan, bool fastKernels)
+    : m_graph(graph), m_plan(plan), m_fastKernels(fastKernels), m_constantNames(graph.tensors.size()) {}
 
 void CEmitter::beginOp(int32_t opIndex, int32_t step) {
   m_prefix = "op" + std::to_string(opIndex);

@@ -18,7 +18,9 @@ namespace tinyforge {
 
 class CEmitter {
  public:
-  CEmitter(const Graph& graph, const MemoryPlan& plan);
+  CEmitter(const Graph& graph, const MemoryPlan& plan, bool fastKernels = true);
+  // false: every op calls the plain reference kernel (the baseline the benchmarks compare to).
+  bool fastKernels() const { return m_fastKernels; }
 
   // The op being emitted (set by the model emitter before each op's emit()).
   void beginOp(int32_t opIndex, int32_t step);
@@ -41,6 +43,7 @@ class CEmitter {
  private:
   const Graph& m_graph;
   const MemoryPlan& m_plan;
+  bool m_fastKernels = true;
   std::string m_prefix;
   int32_t m_step = 0;
   std::vector<std::string> m_constantNames;  // per tensor id, "" until declared

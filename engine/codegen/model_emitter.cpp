@@ -59,7 +59,7 @@ std::string accessors(const PlannedModel& m, CEmitter* e) {
 
 }  // namespace
 
-Result<GeneratedModel> emitModelC(const PlannedModel& m) {
+Result<GeneratedModel> emitModelC(const PlannedModel& m, const EmitOptions& options) {
   const Graph& g = m.graph;
   if (!m.plan.patches.empty()) {
     return Result<GeneratedModel>::failure(
@@ -71,7 +71,7 @@ Result<GeneratedModel> emitModelC(const PlannedModel& m) {
                                              dtypeName(g.tensor(id).type) + "; firmware supports int8 I/O");
     }
   }
-  CEmitter e(g, m.plan);
+  CEmitter e(g, m.plan, options.fastKernels);
   for (size_t k = 0; k < m.plan.order.size(); ++k) {
     const int32_t opIndex = m.plan.order[k];
     const Op& op = g.ops[size_t(opIndex)];

@@ -23,6 +23,10 @@ struct GeneratedModel {
   int64_t constantBytes = 0;  // weights, biases and operands emitted as const arrays
 };
 
-Result<GeneratedModel> emitModelC(const PlannedModel& model);
+struct EmitOptions {
+  bool fastKernels = true;  // false: plain reference kernels only (benchmark baseline)
+};
+
+Result<GeneratedModel> emitModelC(const PlannedModel& model, const EmitOptions& options = {});
 
 }  // namespace tinyforge

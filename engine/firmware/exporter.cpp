@@ -100,7 +100,7 @@ Result<ExportSummary> exportFirmware(const Graph& graph, const ExportOptions& op
   const DeviceProfile& d = device.value();
   Result<PlannedModel> planned = planModel(graph, options.planner);
   if (!planned) return planned.status();
-  Result<GeneratedModel> code = emitModelC(planned.value());
+  Result<GeneratedModel> code = emitModelC(planned.value(), EmitOptions{options.fastKernels});
   if (!code) return code.status();
   ExportSummary s{outDir, d.name, d.machine, options.planner, code.value().arenaBytes,
                   code.value().constantBytes, d.sramBytes, d.flashBytes};

@@ -20,6 +20,7 @@ struct ExportOptions {
   std::string device = "mps2-an386";
   std::string planner = "best";
   int64_t stackBytes = 4096;
+  bool fastKernels = true;  // false: plain reference kernels (the benchmark baseline)
   // Test input bytes per graph input; empty: splitmix64 seed 1 (as the golden cases).
   std::vector<std::vector<uint8_t>> testInputs;
   // Expected output bytes per graph output; empty: the host reference executor's outputs.

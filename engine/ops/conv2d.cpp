@@ -102,7 +102,7 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
   auto biasArray = [&] { return c.hasBias ? e.tensor(op.inputs[2]) : std::string("0"); };
   const bool pointwise = c.filter.h == 1 && c.filter.w == 1 && c.params.stride_h == 1 &&
                          c.params.stride_w == 1 && c.params.pad_top == 0 && c.params.pad_left == 0;
-  if (pointwise && !e.sameBuffer(op.inputs[0], op.outputs[0])) {
+  if (e.fastKernels() && pointwise && !e.sameBuffer(op.inputs[0], op.outputs[0])) {
     std::vector<int32_t> folded(size_t(c.filter.n));
     tfk_fold_input_offset(c.params.input_offset,
                           reinterpret_cast<const int8_t*>(g.tensor(op.inputs[1]).data.data()),

@@ -95,6 +95,14 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
   e.declare("static const tfk_channel_quant " + n + "_q = {" + n + "_m, " + n + "_s, " +
             (c.quant.multiplier.size() > 1 ? "1" : "0") + "};\n");
   e.declare("static const tfk_fc_params " + n + "_p = " + cLiteral(c.params) + ";\n");
+  if (!e.fastKernels()) {
+    e.call("tfk_fully_connected_s8(&" + n + "_p, &" + n + "_q, " + std::to_string(c.batches) + ", " +
+           std::to_string(c.depth) + ", " + std::to_string(c.units) + ", (const int8_t*)" +
+           e.tensor(op.inputs[0]) + ", " + e.tensor(op.inputs[1]) + ", " +
+           (c.hasBias ? e.tensor(op.inputs[2]) : std::string("0")) + ", (int8_t*)" +
+           e.tensor(op.outputs[0]) + ");");
+    return Status::ok();
+  }
   std::vector<int32_t> folded(size_t(c.units));
   tfk_fold_input_offset(c.params.input_offset,
                         reinterpret_cast<const int8_t*>(g.tensor(op.inputs[1]).data.data()), c.units,
