@@ -169,3 +169,40 @@ TEST(Firmware, HostileNamesNeverReachPaths) {
 
 }  // namespace
 }  // namespace tinyforge
+
+namespace tinyforge {
+namespace {
+
+TEST(FirmwarePatch, PatchBasedFirmwareMatchesGoldenInHalfTheTflmRam) {
+  TINYFORGE_REQUIRE_SHARED();
+  if (!haveTool("arm-none-eabi-gcc") || !haveTool("qemu-system-arm")) {
+    if (test::runningInCi()) FAIL() << "CI=true but arm-none-eabi-gcc or qemu is missing";
+    GTEST_SKIP() << "arm-none-eabi-gcc / qemu-system-arm not installed";
+  }
+  const std::string stem = "tflm_person_detect";
+  Result<Graph> g = importTfliteFile((test::sharedDir() / "models" / (stem + ".tflite")).string());
+  ASSERT_TRUE(g.ok());
+  const nlohmann::json manifest = test::readManifest(stem);
+  const auto& c = manifest["cases"][2];  // real_person
+  ExportOptions o;
+  o.device = "stm32f412";
+  o.planner = "patch";
+  o.testInputs = test::caseInputs(stem, manifest, c);
+  for (const auto& t : c["tensors"]) {
+    if (t["index"].get<TensorId>() == g.value().outputs[0]) {
+      o.expectedOutputs.push_back(test::readFileBytes(test::sharedDir() / "golden" / stem / t["file"].get<std::string>()));
+    }
+  }
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "tinyforge_fw_patch";
+  std::filesystem::remove_all(dir);
+  Result<ExportSummary> e = exportFirmware(g.value(), o, dir.string());
+  ASSERT_TRUE(e.ok()) << e.error();
+  Result<VerifyReport> v = verifyFirmware(dir.string());
+  ASSERT_TRUE(v.ok()) << v.error();
+  EXPECT_TRUE(v.value().match);
+  // TFLM needs a 55,296-byte arena for this model (golden manifest `head`).
+  EXPECT_LE(v.value().ramBytes, 55296 / 2);
+}
+
+}  // namespace
+}  // namespace tinyforge

@@ -45,8 +45,23 @@ std::string int32Array(const std::vector<uint8_t>& data) {
 CEmitter::CEmitter(const Graph& graph, const MemoryPlan& plan, bool fastKernels)
     : m_graph(graph), m_plan(plan), m_fastKernels(fastKernels), m_constantNames(graph.tensors.size()) {}
 
+void CEmitter::setRegion(const RegionCall* region, const std::string& callPrefix) {
+  m_region = region;
+  m_prefix = region ? callPrefix : m_opPrefix;
+}
+
+void CEmitter::declareOnce(const std::string& key, const std::string& text) {
+  for (const std::string& k : m_declared) {
+    if (k == key) return;
+  }
+  m_declared.push_back(key);
+  m_decls += text;
+}
+
 void CEmitter::beginOp(int32_t opIndex, int32_t step) {
   m_prefix = "op" + std::to_string(opIndex);
+  m_opPrefix = m_prefix;
+  m_region = nullptr;
   m_step = step;
   m_body += "  TF_LAYER_BEGIN(" + std::to_string(opIndex) + ");  /* " +
             cCommentSafe(std::string(opKindName(m_graph.ops[size_t(opIndex)].kind)) + " " +

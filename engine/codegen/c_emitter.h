@@ -16,6 +16,14 @@
 
 namespace tinyforge {
 
+std::string cCommentSafe(const std::string& text);
+
+// A spatial op run on one tile of a patch stage: pointers into the tile slots and local geometry.
+struct RegionCall {
+  std::string in, out;  // C pointer expressions
+  int32_t inH = 0, inW = 0, padTop = 0, padLeft = 0, outH = 0, outW = 0;
+};
+
 class CEmitter {
  public:
   CEmitter(const Graph& graph, const MemoryPlan& plan, bool fastKernels = true);
@@ -24,8 +32,18 @@ class CEmitter {
 
   // The op being emitted (set by the model emitter before each op's emit()).
   void beginOp(int32_t opIndex, int32_t step);
-  // "op7": the prefix for this op's declarations.
+  // Switches the op whose constants are declared, without a layer marker (ops inside a stage).
+  void selectOp(int32_t opIndex) { m_opPrefix = m_prefix = "op" + std::to_string(opIndex); }
+  // "op7": the prefix of this op's per-op constants (quantization); see declareOnce.
+  const std::string& opPrefix() const { return m_opPrefix; }
+  // The prefix of this call's declarations: "op7", or "op7_t3" for tile 3 of a patch stage.
   const std::string& prefix() const { return m_prefix; }
+  // Patch stages: the next emit() runs on a region (nullptr: whole tensors again).
+  void setRegion(const RegionCall* region, const std::string& callPrefix);
+  const RegionCall* region() const { return m_region; }
+  // Declares `text` unless a declaration with this key was already made.
+  void declareOnce(const std::string& key, const std::string& text);
+  void comment(const std::string& text) { m_body += "  /* " + cCommentSafe(text) + " */\n"; }
 
   // C expression of a tensor's address: "(g_arena + 1024)" for activations, the name of its
   // const array for constants (declared once, in flash).
@@ -44,7 +62,9 @@ class CEmitter {
   const Graph& m_graph;
   const MemoryPlan& m_plan;
   bool m_fastKernels = true;
-  std::string m_prefix;
+  std::string m_prefix, m_opPrefix;
+  const RegionCall* m_region = nullptr;
+  std::vector<std::string> m_declared;
   int32_t m_step = 0;
   std::vector<std::string> m_constantNames;  // per tensor id, "" until declared
   std::string m_decls, m_body;
@@ -61,5 +81,6 @@ std::string cLiteral(const tfk_mean_params& p);
 std::string cIntArray(const std::vector<int32_t>& values);
 // A C comment body with anything that could end the comment or the line removed.
 std::string cCommentSafe(const std::string& text);
+
 
 }  // namespace tinyforge

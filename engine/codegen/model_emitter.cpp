@@ -2,6 +2,8 @@
 
 #include "engine/codegen/c_emitter.h"
 #include "engine/ops/op_def.h"
+#include "engine/ops/op_util.h"
+#include "engine/plan/patch_stage.h"
 
 namespace tinyforge {
 namespace {
@@ -57,14 +59,69 @@ std::string accessors(const PlannedModel& m, CEmitter* e) {
   return s;
 }
 
+std::string arenaAt(int64_t offset) { return "(g_arena + " + std::to_string(offset) + ")"; }
+
+// A patch stage unrolled tile by tile: copy the input region (unless it is whole rows), run each
+// op on its region (ping-pong between the two slots), copy the last region into the split tensor.
+Status emitPatchStage(const Graph& g, const MemoryPlan& plan, const PatchStage& stage, CEmitter* e) {
+  const Tensor& in = g.tensor(g.ops[size_t(stage.ops.front())].inputs[0]);
+  const TensorId splitId = g.ops[size_t(stage.ops.back())].outputs[0];
+  const Tensor& split = g.tensor(splitId);
+  const int64_t inOffset = plan.offsets[size_t(g.ops[size_t(stage.ops.front())].inputs[0])];
+  const int64_t splitOffset = plan.offsets[size_t(splitId)];
+  const std::string slots[2] = {arenaAt(stage.scratchOffset), arenaAt(stage.scratchOffset + stage.slotBytes[0])};
+  e->comment("patch stage: ops " + std::to_string(stage.ops.front()) + ".." + std::to_string(stage.ops.back()) +
+             " on " + std::to_string(stage.gridH) + "x" + std::to_string(stage.gridW) + " tiles");
+  const std::vector<TileRegion> tiles = tileGrid(split.shape[1], split.shape[2], stage.gridH, stage.gridW);
+  for (size_t t = 0; t < tiles.size(); ++t) {
+    const std::vector<TileRegion> regions = traceTile(g, stage.ops, tiles[t]);
+    const TileRegion& r0 = regions[0];
+    const int64_t inPixel = in.shape[3], inRow = int64_t(in.shape[2]) * inPixel;
+    std::string first = arenaAt(inOffset + r0.y0 * inRow);
+    if (!wholeRows(r0, in.shape[2])) {
+      const int64_t rowBytes = int64_t(r0.x1 - r0.x0) * inPixel;
+      e->call("for (int r = 0; r < " + std::to_string(r0.y1 - r0.y0) + "; ++r) memcpy(" + slots[1] +
+              " + r * " + std::to_string(rowBytes) + ", " + arenaAt(inOffset + r0.y0 * inRow + r0.x0 * inPixel) +
+              " + r * " + std::to_string(inRow) + ", " + std::to_string(rowBytes) + ");");
+      first = slots[1];
+    }
+    for (size_t i = 0; i < stage.ops.size(); ++i) {
+      const Op& op = g.ops[size_t(stage.ops[i])];
+      SpatialGeometry sg;
+      spatialGeometry(g, op, &sg);
+      const TileRegion& ri = regions[i];
+      const TileRegion& ro = regions[i + 1];
+      RegionCall rc;
+      rc.in = i == 0 ? first : slots[(i - 1) % 2];
+      rc.out = slots[i % 2];
+      rc.inH = ri.y1 - ri.y0;
+      rc.inW = ri.x1 - ri.x0;
+      rc.padTop = sg.padTop - ro.y0 * sg.strideH + ri.y0;
+      rc.padLeft = sg.padLeft - ro.x0 * sg.strideW + ri.x0;
+      rc.outH = ro.y1 - ro.y0;
+      rc.outW = ro.x1 - ro.x0;
+      e->selectOp(stage.ops[i]);
+      e->setRegion(&rc, e->opPrefix() + "_t" + std::to_string(t));
+      const OpDef& def = opDef(op.kind);
+      if (!def.emit) return Status::error(std::string(opKindName(op.kind)) + ": no C code generation yet");
+      if (Status st = def.emit(g, op, *e); !st) return st;
+      e->setRegion(nullptr, "");
+    }
+    const TileRegion& last = regions.back();
+    const int64_t outPixel = split.shape[3], outRow = int64_t(split.shape[2]) * outPixel;
+    const int64_t rowBytes = int64_t(last.x1 - last.x0) * outPixel;
+    e->call("for (int r = 0; r < " + std::to_string(last.y1 - last.y0) + "; ++r) memcpy(" +
+            arenaAt(splitOffset + last.y0 * outRow + last.x0 * outPixel) + " + r * " + std::to_string(outRow) +
+            ", " + slots[(stage.ops.size() - 1) % 2] + " + r * " + std::to_string(rowBytes) + ", " +
+            std::to_string(rowBytes) + ");");
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 Result<GeneratedModel> emitModelC(const PlannedModel& m, const EmitOptions& options) {
   const Graph& g = m.graph;
-  if (!m.plan.patches.empty()) {
-    return Result<GeneratedModel>::failure(
-        "the C code generator does not emit patch-based stages yet; export with --planner best");
-  }
   for (TensorId id : g.inputs) {
     if (g.tensor(id).type != DType::kInt8) {
       return Result<GeneratedModel>::failure("model input '" + g.tensor(id).name + "' is " +
@@ -72,9 +129,20 @@ Result<GeneratedModel> emitModelC(const PlannedModel& m, const EmitOptions& opti
     }
   }
   CEmitter e(g, m.plan, options.fastKernels);
+  std::vector<int32_t> stageOf(g.ops.size(), -1);
+  for (size_t p = 0; p < m.plan.patches.size(); ++p) {
+    for (int32_t op : m.plan.patches[p].ops) stageOf[size_t(op)] = int32_t(p);
+  }
   for (size_t k = 0; k < m.plan.order.size(); ++k) {
     const int32_t opIndex = m.plan.order[k];
     const Op& op = g.ops[size_t(opIndex)];
+    if (const int32_t p = stageOf[size_t(opIndex)]; p >= 0) {
+      if (m.plan.patches[size_t(p)].ops.front() == opIndex) {
+        e.beginOp(opIndex, int32_t(k) + 1);
+        if (Status s = emitPatchStage(g, m.plan, m.plan.patches[size_t(p)], &e); !s) return s;
+      }
+      continue;
+    }
     const OpDef& def = opDef(op.kind);
     if (!def.emit) {
       return Result<GeneratedModel>::failure(std::string("op ") + std::to_string(opIndex) + " " +

@@ -71,6 +71,15 @@ ConvCall prepare(const Graph& g, const Op& op) {
   return c;
 }
 
+// A tile of a patch stage: local geometry, the same weights and quantization.
+template <typename Call>
+void ConvRegionParams(Call& c, const RegionCall& r) {
+  c.params.pad_top = r.padTop;
+  c.params.pad_left = r.padLeft;
+  c.in = {1, r.inH, r.inW, c.in.c};
+  c.out = {1, r.outH, r.outW, c.out.c};
+}
+
 Status evaluate(const Graph& g, const Op& op, const TensorBuffers& b) {
   const ConvCall c = prepare(g, op);
   const tfk_channel_quant qv = c.quant.view();
@@ -88,12 +97,24 @@ Status evaluate(const Graph& g, const Op& op, const TensorBuffers& b) {
 }
 
 Status emit(const Graph& g, const Op& op, CEmitter& e) {
-  const ConvCall c = prepare(g, op);
+  ConvCall c = prepare(g, op);
   const std::string& n = e.prefix();
-  e.declare("static const int32_t " + n + "_m[] = " + cIntArray(c.quant.multiplier) + ";\n");
-  e.declare("static const int32_t " + n + "_s[] = " + cIntArray(c.quant.shift) + ";\n");
-  e.declare("static const tfk_channel_quant " + n + "_q = {" + n + "_m, " + n + "_s, " +
-            (c.quant.multiplier.size() > 1 ? "1" : "0") + "};\n");
+  const std::string& o = e.opPrefix();
+  e.declareOnce(o + "_q", "static const int32_t " + o + "_m[] = " + cIntArray(c.quant.multiplier) +
+                              ";\nstatic const int32_t " + o + "_s[] = " + cIntArray(c.quant.shift) +
+                              ";\nstatic const tfk_channel_quant " + o + "_q = {" + o + "_m, " + o + "_s, " +
+                              (c.quant.multiplier.size() > 1 ? "1" : "0") + "};\n");
+  if (const RegionCall* r = e.region()) {  // one tile of a patch stage
+    ConvRegionParams(c, *r);
+    e.declare("static const tfk_conv_params " + n + "_p = " + cLiteral(c.params) + ";\n");
+    e.declare("static const tfk_dims " + n + "_di = " + cLiteral(c.in) + ", " + n + "_do = " +
+              cLiteral(c.out) + ";\n");
+    e.declareOnce(o + "_df", "static const tfk_dims " + o + "_df = " + cLiteral(c.filter) + ";\n");
+    e.call(std::string("tfk_conv2d_s8(&") + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" + r->in +
+           ", &" + o + "_df, " + e.tensor(op.inputs[1]) + ", " +
+           (c.hasBias ? e.tensor(op.inputs[2]) : std::string("0")) + ", &" + n + "_do, (int8_t*)" + r->out + ");");
+    return Status::ok();
+  }
   e.declare("static const tfk_conv_params " + n + "_p = " + cLiteral(c.params) + ";\n");
   e.declare("static const tfk_dims " + n + "_di = " + cLiteral(c.in) + ", " + n + "_df = " +
             cLiteral(c.filter) + ", " + n + "_do = " + cLiteral(c.out) + ";\n");
@@ -110,15 +131,15 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
                           c.hasBias ? reinterpret_cast<const int32_t*>(g.tensor(op.inputs[2]).data.data()) : nullptr,
                           folded.data());
     e.declare("static const int32_t " + n + "_fb[] = " + cIntArray(folded) + ";\n");
-    e.call("tfk_conv2d_1x1_fast_s8(&" + n + "_p, &" + n + "_q, &" + n + "_di, (const int8_t*)" +
+    e.call("tfk_conv2d_1x1_fast_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" +
            e.tensor(op.inputs[0]) + ", &" + n + "_df, " + w + ", " + n + "_fb, &" + n + "_do, " + out + ");");
   } else if (e.sameBuffer(op.inputs[0], op.outputs[0])) {
     const std::string bias = biasArray();
-    e.call("tfk_conv2d_1x1_inplace_s8(&" + n + "_p, &" + n + "_q, &" + n + "_di, &" + n + "_df, " +
+    e.call("tfk_conv2d_1x1_inplace_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, &" + n + "_df, " +
            w + ", " + bias + ", &" + n + "_do, " + out + ", (int8_t*)" + e.scratch() + ");");
   } else {
     const std::string bias = biasArray();
-    e.call("tfk_conv2d_s8(&" + n + "_p, &" + n + "_q, &" + n + "_di, (const int8_t*)" +
+    e.call("tfk_conv2d_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" +
            e.tensor(op.inputs[0]) + ", &" + n + "_df, " + w + ", " + bias + ", &" + n + "_do, " +
            out + ");");
   }

@@ -51,8 +51,19 @@ Status evaluateMax(const Graph& g, const Op& op, const TensorBuffers& b) {
 }
 
 Status emit(const Graph& g, const Op& op, CEmitter& e) {
-  const tfk_pool_params pp = poolParams(g, op);
+  tfk_pool_params pp = poolParams(g, op);
   const std::string& n = e.prefix();
+  if (const RegionCall* r = e.region()) {  // one tile of a patch stage
+    pp.pad_top = r->padTop;
+    pp.pad_left = r->padLeft;
+    const int32_t ch = g.tensor(op.inputs[0]).shape[3];
+    e.declare("static const tfk_pool_params " + n + "_p = " + cLiteral(pp) + ";\n");
+    e.declare("static const tfk_dims " + n + "_di = " + cLiteral(tfk_dims{1, r->inH, r->inW, ch}) +
+              ", " + n + "_do = " + cLiteral(tfk_dims{1, r->outH, r->outW, ch}) + ";\n");
+    e.call(std::string(op.kind == OpKind::kMaxPool2D ? "tfk_maxpool_s8" : "tfk_avgpool_s8") + "(&" +
+           n + "_p, &" + n + "_di, (const int8_t*)" + r->in + ", &" + n + "_do, (int8_t*)" + r->out + ");");
+    return Status::ok();
+  }
   e.declare("static const tfk_pool_params " + n + "_p = " + cLiteral(pp) + ";\n");
   e.declare("static const tfk_dims " + n + "_di = " + cLiteral(dims4(g.tensor(op.inputs[0]))) + ", " +
             n + "_do = " + cLiteral(dims4(g.tensor(op.outputs[0]))) + ";\n");
