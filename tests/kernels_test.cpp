@@ -165,3 +165,42 @@ TEST(KernelFast, PointwiseAndFullyConnectedMatchReference) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(KernelFast, SpatialConvolutionsMatchReference) {
+  std::mt19937 rng(77);
+  for (int trial = 0; trial < 150; ++trial) {
+    const int32_t h = 1 + int32_t(rng() % 9), w = 1 + int32_t(rng() % 9), cin = 1 + int32_t(rng() % 6);
+    const int32_t k = 1 + int32_t(rng() % 5), stride = 1 + int32_t(rng() % 2), dil = 1 + int32_t(rng() % 2);
+    const int32_t padTop = int32_t(rng() % 3), padLeft = int32_t(rng() % 3);
+    const int32_t oh = 1 + int32_t(rng() % 5), ow = 1 + int32_t(rng() % 5);
+    const int32_t cout = trial % 2 ? cin : 1 + int32_t(rng() % 5);
+    std::vector<int8_t> in(size_t(h * w * cin)), wc(size_t(cout * k * k * cin)), wd(size_t(k * k * cin));
+    for (auto& v : in) v = int8_t(rng());
+    for (auto& v : wc) v = int8_t(rng());
+    for (auto& v : wd) v = int8_t(rng());
+    std::vector<int32_t> bias(static_cast<size_t>(std::max(cin, cout))), m, s;
+    for (auto& b : bias) b = int32_t(rng() % 3000) - 1500;
+    for (size_t c = 0; c < bias.size(); ++c) {
+      int32_t mm = 0, ss = 0;
+      tfk_quantize_multiplier(0.001 + double(rng() % 1000) / 30000.0, &mm, &ss);
+      m.push_back(mm);
+      s.push_back(ss);
+    }
+    const tfk_channel_quant q{m.data(), s.data(), 1};
+    const tfk_conv_params p{int32_t(rng() % 60) - 30, int32_t(rng() % 60) - 30, stride, stride, dil, dil,
+                            padTop, padLeft, -128, 127, 1};
+    const tfk_dims id{1, h, w, cin}, fc{cout, k, k, cin}, oc{1, oh, ow, cout}, fd{1, k, k, cin}, od{1, oh, ow, cin};
+    std::vector<int8_t> ref(size_t(oh * ow * cout)), fast(ref.size());
+    tfk_conv2d_s8(&p, &q, &id, in.data(), &fc, wc.data(), bias.data(), &oc, ref.data());
+    tfk_conv2d_fast_s8(&p, &q, &id, in.data(), &fc, wc.data(), bias.data(), &oc, fast.data());
+    ASSERT_EQ(fast, ref) << "conv trial " << trial;
+    std::vector<int8_t> dref(size_t(oh * ow * cin)), dfast(dref.size());
+    tfk_depthwise_conv2d_s8(&p, &q, &id, in.data(), &fd, wd.data(), bias.data(), &od, dref.data());
+    tfk_depthwise_conv2d_fast_s8(&p, &q, &id, in.data(), &fd, wd.data(), bias.data(), &od, dfast.data());
+    ASSERT_EQ(dfast, dref) << "depthwise trial " << trial;
+  }
+}
+
+}  // namespace

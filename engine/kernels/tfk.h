@@ -196,6 +196,17 @@ void tfk_fully_connected_fast_s8(const tfk_fc_params* p, const tfk_channel_quant
                                  int32_t batches, int32_t depth, int32_t units, const int8_t* in,
                                  const int8_t* weights, const int32_t* folded_bias, int8_t* out);
 
+/* k x k convolution and depthwise convolution (depth multiplier 1) without per-tap bounds
+ * checks (tfk_fast_spatial.c); same arguments and results as the reference kernels. */
+void tfk_conv2d_fast_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
+                        const tfk_dims* in_dims, const int8_t* in, const tfk_dims* filter_dims,
+                        const int8_t* filter, const int32_t* bias, const tfk_dims* out_dims,
+                        int8_t* out);
+void tfk_depthwise_conv2d_fast_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
+                                  const tfk_dims* in_dims, const int8_t* in,
+                                  const tfk_dims* filter_dims, const int8_t* filter,
+                                  const int32_t* bias, const tfk_dims* out_dims, int8_t* out);
+
 #ifdef __cplusplus
 }
 #endif

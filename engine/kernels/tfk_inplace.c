@@ -10,25 +10,38 @@ int32_t tfk_depthwise_conv2d_inplace_get_buffer_size(const tfk_dims* in_dims) {
   return in_dims->h * in_dims->w;
 }
 
+/* Taps k in [*begin, *end) with 0 <= origin + k * dilation < size. */
+static void tap_range(int32_t origin, int32_t dilation, int32_t taps, int32_t size, int32_t* begin,
+                      int32_t* end) {
+  int32_t b = 0, e = taps;
+  while (b < e && origin + b * dilation < 0) ++b;
+  while (e > b && origin + (e - 1) * dilation >= size) --e;
+  *begin = b;
+  *end = e;
+}
+
 /* One output channel computed from one input channel plane (H x W, no channel stride). */
 static void depthwise_plane(const tfk_conv_params* p, int32_t multiplier, int32_t shift, int32_t bias,
                             const int8_t* plane, const tfk_dims* in_dims, const int8_t* filter,
                             const tfk_dims* filter_dims, int32_t c, const tfk_dims* out_dims,
                             int8_t* out) {
-  const int32_t channels = out_dims->c;
+  const int32_t channels = out_dims->c, k_w = filter_dims->w, in_w = in_dims->w;
   for (int32_t oy = 0; oy < out_dims->h; ++oy) {
+    const int32_t y0 = oy * p->stride_h - p->pad_top;
+    int32_t ky0, ky1;
+    tap_range(y0, p->dilation_h, filter_dims->h, in_dims->h, &ky0, &ky1);
     for (int32_t ox = 0; ox < out_dims->w; ++ox) {
-      const int32_t y0 = oy * p->stride_h - p->pad_top;
       const int32_t x0 = ox * p->stride_w - p->pad_left;
+      int32_t kx0, kx1;
+      tap_range(x0, p->dilation_w, k_w, in_w, &kx0, &kx1);
       int32_t acc = bias;
-      for (int32_t ky = 0; ky < filter_dims->h; ++ky) {
-        const int32_t iy = y0 + ky * p->dilation_h;
-        if (iy < 0 || iy >= in_dims->h) continue;
-        for (int32_t kx = 0; kx < filter_dims->w; ++kx) {
-          const int32_t ix = x0 + kx * p->dilation_w;
-          if (ix < 0 || ix >= in_dims->w) continue;
-          const int32_t w = filter[(ky * filter_dims->w + kx) * channels + c];
-          acc += w * (plane[iy * in_dims->w + ix] + p->input_offset);
+      for (int32_t ky = ky0; ky < ky1; ++ky) {
+        const int8_t* x = plane + (y0 + ky * p->dilation_h) * in_w + x0 + kx0 * p->dilation_w;
+        const int8_t* w = filter + (ky * k_w + kx0) * channels + c;
+        for (int32_t kx = kx0; kx < kx1; ++kx) {
+          acc += *w * (*x + p->input_offset);
+          x += p->dilation_w;
+          w += channels;
         }
       }
       acc = tfk_mbqm(acc, multiplier, shift) + p->output_offset;

@@ -110,7 +110,8 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
     e.declare("static const tfk_dims " + n + "_di = " + cLiteral(c.in) + ", " + n + "_do = " +
               cLiteral(c.out) + ";\n");
     e.declareOnce(o + "_df", "static const tfk_dims " + o + "_df = " + cLiteral(c.filter) + ";\n");
-    e.call(std::string("tfk_conv2d_s8(&") + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" + r->in +
+    e.call(std::string(e.fastKernels() ? "tfk_conv2d_fast_s8(&" : "tfk_conv2d_s8(&") + n + "_p, &" + o +
+           "_q, &" + n + "_di, (const int8_t*)" + r->in +
            ", &" + o + "_df, " + e.tensor(op.inputs[1]) + ", " +
            (c.hasBias ? e.tensor(op.inputs[2]) : std::string("0")) + ", &" + n + "_do, (int8_t*)" + r->out + ");");
     return Status::ok();
@@ -139,7 +140,7 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
            w + ", " + bias + ", &" + n + "_do, " + out + ", (int8_t*)" + e.scratch() + ");");
   } else {
     const std::string bias = biasArray();
-    e.call("tfk_conv2d_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" +
+    e.call(std::string(e.fastKernels() ? "tfk_conv2d_fast_s8" : "tfk_conv2d_s8") + "(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" +
            e.tensor(op.inputs[0]) + ", &" + n + "_df, " + w + ", " + bias + ", &" + n + "_do, " +
            out + ");");
   }
