@@ -204,3 +204,28 @@ TEST(KernelFast, SpatialConvolutionsMatchReference) {
 }
 
 }  // namespace
+
+namespace {
+
+// The shift form of SRDHM equals gemmlowp's division form on many random and edge products.
+TEST(KernelMath, ShiftFormEqualsGemmlowpDivision) {
+  auto gemmlowp = [](int32_t a, int32_t b) {
+    if (a == b && a == INT32_MIN) return INT32_MAX;
+    const int64_t ab = int64_t(a) * int64_t(b);
+    const int64_t nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
+    return int32_t((ab + nudge) / (int64_t(1) << 31));
+  };
+  std::mt19937 rng(3);
+  const int32_t edges[] = {INT32_MIN, INT32_MIN + 1, -1, 0, 1, INT32_MAX, 1 << 30, -(1 << 30), 3, -3};
+  for (int32_t a : edges) {
+    for (int32_t b : edges) ASSERT_EQ(tfk_srdhm(a, b), gemmlowp(a, b)) << a << " " << b;
+  }
+  for (int i = 0; i < 2000000; ++i) {
+    const auto a = int32_t(rng()), b = int32_t(rng());
+    ASSERT_EQ(tfk_srdhm(a, b), gemmlowp(a, b)) << a << " " << b;
+    const int32_t small = int32_t(rng() % 20001) - 10000;
+    ASSERT_EQ(tfk_srdhm(small, b), gemmlowp(small, b)) << small << " " << b;
+  }
+}
+
+}  // namespace

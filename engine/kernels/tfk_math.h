@@ -4,12 +4,14 @@
 
 #include <stdint.h>
 
-/* SaturatingRoundingDoublingHighMul. */
+/* SaturatingRoundingDoublingHighMul. gemmlowp computes (ab + nudge) / 2^31 with C division,
+ * nudge = 2^30 for ab >= 0 and 1 - 2^30 otherwise; for every ab that equals the arithmetic
+ * shift (ab + 2^30) >> 31 (for ab < 0 the division truncates toward zero, which adds 2^31 - 1
+ * before the shift, and 1 - 2^30 + 2^31 - 1 = 2^30), which needs no 64-bit division. */
 static inline int32_t tfk_srdhm(int32_t a, int32_t b) {
   if (a == b && a == INT32_MIN) return INT32_MAX;
-  int64_t ab = (int64_t)a * (int64_t)b;
-  int64_t nudge = ab >= 0 ? (int64_t)(1 << 30) : (int64_t)(1 - (1 << 30));
-  return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
+  const int64_t ab = (int64_t)a * (int64_t)b;
+  return (int32_t)((ab + ((int64_t)1 << 30)) >> 31);
 }
 
 /* RoundingDivideByPOT: round to nearest, ties away from zero. */
