@@ -52,12 +52,60 @@ void tfk_conv2d_fast_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
   }
 }
 
+/* 3x3, no dilation: interior outputs with all nine taps unrolled and the offset folded in. */
+static void depthwise3x3(const tfk_conv_params* p, const tfk_channel_quant* q, const tfk_dims* in_dims,
+                         const int8_t* in, const int8_t* filter, const int32_t* bias,
+                         const tfk_dims* out_dims, int8_t* out) {
+  const int32_t in_h = in_dims->h, in_w = in_dims->w, c_n = in_dims->c, off = p->input_offset;
+  const int32_t sh = p->stride_h, sw = p->stride_w, pt = p->pad_top, pl = p->pad_left;
+  const int32_t out_off = p->output_offset, lo = p->act_min, hi = p->act_max;
+  const int64_t row = (int64_t)in_w * c_n;
+  for (int32_t b = 0; b < out_dims->n; ++b) {
+    const int8_t* in_b = in + (int64_t)b * in_h * row;
+    for (int32_t oy = 0; oy < out_dims->h; ++oy) {
+      const int32_t y0 = oy * sh - pt;
+      for (int32_t ox = 0; ox < out_dims->w; ++ox) {
+        const int32_t x0 = ox * sw - pl;
+        int8_t* o = out + (((int64_t)b * out_dims->h + oy) * out_dims->w + ox) * c_n;
+        const int inside = y0 >= 0 && y0 + 2 < in_h && x0 >= 0 && x0 + 2 < in_w;
+        for (int32_t c = 0; c < c_n; ++c) {
+          int32_t acc = bias ? bias[c] : 0;
+          if (inside) {
+            const int8_t* x = in_b + (int64_t)y0 * row + (int64_t)x0 * c_n + c;
+            const int8_t* w = filter + c;
+            for (int32_t ky = 0; ky < 3; ++ky, x += row, w += 3 * c_n) {
+              acc += w[0] * (x[0] + off) + w[c_n] * (x[c_n] + off) + w[2 * c_n] * (x[2 * c_n] + off);
+            }
+          } else {
+            for (int32_t ky = 0; ky < 3; ++ky) {
+              const int32_t iy = y0 + ky;
+              if (iy < 0 || iy >= in_h) continue;
+              for (int32_t kx = 0; kx < 3; ++kx) {
+                const int32_t ix = x0 + kx;
+                if (ix < 0 || ix >= in_w) continue;
+                acc += filter[(ky * 3 + kx) * c_n + c] * (in_b[(int64_t)iy * row + (int64_t)ix * c_n + c] + off);
+              }
+            }
+          }
+          const int32_t k = q->per_channel ? c : 0;
+          acc = tfk_mbqm(acc, q->multiplier[k], q->shift[k]) + out_off;
+          o[c] = (int8_t)tfk_clamp(acc, lo, hi);
+        }
+      }
+    }
+  }
+}
+
 void tfk_depthwise_conv2d_fast_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
                                   const tfk_dims* in_dims, const int8_t* in,
                                   const tfk_dims* filter_dims, const int8_t* filter,
                                   const int32_t* bias, const tfk_dims* out_dims, int8_t* out) {
   const int32_t in_w = in_dims->w, c_n = in_dims->c, k_h = filter_dims->h, k_w = filter_dims->w;
   const int32_t off = p->input_offset;
+  if (k_h == 3 && k_w == 3 && p->dilation_h == 1 && p->dilation_w == 1) {
+    depthwise3x3(p, q, in_dims, in, filter, bias, out_dims, out);
+    return;
+  }
   for (int32_t b = 0; b < out_dims->n; ++b) {
     const int8_t* in_b = in + (int64_t)b * in_dims->h * in_w * c_n;
     for (int32_t oy = 0; oy < out_dims->h; ++oy) {

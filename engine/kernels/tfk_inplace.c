@@ -20,32 +20,62 @@ static void tap_range(int32_t origin, int32_t dilation, int32_t taps, int32_t si
   *end = e;
 }
 
-/* One output channel computed from one input channel plane (H x W, no channel stride). */
+/* One output channel computed from one input channel plane (H x W, no channel stride). The
+ * parameters are copied to locals: stores through int8_t* may alias anything, so the compiler
+ * would otherwise reload them after every output. */
 static void depthwise_plane(const tfk_conv_params* p, int32_t multiplier, int32_t shift, int32_t bias,
                             const int8_t* plane, const tfk_dims* in_dims, const int8_t* filter,
                             const tfk_dims* filter_dims, int32_t c, const tfk_dims* out_dims,
                             int8_t* out) {
-  const int32_t channels = out_dims->c, k_w = filter_dims->w, in_w = in_dims->w;
-  for (int32_t oy = 0; oy < out_dims->h; ++oy) {
-    const int32_t y0 = oy * p->stride_h - p->pad_top;
+  const int32_t channels = out_dims->c, k_w = filter_dims->w, k_h = filter_dims->h;
+  const int32_t in_w = in_dims->w, in_h = in_dims->h, out_w = out_dims->w, out_h = out_dims->h;
+  const int32_t sh = p->stride_h, sw = p->stride_w, dh = p->dilation_h, dw = p->dilation_w;
+  const int32_t pad_top = p->pad_top, pad_left = p->pad_left, in_off = p->input_offset;
+  const int32_t out_off = p->output_offset, lo = p->act_min, hi = p->act_max;
+  int8_t w_local[64];
+  const int32_t taps = k_h * k_w;
+  const int use_local = taps <= 64;
+  if (use_local) {
+    for (int32_t t = 0; t < taps; ++t) w_local[t] = filter[t * channels + c];
+  }
+  /* 3x3 without dilation: interior outputs take all nine taps with the input offset folded in. */
+  const int fast3x3 = use_local && k_h == 3 && k_w == 3 && dh == 1 && dw == 1;
+  int32_t folded = bias;
+  for (int32_t t = 0; fast3x3 && t < 9; ++t) folded += in_off * w_local[t];
+  for (int32_t oy = 0; oy < out_h; ++oy) {
+    const int32_t y0 = oy * sh - pad_top;
     int32_t ky0, ky1;
-    tap_range(y0, p->dilation_h, filter_dims->h, in_dims->h, &ky0, &ky1);
-    for (int32_t ox = 0; ox < out_dims->w; ++ox) {
-      const int32_t x0 = ox * p->stride_w - p->pad_left;
+    tap_range(y0, dh, k_h, in_h, &ky0, &ky1);
+    int8_t* o = out + oy * out_w * channels + c;
+    const int rows_inside = y0 >= 0 && y0 + 2 < in_h;
+    for (int32_t ox = 0; ox < out_w; ++ox, o += channels) {
+      const int32_t x0 = ox * sw - pad_left;
+      if (fast3x3 && rows_inside && x0 >= 0 && x0 + 2 < in_w) {
+        const int8_t* r0 = plane + y0 * in_w + x0;
+        const int8_t* r1 = r0 + in_w;
+        const int8_t* r2 = r1 + in_w;
+        int32_t acc = folded + w_local[0] * r0[0] + w_local[1] * r0[1] + w_local[2] * r0[2] +
+                      w_local[3] * r1[0] + w_local[4] * r1[1] + w_local[5] * r1[2] +
+                      w_local[6] * r2[0] + w_local[7] * r2[1] + w_local[8] * r2[2];
+        acc = tfk_mbqm(acc, multiplier, shift) + out_off;
+        *o = (int8_t)tfk_clamp(acc, lo, hi);
+        continue;
+      }
       int32_t kx0, kx1;
-      tap_range(x0, p->dilation_w, k_w, in_w, &kx0, &kx1);
+      tap_range(x0, dw, k_w, in_w, &kx0, &kx1);
       int32_t acc = bias;
       for (int32_t ky = ky0; ky < ky1; ++ky) {
-        const int8_t* x = plane + (y0 + ky * p->dilation_h) * in_w + x0 + kx0 * p->dilation_w;
-        const int8_t* w = filter + (ky * k_w + kx0) * channels + c;
-        for (int32_t kx = kx0; kx < kx1; ++kx) {
-          acc += *w * (*x + p->input_offset);
-          x += p->dilation_w;
-          w += channels;
+        const int8_t* x = plane + (y0 + ky * dh) * in_w + x0 + kx0 * dw;
+        if (use_local) {
+          const int8_t* w = w_local + ky * k_w;
+          for (int32_t kx = kx0; kx < kx1; ++kx, x += dw) acc += w[kx] * (*x + in_off);
+        } else {
+          const int8_t* w = filter + (ky * k_w + kx0) * channels + c;
+          for (int32_t kx = kx0; kx < kx1; ++kx, x += dw, w += channels) acc += *w * (*x + in_off);
         }
       }
-      acc = tfk_mbqm(acc, multiplier, shift) + p->output_offset;
-      out[(oy * out_dims->w + ox) * channels + c] = (int8_t)tfk_clamp(acc, p->act_min, p->act_max);
+      acc = tfk_mbqm(acc, multiplier, shift) + out_off;
+      *o = (int8_t)tfk_clamp(acc, lo, hi);
     }
   }
 }
