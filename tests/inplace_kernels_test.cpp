@@ -82,3 +82,32 @@ TEST(KernelInPlace, Pointwise1x1MatchesReference) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(KernelInPlace, FastPointwiseMatchesReference) {
+  std::mt19937 rng(13);
+  for (int trial = 0; trial < 60; ++trial) {
+    const int32_t h = 1 + int32_t(rng() % 5), w = 1 + int32_t(rng() % 5);
+    const int32_t cin = 1 + int32_t(rng() % 24), cout = 1 + int32_t(rng() % uint32_t(cin));
+    tfk_conv_params p{int32_t(rng() % 20) - 10, int32_t(rng() % 20) - 10, 1, 1, 1, 1, 0, 0, -128, 127, 1};
+    const tfk_dims in{1, h, w, cin}, f{cout, 1, 1, cin}, out{1, h, w, cout};
+    const auto input = randomBytes(&rng, size_t(h * w * cin));
+    const auto filter = randomBytes(&rng, size_t(cout * cin));
+    std::vector<int32_t> bias(static_cast<size_t>(cout)), folded(static_cast<size_t>(cout));
+    for (auto& b : bias) b = int32_t(rng() % 2000) - 1000;
+    const Quant q(&rng, cout);
+    const tfk_channel_quant qv = q.view();
+    std::vector<int8_t> expected(size_t(h * w * cout));
+    tfk_conv2d_s8(&p, &qv, &in, input.data(), &f, filter.data(), bias.data(), &out, expected.data());
+    tfk_fold_input_offset(p.input_offset, filter.data(), cout, cin, bias.data(), folded.data());
+    std::vector<int8_t> arena = input;
+    std::vector<int8_t> scratch(size_t(tfk_conv2d_1x1_inplace_get_buffer_size(&in)));
+    tfk_conv2d_1x1_inplace_fast_s8(&p, &qv, &in, &f, filter.data(), folded.data(), &out, arena.data(),
+                                   scratch.data());
+    arena.resize(expected.size());
+    ASSERT_EQ(arena, expected) << "trial " << trial;
+  }
+}
+
+}  // namespace

@@ -176,7 +176,7 @@ void tfk_depthwise_conv2d_inplace_s8(const tfk_conv_params* p, const tfk_channel
                                      const int8_t* filter, const int32_t* bias,
                                      const tfk_dims* out_dims, int8_t* inout, int8_t* scratch);
 /* CONV_2D 1x1, stride 1, no padding, Cout <= Cin: pixel by pixel; each input pixel is copied to
- * `scratch` (Cin bytes) before its output pixel overwrites it. */
+ * `scratch` before its output pixel overwrites it (buffer size: two pixels, for the fast variant). */
 int32_t tfk_conv2d_1x1_inplace_get_buffer_size(const tfk_dims* in_dims);
 void tfk_conv2d_1x1_inplace_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
                                const tfk_dims* in_dims, const tfk_dims* filter_dims,
@@ -195,6 +195,11 @@ void tfk_conv2d_1x1_fast_s8(const tfk_conv_params* p, const tfk_channel_quant* q
 void tfk_fully_connected_fast_s8(const tfk_fc_params* p, const tfk_channel_quant* q,
                                  int32_t batches, int32_t depth, int32_t units, const int8_t* in,
                                  const int8_t* weights, const int32_t* folded_bias, int8_t* out);
+/* The in-place 1x1 convolution on pixel pairs (scratch: tfk_conv2d_1x1_inplace_get_buffer_size). */
+void tfk_conv2d_1x1_inplace_fast_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
+                                    const tfk_dims* in_dims, const tfk_dims* filter_dims,
+                                    const int8_t* filter, const int32_t* folded_bias,
+                                    const tfk_dims* out_dims, int8_t* inout, int8_t* scratch);
 
 /* k x k convolution and depthwise convolution (depth multiplier 1) without per-tap bounds
  * checks (tfk_fast_spatial.c); same arguments and results as the reference kernels. */

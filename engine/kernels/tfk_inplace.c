@@ -94,7 +94,8 @@ void tfk_depthwise_conv2d_inplace_s8(const tfk_conv_params* p, const tfk_channel
   }
 }
 
-int32_t tfk_conv2d_1x1_inplace_get_buffer_size(const tfk_dims* in_dims) { return in_dims->c; }
+/* Two input pixels: the fast variant (tfk_fast.c) works on pixel pairs. */
+int32_t tfk_conv2d_1x1_inplace_get_buffer_size(const tfk_dims* in_dims) { return 2 * in_dims->c; }
 
 void tfk_conv2d_1x1_inplace_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
                                const tfk_dims* in_dims, const tfk_dims* filter_dims,

@@ -134,6 +134,16 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
     e.declare("static const int32_t " + n + "_fb[] = " + cIntArray(folded) + ";\n");
     e.call("tfk_conv2d_1x1_fast_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" +
            e.tensor(op.inputs[0]) + ", &" + n + "_df, " + w + ", " + n + "_fb, &" + n + "_do, " + out + ");");
+  } else if (e.sameBuffer(op.inputs[0], op.outputs[0]) && e.fastKernels()) {
+    std::vector<int32_t> folded(size_t(c.filter.n));
+    tfk_fold_input_offset(c.params.input_offset,
+                          reinterpret_cast<const int8_t*>(g.tensor(op.inputs[1]).data.data()),
+                          c.filter.n, c.filter.c,
+                          c.hasBias ? reinterpret_cast<const int32_t*>(g.tensor(op.inputs[2]).data.data()) : nullptr,
+                          folded.data());
+    e.declare("static const int32_t " + n + "_fb[] = " + cIntArray(folded) + ";\n");
+    e.call("tfk_conv2d_1x1_inplace_fast_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, &" + n + "_df, " +
+           w + ", " + n + "_fb, &" + n + "_do, " + out + ", (int8_t*)" + e.scratch() + ");");
   } else if (e.sameBuffer(op.inputs[0], op.outputs[0])) {
     const std::string bias = biasArray();
     e.call("tfk_conv2d_1x1_inplace_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, &" + n + "_df, " +
