@@ -229,3 +229,38 @@ TEST(KernelMath, ShiftFormEqualsGemmlowpDivision) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(KernelFast, SimdConvolutionMatchesReference) {
+  std::mt19937 rng(91);
+  for (int trial = 0; trial < 150; ++trial) {
+    const int32_t h = 1 + int32_t(rng() % 10), w = 1 + int32_t(rng() % 10), cin = 1 + int32_t(rng() % 19);
+    const int32_t kh = 1 + int32_t(rng() % 4), kw = 1 + int32_t(rng() % 4), stride = 1 + int32_t(rng() % 2);
+    const int32_t dil = 1 + int32_t(rng() % 2), cout = 1 + int32_t(rng() % 7);
+    const int32_t padTop = int32_t(rng() % 3), padLeft = int32_t(rng() % 3);
+    const int32_t oh = 1 + int32_t(rng() % 6), ow = 1 + int32_t(rng() % 7);
+    std::vector<int8_t> in(size_t(h * w * cin)), f(size_t(cout * kh * kw * cin));
+    for (auto& v : in) v = int8_t(rng());
+    for (auto& v : f) v = int8_t(rng());
+    std::vector<int32_t> bias(static_cast<size_t>(cout)), folded(static_cast<size_t>(cout)), m, s;
+    for (auto& b : bias) b = int32_t(rng() % 3000) - 1500;
+    for (int32_t c = 0; c < cout; ++c) {
+      int32_t mm = 0, ss = 0;
+      tfk_quantize_multiplier(0.0005 + double(rng() % 1000) / 40000.0, &mm, &ss);
+      m.push_back(mm);
+      s.push_back(ss);
+    }
+    const tfk_channel_quant q{m.data(), s.data(), 1};
+    const tfk_conv_params p{int32_t(rng() % 60) - 30, int32_t(rng() % 60) - 30, stride, stride, dil, dil,
+                            padTop, padLeft, -128, 127, 1};
+    const tfk_dims id{1, h, w, cin}, fd{cout, kh, kw, cin}, od{1, oh, ow, cout};
+    std::vector<int8_t> ref(size_t(oh * ow * cout)), simd(ref.size());
+    tfk_conv2d_s8(&p, &q, &id, in.data(), &fd, f.data(), bias.data(), &od, ref.data());
+    tfk_fold_input_offset(p.input_offset, f.data(), cout, kh * kw * cin, bias.data(), folded.data());
+    tfk_conv2d_simd_s8(&p, &q, &id, in.data(), &fd, f.data(), bias.data(), folded.data(), &od, simd.data());
+    ASSERT_EQ(simd, ref) << "trial " << trial;
+  }
+}
+
+}  // namespace

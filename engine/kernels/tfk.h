@@ -195,6 +195,12 @@ void tfk_conv2d_1x1_fast_s8(const tfk_conv_params* p, const tfk_channel_quant* q
 void tfk_fully_connected_fast_s8(const tfk_fc_params* p, const tfk_channel_quant* q,
                                  int32_t batches, int32_t depth, int32_t units, const int8_t* in,
                                  const int8_t* weights, const int32_t* folded_bias, int8_t* out);
+/* k x k convolution: pairs of interior output pixels x pairs of channels with SMLAD over the
+ * input channels (folded bias), border pixels with taps skipped (plain bias). */
+void tfk_conv2d_simd_s8(const tfk_conv_params* p, const tfk_channel_quant* q, const tfk_dims* in_dims,
+                        const int8_t* in, const tfk_dims* filter_dims, const int8_t* filter,
+                        const int32_t* bias, const int32_t* folded_bias, const tfk_dims* out_dims,
+                        int8_t* out);
 /* The in-place 1x1 convolution on pixel pairs (scratch: tfk_conv2d_1x1_inplace_get_buffer_size). */
 void tfk_conv2d_1x1_inplace_fast_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
                                     const tfk_dims* in_dims, const tfk_dims* filter_dims,

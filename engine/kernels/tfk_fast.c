@@ -62,6 +62,31 @@ static void dot_2x2(const int8_t* w0, const int8_t* w1, const int8_t* x0, const 
   acc[3] = a11;
 }
 
+/* Two rows of weights against one input vector. */
+static void dot_2x1(const int8_t* w0, const int8_t* w1, const int8_t* x0, int32_t depth, int32_t acc[2]) {
+  int32_t a0 = acc[0], a1 = acc[1];
+  int32_t d = 0;
+#if TFK_DSP
+  for (; d + 4 <= depth; d += 4) {
+    uint32_t wa, wb, xa;
+    memcpy(&wa, w0 + d, 4);
+    memcpy(&wb, w1 + d, 4);
+    memcpy(&xa, x0 + d, 4);
+    const int32_t xa_e = (int32_t)__sxtb16(xa), xa_o = (int32_t)__sxtb16((xa >> 8) | (xa << 24));
+    a0 = __smlad((int32_t)__sxtb16(wa), xa_e, a0);
+    a0 = __smlad((int32_t)__sxtb16((wa >> 8) | (wa << 24)), xa_o, a0);
+    a1 = __smlad((int32_t)__sxtb16(wb), xa_e, a1);
+    a1 = __smlad((int32_t)__sxtb16((wb >> 8) | (wb << 24)), xa_o, a1);
+  }
+#endif
+  for (; d < depth; ++d) {
+    a0 += w0[d] * x0[d];
+    a1 += w1[d] * x0[d];
+  }
+  acc[0] = a0;
+  acc[1] = a1;
+}
+
 static int8_t requant(int32_t acc, const tfk_channel_quant* q, int32_t c, int32_t offset,
                       int32_t lo, int32_t hi) {
   const int32_t k = q->per_channel ? c : 0;
@@ -73,8 +98,9 @@ static int8_t requant(int32_t acc, const tfk_channel_quant* q, int32_t c, int32_
 static void matmul_s8(const int8_t* in, int32_t rows, const int8_t* w, int32_t channels,
                       int32_t depth, const int32_t* folded_bias, const tfk_channel_quant* q,
                       int32_t output_offset, int32_t lo, int32_t hi, int8_t* out) {
-  for (int32_t r = 0; r < rows; r += 2) {
-    const int32_t r1 = r + 1 < rows ? r + 1 : r;
+  int32_t r = 0;
+  for (; r + 1 < rows; r += 2) {
+    const int32_t r1 = r + 1;
     const int8_t* x0 = in + (int64_t)r * depth;
     const int8_t* x1 = in + (int64_t)r1 * depth;
     for (int32_t c = 0; c < channels; c += 2) {
@@ -85,6 +111,16 @@ static void matmul_s8(const int8_t* in, int32_t rows, const int8_t* w, int32_t c
       out[(int64_t)r1 * channels + c] = requant(acc[1], q, c, output_offset, lo, hi);
       out[(int64_t)r * channels + c1] = requant(acc[2], q, c1, output_offset, lo, hi);
       out[(int64_t)r1 * channels + c1] = requant(acc[3], q, c1, output_offset, lo, hi);
+    }
+  }
+  if (r < rows) {  /* the last, odd row: one input against two weight rows at a time */
+    const int8_t* x0 = in + (int64_t)r * depth;
+    for (int32_t c = 0; c < channels; c += 2) {
+      const int32_t c1 = c + 1 < channels ? c + 1 : c;
+      int32_t acc[2] = {folded_bias[c], folded_bias[c1]};
+      dot_2x1(w + (int64_t)c * depth, w + (int64_t)c1 * depth, x0, depth, acc);
+      out[(int64_t)r * channels + c] = requant(acc[0], q, c, output_offset, lo, hi);
+      out[(int64_t)r * channels + c1] = requant(acc[1], q, c1, output_offset, lo, hi);
     }
   }
 }
@@ -118,5 +154,73 @@ void tfk_conv2d_1x1_inplace_fast_s8(const tfk_conv_params* p, const tfk_channel_
     memcpy(scratch, inout + (int64_t)px * cin, (size_t)(rows * cin));
     matmul_s8(scratch, rows, filter, cout, cin, folded_bias, q, p->output_offset, p->act_min,
               p->act_max, inout + (int64_t)px * cout);
+  }
+}
+
+/* One output pixel of a k x k convolution with taps outside the image skipped (border pixels). */
+static void conv_pixel(const tfk_conv_params* p, const tfk_channel_quant* q, const tfk_dims* in_dims,
+                       const int8_t* in, const tfk_dims* f_dims, const int8_t* filter,
+                       const int32_t* bias, int32_t y0, int32_t x0, int32_t out_c, int8_t* o) {
+  const int32_t in_c = in_dims->c;
+  for (int32_t oc = 0; oc < out_c; ++oc) {
+    int32_t acc = bias ? bias[oc] : 0;
+    for (int32_t ky = 0; ky < f_dims->h; ++ky) {
+      const int32_t iy = y0 + ky * p->dilation_h;
+      if (iy < 0 || iy >= in_dims->h) continue;
+      for (int32_t kx = 0; kx < f_dims->w; ++kx) {
+        const int32_t ix = x0 + kx * p->dilation_w;
+        if (ix < 0 || ix >= in_dims->w) continue;
+        const int8_t* x = in + ((int64_t)iy * in_dims->w + ix) * in_c;
+        const int8_t* w = filter + (((int64_t)oc * f_dims->h + ky) * f_dims->w + kx) * in_c;
+        for (int32_t ic = 0; ic < in_c; ++ic) acc += w[ic] * (x[ic] + p->input_offset);
+      }
+    }
+    o[oc] = requant(acc, q, oc, p->output_offset, p->act_min, p->act_max);
+  }
+}
+
+void tfk_conv2d_simd_s8(const tfk_conv_params* p, const tfk_channel_quant* q, const tfk_dims* in_dims,
+                        const int8_t* in, const tfk_dims* filter_dims, const int8_t* filter,
+                        const int32_t* bias, const int32_t* folded_bias, const tfk_dims* out_dims,
+                        int8_t* out) {
+  const int32_t in_h = in_dims->h, in_w = in_dims->w, in_c = in_dims->c;
+  const int32_t k_h = filter_dims->h, k_w = filter_dims->w, out_c = out_dims->c;
+  const int32_t sh = p->stride_h, sw = p->stride_w, dh = p->dilation_h, dw = p->dilation_w;
+  const int64_t k_size = (int64_t)k_h * k_w * in_c;
+  for (int32_t b = 0; b < out_dims->n; ++b) {
+    const int8_t* in_b = in + (int64_t)b * in_h * in_w * in_c;
+    for (int32_t oy = 0; oy < out_dims->h; ++oy) {
+      const int32_t y0 = oy * sh - p->pad_top;
+      const int rows_in = y0 >= 0 && y0 + (k_h - 1) * dh < in_h;
+      int8_t* o_row = out + ((int64_t)b * out_dims->h + oy) * out_dims->w * out_c;
+      for (int32_t ox = 0; ox < out_dims->w;) {
+        const int32_t x0 = ox * sw - p->pad_left;
+        const int pair_in = rows_in && ox + 1 < out_dims->w && x0 >= 0 && x0 + sw + (k_w - 1) * dw < in_w;
+        if (!pair_in) {
+          conv_pixel(p, q, in_dims, in_b, filter_dims, filter, bias, y0, x0, out_c, o_row + (int64_t)ox * out_c);
+          ++ox;
+          continue;
+        }
+        int8_t* o0 = o_row + (int64_t)ox * out_c;
+        int8_t* o1 = o0 + out_c;
+        for (int32_t oc = 0; oc < out_c; oc += 2) {
+          const int32_t oc1 = oc + 1 < out_c ? oc + 1 : oc;
+          int32_t acc[4] = {folded_bias[oc], folded_bias[oc], folded_bias[oc1], folded_bias[oc1]};
+          for (int32_t ky = 0; ky < k_h; ++ky) {
+            for (int32_t kx = 0; kx < k_w; ++kx) {
+              const int8_t* xa = in_b + ((int64_t)(y0 + ky * dh) * in_w + x0 + kx * dw) * in_c;
+              const int64_t tap = ((int64_t)ky * k_w + kx) * in_c;
+              dot_2x2(filter + oc * k_size + tap, filter + oc1 * k_size + tap, xa, xa + (int64_t)sw * in_c,
+                      in_c, acc);
+            }
+          }
+          o0[oc] = requant(acc[0], q, oc, p->output_offset, p->act_min, p->act_max);
+          o1[oc] = requant(acc[1], q, oc, p->output_offset, p->act_min, p->act_max);
+          o0[oc1] = requant(acc[2], q, oc1, p->output_offset, p->act_min, p->act_max);
+          o1[oc1] = requant(acc[3], q, oc1, p->output_offset, p->act_min, p->act_max);
+        }
+        ox += 2;
+      }
+    }
   }
 }

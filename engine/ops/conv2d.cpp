@@ -96,6 +96,17 @@ Status evaluate(const Graph& g, const Op& op, const TensorBuffers& b) {
   return Status::ok();
 }
 
+// "<prefix>_fb": bias + input_offset * sum of each filter (the fast kernels' folded bias).
+void declareFoldedBias(const Graph& g, const Op& op, const ConvCall& c, CEmitter& e) {
+  std::vector<int32_t> folded(size_t(c.filter.n));
+  tfk_fold_input_offset(
+      c.params.input_offset, reinterpret_cast<const int8_t*>(g.tensor(op.inputs[1]).data.data()),
+      c.filter.n, c.filter.h * c.filter.w * c.filter.c,
+      c.hasBias ? reinterpret_cast<const int32_t*>(g.tensor(op.inputs[2]).data.data()) : nullptr,
+      folded.data());
+  e.declare("static const int32_t " + e.prefix() + "_fb[] = " + cIntArray(folded) + ";\n");
+}
+
 Status emit(const Graph& g, const Op& op, CEmitter& e) {
   ConvCall c = prepare(g, op);
   const std::string& n = e.prefix();
@@ -125,29 +136,22 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
   const bool pointwise = c.filter.h == 1 && c.filter.w == 1 && c.params.stride_h == 1 &&
                          c.params.stride_w == 1 && c.params.pad_top == 0 && c.params.pad_left == 0;
   if (e.fastKernels() && pointwise && !e.sameBuffer(op.inputs[0], op.outputs[0])) {
-    std::vector<int32_t> folded(size_t(c.filter.n));
-    tfk_fold_input_offset(c.params.input_offset,
-                          reinterpret_cast<const int8_t*>(g.tensor(op.inputs[1]).data.data()),
-                          c.filter.n, c.filter.c,
-                          c.hasBias ? reinterpret_cast<const int32_t*>(g.tensor(op.inputs[2]).data.data()) : nullptr,
-                          folded.data());
-    e.declare("static const int32_t " + n + "_fb[] = " + cIntArray(folded) + ";\n");
+    declareFoldedBias(g, op, c, e);
     e.call("tfk_conv2d_1x1_fast_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" +
            e.tensor(op.inputs[0]) + ", &" + n + "_df, " + w + ", " + n + "_fb, &" + n + "_do, " + out + ");");
   } else if (e.sameBuffer(op.inputs[0], op.outputs[0]) && e.fastKernels()) {
-    std::vector<int32_t> folded(size_t(c.filter.n));
-    tfk_fold_input_offset(c.params.input_offset,
-                          reinterpret_cast<const int8_t*>(g.tensor(op.inputs[1]).data.data()),
-                          c.filter.n, c.filter.c,
-                          c.hasBias ? reinterpret_cast<const int32_t*>(g.tensor(op.inputs[2]).data.data()) : nullptr,
-                          folded.data());
-    e.declare("static const int32_t " + n + "_fb[] = " + cIntArray(folded) + ";\n");
+    declareFoldedBias(g, op, c, e);
     e.call("tfk_conv2d_1x1_inplace_fast_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, &" + n + "_df, " +
            w + ", " + n + "_fb, &" + n + "_do, " + out + ", (int8_t*)" + e.scratch() + ");");
   } else if (e.sameBuffer(op.inputs[0], op.outputs[0])) {
     const std::string bias = biasArray();
     e.call("tfk_conv2d_1x1_inplace_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, &" + n + "_df, " +
            w + ", " + bias + ", &" + n + "_do, " + out + ", (int8_t*)" + e.scratch() + ");");
+  } else if (e.fastKernels() && c.filter.c >= 2) {  // 2x2 blocks pay from two input channels
+    declareFoldedBias(g, op, c, e);
+    e.call("tfk_conv2d_simd_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" +
+           e.tensor(op.inputs[0]) + ", &" + n + "_df, " + w + ", " + biasArray() + ", " + n + "_fb, &" + n +
+           "_do, " + out + ");");
   } else {
     const std::string bias = biasArray();
     e.call(std::string(e.fastKernels() ? "tfk_conv2d_fast_s8" : "tfk_conv2d_s8") + "(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" +
