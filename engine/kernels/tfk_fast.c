@@ -207,6 +207,13 @@ void tfk_conv2d_simd_s8(const tfk_conv_params* p, const tfk_channel_quant* q, co
           const int32_t oc1 = oc + 1 < out_c ? oc + 1 : oc;
           int32_t acc[4] = {folded_bias[oc], folded_bias[oc], folded_bias[oc1], folded_bias[oc1]};
           for (int32_t ky = 0; ky < k_h; ++ky) {
+            if (dw == 1) {  /* a kernel row is k_w * in_c contiguous bytes in input and filter */
+              const int8_t* xa = in_b + ((int64_t)(y0 + ky * dh) * in_w + x0) * in_c;
+              const int64_t tap = (int64_t)ky * k_w * in_c;
+              dot_2x2(filter + oc * k_size + tap, filter + oc1 * k_size + tap, xa,
+                      xa + (int64_t)sw * in_c, k_w * in_c, acc);
+              continue;
+            }
             for (int32_t kx = 0; kx < k_w; ++kx) {
               const int8_t* xa = in_b + ((int64_t)(y0 + ky * dh) * in_w + x0 + kx * dw) * in_c;
               const int64_t tap = ((int64_t)ky * k_w + kx) * in_c;

@@ -147,7 +147,7 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
     const std::string bias = biasArray();
     e.call("tfk_conv2d_1x1_inplace_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, &" + n + "_df, " +
            w + ", " + bias + ", &" + n + "_do, " + out + ", (int8_t*)" + e.scratch() + ");");
-  } else if (e.fastKernels() && c.filter.c >= 2) {  // 2x2 blocks pay from two input channels
+  } else if (e.fastKernels() && c.filter.c >= 2) {  // 2x2 SIMD blocks pay from two input channels
     declareFoldedBias(g, op, c, e);
     e.call("tfk_conv2d_simd_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" +
            e.tensor(op.inputs[0]) + ", &" + n + "_df, " + w + ", " + biasArray() + ", " + n + "_fb, &" + n +

@@ -118,6 +118,39 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
            (c.hasBias ? e.tensor(op.inputs[2]) : std::string("0")) + ", &" + n + "_do, (int8_t*)" + r->out + ");");
     return Status::ok();
   }
+  if (e.fastKernels() && c.in.c == 1 && c.params.depth_multiplier > 1 &&
+      !e.sameBuffer(op.inputs[0], op.outputs[0])) {
+    e.declare("static const tfk_conv_params " + n + "_p = " + cLiteral(c.params) + ";\n");
+    e.declare("static const tfk_dims " + n + "_di = " + cLiteral(c.in) + ", " + n + "_do = " +
+              cLiteral(c.out) + ";\n");
+    const std::string bias = c.hasBias ? e.tensor(op.inputs[2]) : "0";
+    const std::string out = "(int8_t*)" + e.tensor(op.outputs[0]);
+    // One input channel: a depthwise convolution is a plain convolution with Cout filters of
+    // depth 1. Re-lay the weights [1,KH,KW,Cout] as [Cout,KH,KW,1] and use the conv kernel.
+    const auto* dw = reinterpret_cast<const int8_t*>(g.tensor(op.inputs[1]).data.data());
+    std::string weights;
+    for (int32_t oc = 0; oc < c.filter.c; ++oc) {
+      for (int32_t t = 0; t < c.filter.h * c.filter.w; ++t) {
+        weights += (weights.empty() ? "" : ",") + std::to_string(int(dw[t * c.filter.c + oc]));
+      }
+    }
+    const tfk_dims convFilter{c.filter.c, c.filter.h, c.filter.w, 1};
+    e.declare("static const int8_t " + n + "_cw[] = {" + weights + "};\nstatic const tfk_dims " + n +
+              "_cf = " + cLiteral(convFilter) + ";\n");
+    // Bias with the input offset folded in, for the interior pixels of the SIMD kernel.
+    std::vector<int32_t> folded(size_t(c.filter.c));
+    const auto* b32 = c.hasBias ? reinterpret_cast<const int32_t*>(g.tensor(op.inputs[2]).data.data()) : nullptr;
+    for (int32_t oc = 0; oc < c.filter.c; ++oc) {
+      int32_t sum = 0;
+      for (int32_t t = 0; t < c.filter.h * c.filter.w; ++t) sum += dw[t * c.filter.c + oc];
+      folded[size_t(oc)] = (b32 ? b32[oc] : 0) + c.params.input_offset * sum;
+    }
+    e.declare("static const int32_t " + n + "_fb[] = " + cIntArray(folded) + ";\n");
+    e.call("tfk_conv2d_simd_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" +
+           e.tensor(op.inputs[0]) + ", &" + n + "_cf, " + n + "_cw, " + bias + ", " + n + "_fb, &" + n +
+           "_do, " + out + ");");
+    return Status::ok();
+  }
   e.declare("static const tfk_conv_params " + n + "_p = " + cLiteral(c.params) + ";\n");
   e.declare("static const tfk_dims " + n + "_di = " + cLiteral(c.in) + ", " + n + "_df = " +
             cLiteral(c.filter) + ", " + n + "_do = " + cLiteral(c.out) + ";\n");
