@@ -58,8 +58,9 @@ int cmdVerify(const Args& args) {
   } else {
     std::cout << "match: " << (v.match ? "yes (outputs equal the host reference)" : "NO") << "\n"
               << "instructions: " << v.instructions << " (SysTick under -icount, +-40)\n"
-              << "flash: " << v.flashBytes << " B, RAM: " << v.ramBytes << " B static + " << v.stackBytes
-              << " B stack (predicted arena " << v.predictedPeakBytes << " B)\n";
+              << "flash: " << v.flashBytes << " B, RAM: " << v.ramBytes << " B static (arena "
+              << v.arenaBytes << " B, predicted " << v.predictedPeakBytes << " B; other "
+              << v.ramBytes - v.arenaBytes << " B) + " << v.stackBytes << " B stack\n";
     for (const LayerInstructions& l : v.perLayer) {
       std::cout << "  op " << l.op << " " << l.kind << ": " << l.instructions << "\n";
     }

@@ -52,6 +52,18 @@ void readSizes(const std::string& elf, VerifyReport* r) {
   }
 }
 
+// The linked size of the model's static arena (symbol g_arena in model.c).
+int64_t arenaSymbolBytes(const std::string& elf) {
+  const ProcessResult p = runProcess("arm-none-eabi-nm -S " + shellQuote(elf), 60);
+  std::istringstream in(p.output);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream f(line);
+    std::string addr, size, type, name;
+    if (f >> addr >> size >> type >> name && name == "g_arena") return std::stoll(size, nullptr, 16);
+  }
+  return 0;
+}
+
 Status parseRun(const std::string& output, const nlohmann::json& meta, VerifyReport* r) {
   std::istringstream in(output);
   bool begun = false, ended = false;
@@ -102,6 +114,7 @@ Result<VerifyReport> verifyFirmware(const std::string& dir, const VerifyOptions&
   if (build.exitCode != 0) return Result<VerifyReport>::failure("build failed: " + firstErrorLine(build.output));
   const std::string elf = (fs::path(dir) / "build" / "firmware.elf").string();
   readSizes(elf, &r);
+  r.arenaBytes = arenaSymbolBytes(elf);
   const ProcessResult run = runProcess(
       "qemu-system-arm -machine " + shellQuote(r.machine) +
           " -nographic -monitor none -serial none -semihosting-config enable=on,target=native"
@@ -133,6 +146,8 @@ nlohmann::json verifyReportJson(const VerifyReport& r) {
           {"ram_bytes", r.ramBytes},
           {"stack_bytes", r.stackBytes},
           {"predicted_peak_bytes", r.predictedPeakBytes},
+          {"arena_bytes", r.arenaBytes},
+          {"other_static_bytes", r.ramBytes - r.arenaBytes},
           {"machine", r.machine}};
 }
 

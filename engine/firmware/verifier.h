@@ -33,13 +33,14 @@ struct VerifyReport {
   int64_t ramBytes = 0;     // data + bss, without the stack reservation
   int64_t stackBytes = 0;   // measured high-water mark (painted stack)
   int64_t predictedPeakBytes = 0;
+  int64_t arenaBytes = 0;   // size of the static arena in the linked firmware (g_arena)
   std::string machine;
   std::string log;          // build and emulator output
 };
 
 struct VerifyOptions {
   int buildTimeoutSeconds = 600;
-  int runTimeoutSeconds = 300;
+  int runTimeoutSeconds = 300;  // an emulator run past this is reported as a hang
 };
 
 // Errors: a missing toolchain (names the Debian package), a failed build (with the compiler's
