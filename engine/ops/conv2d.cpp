@@ -96,15 +96,18 @@ Status evaluate(const Graph& g, const Op& op, const TensorBuffers& b) {
   return Status::ok();
 }
 
-// "<prefix>_fb": bias + input_offset * sum of each filter (the fast kernels' folded bias).
-void declareFoldedBias(const Graph& g, const Op& op, const ConvCall& c, CEmitter& e) {
+// "<op>_fb": bias + input_offset * sum of each filter (the fast kernels' folded bias), declared
+// once per op.
+std::string declareFoldedBias(const Graph& g, const Op& op, const ConvCall& c, CEmitter& e) {
   std::vector<int32_t> folded(size_t(c.filter.n));
   tfk_fold_input_offset(
       c.params.input_offset, reinterpret_cast<const int8_t*>(g.tensor(op.inputs[1]).data.data()),
       c.filter.n, c.filter.h * c.filter.w * c.filter.c,
       c.hasBias ? reinterpret_cast<const int32_t*>(g.tensor(op.inputs[2]).data.data()) : nullptr,
       folded.data());
-  e.declare("static const int32_t " + e.prefix() + "_fb[] = " + cIntArray(folded) + ";\n");
+  const std::string name = e.opPrefix() + "_fb";
+  e.declareOnce(name, "static const int32_t " + name + "[] = " + cIntArray(folded) + ";\n");
+  return name;
 }
 
 Status emit(const Graph& g, const Op& op, CEmitter& e) {
@@ -121,10 +124,25 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
     e.declare("static const tfk_dims " + n + "_di = " + cLiteral(c.in) + ", " + n + "_do = " +
               cLiteral(c.out) + ";\n");
     e.declareOnce(o + "_df", "static const tfk_dims " + o + "_df = " + cLiteral(c.filter) + ";\n");
+    const std::string w = e.tensor(op.inputs[1]);
+    const bool pointwise = c.filter.h == 1 && c.filter.w == 1 && c.params.stride_h == 1 &&
+                           c.params.stride_w == 1;
+    if (e.fastKernels() && pointwise) {
+      const std::string fb = declareFoldedBias(g, op, c, e);
+      e.call("tfk_conv2d_1x1_fast_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" + r->in +
+             ", &" + o + "_df, " + w + ", " + fb + ", &" + n + "_do, (int8_t*)" + r->out + ");");
+      return Status::ok();
+    }
+    const std::string bias = c.hasBias ? e.tensor(op.inputs[2]) : std::string("0");
+    if (e.fastKernels() && c.filter.c >= 2) {
+      const std::string fb = declareFoldedBias(g, op, c, e);
+      e.call("tfk_conv2d_simd_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" + r->in +
+             ", &" + o + "_df, " + w + ", " + bias + ", " + fb + ", &" + n + "_do, (int8_t*)" + r->out + ");");
+      return Status::ok();
+    }
     e.call(std::string(e.fastKernels() ? "tfk_conv2d_fast_s8(&" : "tfk_conv2d_s8(&") + n + "_p, &" + o +
-           "_q, &" + n + "_di, (const int8_t*)" + r->in +
-           ", &" + o + "_df, " + e.tensor(op.inputs[1]) + ", " +
-           (c.hasBias ? e.tensor(op.inputs[2]) : std::string("0")) + ", &" + n + "_do, (int8_t*)" + r->out + ");");
+           "_q, &" + n + "_di, (const int8_t*)" + r->in + ", &" + o + "_df, " + w + ", " + bias + ", &" +
+           n + "_do, (int8_t*)" + r->out + ");");
     return Status::ok();
   }
   e.declare("static const tfk_conv_params " + n + "_p = " + cLiteral(c.params) + ";\n");
@@ -136,21 +154,21 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
   const bool pointwise = c.filter.h == 1 && c.filter.w == 1 && c.params.stride_h == 1 &&
                          c.params.stride_w == 1 && c.params.pad_top == 0 && c.params.pad_left == 0;
   if (e.fastKernels() && pointwise && !e.sameBuffer(op.inputs[0], op.outputs[0])) {
-    declareFoldedBias(g, op, c, e);
+    const std::string fb = declareFoldedBias(g, op, c, e);
     e.call("tfk_conv2d_1x1_fast_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" +
-           e.tensor(op.inputs[0]) + ", &" + n + "_df, " + w + ", " + n + "_fb, &" + n + "_do, " + out + ");");
+           e.tensor(op.inputs[0]) + ", &" + n + "_df, " + w + ", " + fb + ", &" + n + "_do, " + out + ");");
   } else if (e.sameBuffer(op.inputs[0], op.outputs[0]) && e.fastKernels()) {
-    declareFoldedBias(g, op, c, e);
+    const std::string fb = declareFoldedBias(g, op, c, e);
     e.call("tfk_conv2d_1x1_inplace_fast_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, &" + n + "_df, " +
-           w + ", " + n + "_fb, &" + n + "_do, " + out + ", (int8_t*)" + e.scratch() + ");");
+           w + ", " + fb + ", &" + n + "_do, " + out + ", (int8_t*)" + e.scratch() + ");");
   } else if (e.sameBuffer(op.inputs[0], op.outputs[0])) {
     const std::string bias = biasArray();
     e.call("tfk_conv2d_1x1_inplace_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, &" + n + "_df, " +
            w + ", " + bias + ", &" + n + "_do, " + out + ", (int8_t*)" + e.scratch() + ");");
   } else if (e.fastKernels() && c.filter.c >= 2) {  // 2x2 SIMD blocks pay from two input channels
-    declareFoldedBias(g, op, c, e);
+    const std::string fb = declareFoldedBias(g, op, c, e);
     e.call("tfk_conv2d_simd_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" +
-           e.tensor(op.inputs[0]) + ", &" + n + "_df, " + w + ", " + biasArray() + ", " + n + "_fb, &" + n +
+           e.tensor(op.inputs[0]) + ", &" + n + "_df, " + w + ", " + biasArray() + ", " + fb + ", &" + n +
            "_do, " + out + ");");
   } else {
     const std::string bias = biasArray();
