@@ -86,6 +86,10 @@ TEST_P(FirmwareTest, ExportBuildRunMatchesGolden) {
   EXPECT_GE(v.value().ramBytes, v.value().arenaBytes);
   EXPECT_LE(v.value().ramBytes, v.value().arenaBytes + 1024);
   EXPECT_GE(v.value().flashBytes, e.value().constantBytes);
+  // Flash = the model's constants + the test data + code; the code stays under 20 KB.
+  EXPECT_GE(v.value().modelConstantBytes, e.value().constantBytes);
+  EXPECT_GT(v.value().testDataBytes, 0);
+  EXPECT_LE(v.value().codeBytes, 20 * 1024);
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -52,16 +52,24 @@ void readSizes(const std::string& elf, VerifyReport* r) {
   }
 }
 
-// The linked size of the model's static arena (symbol g_arena in model.c).
-int64_t arenaSymbolBytes(const std::string& elf) {
+// From the symbol table: the linked arena (g_arena), the model's constants (k_t* weights and
+// op<i>_* parameters, see engine/codegen) and the test data (tf_test_*).
+void readSymbols(const std::string& elf, VerifyReport* r) {
   const ProcessResult p = runProcess("arm-none-eabi-nm -S " + shellQuote(elf), 60);
   std::istringstream in(p.output);
   for (std::string line; std::getline(in, line);) {
     std::istringstream f(line);
     std::string addr, size, type, name;
-    if (f >> addr >> size >> type >> name && name == "g_arena") return std::stoll(size, nullptr, 16);
+    if (!(f >> addr >> size >> type >> name)) continue;
+    const int64_t bytes = std::stoll(size, nullptr, 16);
+    const bool readOnly = type == "r" || type == "R" || type == "t" || type == "T";
+    if (name == "g_arena") r->arenaBytes = bytes;
+    if (readOnly && (name.rfind("k_t", 0) == 0 || (name.rfind("op", 0) == 0 && name.find('_') != std::string::npos))) {
+      r->modelConstantBytes += bytes;
+    }
+    if (readOnly && name.rfind("tf_test_", 0) == 0) r->testDataBytes += bytes;
   }
-  return 0;
+  r->codeBytes = r->flashBytes - r->modelConstantBytes - r->testDataBytes;
 }
 
 Status parseRun(const std::string& output, const nlohmann::json& meta, VerifyReport* r) {
@@ -114,7 +122,7 @@ Result<VerifyReport> verifyFirmware(const std::string& dir, const VerifyOptions&
   if (build.exitCode != 0) return Result<VerifyReport>::failure("build failed: " + firstErrorLine(build.output));
   const std::string elf = (fs::path(dir) / "build" / "firmware.elf").string();
   readSizes(elf, &r);
-  r.arenaBytes = arenaSymbolBytes(elf);
+  readSymbols(elf, &r);
   const ProcessResult run = runProcess(
       "qemu-system-arm -machine " + shellQuote(r.machine) +
           " -nographic -monitor none -serial none -semihosting-config enable=on,target=native"
@@ -148,6 +156,9 @@ nlohmann::json verifyReportJson(const VerifyReport& r) {
           {"predicted_peak_bytes", r.predictedPeakBytes},
           {"arena_bytes", r.arenaBytes},
           {"other_static_bytes", r.ramBytes - r.arenaBytes},
+          {"model_constant_bytes", r.modelConstantBytes},
+          {"test_data_bytes", r.testDataBytes},
+          {"code_bytes", r.codeBytes},
           {"machine", r.machine}};
 }
 

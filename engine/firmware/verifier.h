@@ -34,6 +34,9 @@ struct VerifyReport {
   int64_t stackBytes = 0;   // measured high-water mark (painted stack)
   int64_t predictedPeakBytes = 0;
   int64_t arenaBytes = 0;   // size of the static arena in the linked firmware (g_arena)
+  int64_t modelConstantBytes = 0;  // flash: weights, biases, requantization constants, params
+  int64_t testDataBytes = 0;       // flash: the embedded test input and expected output
+  int64_t codeBytes = 0;           // flash: everything else (kernels, model code, startup, app)
   std::string machine;
   std::string log;          // build and emulator output
 };
