@@ -4,7 +4,8 @@
 set -euo pipefail
 want=(cmake g++ make pkg-config libflatbuffers-dev flatbuffers-compiler nlohmann-json3-dev
       libgtest-dev googletest clang libclang-rt-14-dev
-      gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi qemu-system-arm)
+      gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi qemu-system-arm
+      zlib1g-dev dataset-fashion-mnist)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
