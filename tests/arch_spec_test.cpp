@@ -39,7 +39,7 @@ TEST(ArchSpec, ErrorsNameTheLayer) {
   j["layers"].erase(j["layers"].size() - 1);
   EXPECT_NE(archSpecFromJson(j).error().find("last layer must be fc"), std::string::npos);
   j = archSpecToJson(exampleSpec());
-  j["layers"].insert(j["layers"].begin() + 7, {{"type", "pool"}, {"kernel", 9}});  // at 4x4
+  j["layers"].insert(j["layers"].begin() + 7, nlohmann::json{{"type", "pool"}, {"kernel", 9}});  // at 4x4
   EXPECT_NE(archSpecFromJson(j).error().find("smaller than the window"), std::string::npos);
 }
 
