@@ -34,6 +34,9 @@ constexpr const char* kUsage =
     "                                   linker script, Makefile/CMake, test data, README)\n"
     "  verify DIR [--json]              build it with arm-none-eabi-gcc, run it in QEMU, report\n"
     "                                   match, instructions per layer, flash, RAM, stack\n"
+    "  space [--device DEV | --sram B --flash B] [--samples N] [--planner P] [--json]\n"
+    "                                   TinyNAS stage 1 on the Fashion-MNIST MCUNet space: per\n"
+    "                                   (width, resolution) the MACs of sampled networks that fit\n"
     "  help                             this text\n";
 
 }  // namespace
@@ -52,6 +55,7 @@ int main(int argc, char** argv) {
     if (command == "plan") return cmdPlan(args);
     if (command == "export") return cmdExport(args);
     if (command == "verify") return cmdVerify(args);
+    if (command == "space") return cmdSpace(args);
     if (command == "help" || command == "--help" || command == "-h") {
       std::cout << kUsage;
       return 0;

@@ -112,25 +112,31 @@ bool overlaps(const Rect& a, int64_t aOffset, const Rect& b, int64_t bOffset) {
 }
 
 // Places buffers in `priority` order, each at the lowest offset where none of its parts meets a
-// part of an already placed buffer that is live at the same time.
+// part of an already placed buffer that is live at the same time. Candidate offsets are 0 and
+// the ends of the time-overlapping parts.
 std::vector<int64_t> firstFit(const std::vector<Buffer>& buffers, const std::vector<int32_t>& priority) {
   std::vector<int64_t> offset(buffers.size(), -1);
-  std::vector<int32_t> placed;
+  std::vector<std::pair<const Rect*, int64_t>> placedParts;  // part, its buffer's offset
+  std::vector<std::pair<const Rect*, int64_t>> conflicts;
   std::vector<int64_t> candidates;
   for (int32_t i : priority) {
     const Buffer& b = buffers[size_t(i)];
-    candidates.assign(1, 0);
-    for (int32_t j : placed) {
-      for (const Rect& p : buffers[size_t(j)].parts) candidates.push_back(offset[size_t(j)] + p.bytes);
+    const int32_t first = b.first(), last = b.last();
+    conflicts.clear();
+    for (const auto& pp : placedParts) {
+      if (pp.first->first <= last && first <= pp.first->last) conflicts.push_back(pp);
     }
+    candidates.assign(1, 0);
+    for (const auto& [part, off] : conflicts) candidates.push_back(off + part->bytes);
     std::sort(candidates.begin(), candidates.end());
+    candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
     for (int64_t c : candidates) {
       bool fits = true;
-      for (size_t k = 0; k < placed.size() && fits; ++k) {
-        const int32_t j = placed[k];
-        for (const Rect& p : buffers[size_t(j)].parts) {
-          for (const Rect& m : b.parts) {
-            if (overlaps(m, c, p, offset[size_t(j)])) fits = false;
+      for (size_t k = 0; k < conflicts.size() && fits; ++k) {
+        for (const Rect& m : b.parts) {
+          if (overlaps(m, c, *conflicts[k].first, conflicts[k].second)) {
+            fits = false;
+            break;
           }
         }
       }
@@ -139,7 +145,7 @@ std::vector<int64_t> firstFit(const std::vector<Buffer>& buffers, const std::vec
         break;
       }
     }
-    placed.push_back(i);
+    for (const Rect& r : b.parts) placedParts.push_back({&r, offset[size_t(i)]});
   }
   return offset;
 }

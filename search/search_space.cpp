@@ -1,0 +1,163 @@
+#include "search/search_space.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "engine/firmware/exporter.h"
+#include "engine/pipeline.h"
+
+namespace tinyforge {
+
+SearchSpace mcunetSpace(int32_t height, int32_t width, int32_t channels, int32_t classes) {
+  SearchSpace s;
+  s.inputH = height;
+  s.inputW = width;
+  s.inputC = channels;
+  s.classes = classes;
+  const std::vector<int32_t> base = {16, 24, 40, 80, 96, 160};
+  const bool small = std::min(height, width) <= 48;
+  const std::vector<int32_t> strides = small ? std::vector<int32_t>{1, 2, 2, 1, 2, 1}
+                                             : std::vector<int32_t>{2, 2, 2, 1, 2, 1};
+  for (size_t i = 0; i < base.size(); ++i) s.stages.push_back({base[i], strides[i]});
+  if (small) {
+    for (int32_t r = std::min(height, width); r >= 16; r -= 4) s.resolutions.insert(s.resolutions.begin(), r);
+  } else {
+    for (int32_t r = 48; r <= std::min(224, std::min(height, width)); r += 16) s.resolutions.push_back(r);
+  }
+  s.widths = {0.25, 0.35, 0.5, 0.6, 0.75, 1.0};
+  return s;
+}
+
+nlohmann::json searchSpaceToJson(const SearchSpace& s) {
+  nlohmann::json stages = nlohmann::json::array();
+  for (const SpaceStage& st : s.stages) stages.push_back({{"channels", st.channels}, {"stride", st.stride}});
+  return {{"input", {s.inputH, s.inputW, s.inputC}}, {"classes", s.classes}, {"resolutions", s.resolutions},
+          {"widths", s.widths}, {"stem_channels", s.stemChannels}, {"first_block_channels", s.firstBlockChannels},
+          {"stages", stages}, {"kernels", s.kernels}, {"expands", s.expands}, {"depths", s.depths}};
+}
+
+int32_t makeDivisible(double channels, int32_t divisor) {
+  int32_t v = std::max(divisor, int32_t(channels + divisor / 2.0) / divisor * divisor);
+  if (v < 0.9 * channels) v += divisor;
+  return v;
+}
+
+ArchSpec sampleArch(const SearchSpace& space, double width, int32_t resolution, std::mt19937_64* rng) {
+  auto pick = [rng](const std::vector<int32_t>& v) { return v[size_t((*rng)() % v.size())]; };
+  ArchSpec a;
+  a.inputH = a.inputW = resolution;
+  a.inputC = space.inputC;
+  a.classes = space.classes;
+  LayerSpec stem;
+  stem.type = LayerType::kConv;
+  stem.out = makeDivisible(space.stemChannels * width);
+  stem.stride = 2;
+  a.layers.push_back(stem);
+  LayerSpec first;
+  first.type = LayerType::kMbConv;
+  first.out = makeDivisible(space.firstBlockChannels * width);
+  a.layers.push_back(first);
+  for (const SpaceStage& st : space.stages) {
+    const int32_t depth = pick(space.depths);
+    for (int32_t d = 0; d < depth; ++d) {
+      LayerSpec b;
+      b.type = LayerType::kMbConv;
+      b.out = makeDivisible(st.channels * width);
+      b.kernel = pick(space.kernels);
+      b.expand = pick(space.expands);
+      b.stride = d == 0 ? st.stride : 1;
+      a.layers.push_back(b);
+    }
+  }
+  LayerSpec pool;
+  pool.type = LayerType::kGlobalPool;
+  a.layers.push_back(pool);
+  LayerSpec fc;
+  fc.type = LayerType::kFullyConnected;
+  fc.out = space.classes;
+  fc.activation = Activation::kNone;
+  a.layers.push_back(fc);
+  return a;
+}
+
+Result<CandidateCost> evaluateArch(const ArchSpec& spec, const DeviceBudget& budget) {
+  Result<Graph> g = archToGraph(spec);
+  if (!g) return g.status();
+  Result<PlannedModel> m = planModel(g.value(), budget.planner);
+  if (!m) return m.status();
+  CandidateCost c;
+  const ArchCost cost = archCost(spec);
+  c.macs = cost.macs;
+  c.params = cost.params;
+  c.peakBytes = m.value().plan.arenaBytes;
+  int64_t constants = 0, channels = 0;
+  for (const Tensor& t : g.value().tensors) {
+    if (!t.isConstant) continue;
+    constants += t.byteSize();
+    if (t.type == DType::kInt32) channels += t.elementCount();  // one bias per output channel
+  }
+  // Per output channel the generated code also stores a multiplier, a shift and a folded bias.
+  c.flashBytes = constants + 12 * channels + kCodeBytesEstimate;
+  c.fits = c.peakBytes + budget.stackBytes <= budget.sramBytes && c.flashBytes <= budget.flashBytes;
+  return c;
+}
+
+SpaceReport optimizeSpace(const SearchSpace& space, const DeviceBudget& budget,
+                          const SpaceOptions& options,
+                          const std::function<void(int32_t, int32_t)>& progress,
+                          const std::atomic<bool>* cancel) {
+  const auto start = std::chrono::steady_clock::now();
+  SpaceReport report;
+  const auto total = int32_t(space.widths.size() * space.resolutions.size());
+  std::mt19937_64 rng(options.seed);
+  for (double w : space.widths) {
+    for (int32_t r : space.resolutions) {
+      if (cancel && cancel->load()) break;
+      PairReport p;
+      p.width = w;
+      p.resolution = r;
+      double sum = 0;
+      for (int32_t i = 0; i < options.samples; ++i) {
+        Result<CandidateCost> c = evaluateArch(sampleArch(space, w, r, &rng), budget);
+        ++p.sampled;
+        ++report.evaluations;
+        if (c && c.value().fits) {
+          ++p.fitting;
+          p.macsSorted.push_back(c.value().macs);
+          sum += double(c.value().macs);
+        }
+      }
+      std::sort(p.macsSorted.begin(), p.macsSorted.end());
+      p.meanMacs = p.fitting ? sum / p.fitting : 0;
+      report.pairs.push_back(std::move(p));
+      if (progress) progress(int32_t(report.pairs.size()), total);
+    }
+  }
+  for (size_t i = 0; i < report.pairs.size(); ++i) {
+    if (report.pairs[i].fitting > 0 &&
+        (report.best < 0 || report.pairs[i].meanMacs > report.pairs[size_t(report.best)].meanMacs)) {
+      report.best = int32_t(i);
+    }
+  }
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report;
+}
+
+nlohmann::json spaceReportToJson(const SpaceReport& r) {
+  nlohmann::json pairs = nlohmann::json::array();
+  for (const PairReport& p : r.pairs) {
+    pairs.push_back({{"width", p.width}, {"resolution", p.resolution}, {"sampled", p.sampled},
+                     {"fitting", p.fitting}, {"fit_fraction", p.sampled ? double(p.fitting) / p.sampled : 0.0},
+                     {"mean_macs", p.meanMacs}, {"macs_cdf", p.macsSorted}});
+  }
+  nlohmann::json j = {{"pairs", pairs}, {"evaluations", r.evaluations}, {"seconds", r.seconds},
+                      {"evaluations_per_second", r.seconds > 0 ? double(r.evaluations) / r.seconds : 0.0}};
+  if (r.best >= 0) {
+    j["best"] = {{"width", r.pairs[size_t(r.best)].width}, {"resolution", r.pairs[size_t(r.best)].resolution},
+                 {"mean_macs", r.pairs[size_t(r.best)].meanMacs}};
+  }
+  return j;
+}
+
+}  // namespace tinyforge
