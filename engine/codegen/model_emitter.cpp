@@ -2,7 +2,6 @@
 
 #include "engine/codegen/c_emitter.h"
 #include "engine/ops/op_def.h"
-#include "engine/ops/op_util.h"
 #include "engine/plan/patch_stage.h"
 
 namespace tinyforge {
@@ -74,8 +73,8 @@ Status emitPatchStage(const Graph& g, const MemoryPlan& plan, const PatchStage& 
              " on " + std::to_string(stage.gridH) + "x" + std::to_string(stage.gridW) + " tiles");
   const std::vector<TileRegion> tiles = tileGrid(split.shape[1], split.shape[2], stage.gridH, stage.gridW);
   for (size_t t = 0; t < tiles.size(); ++t) {
-    const std::vector<TileRegion> regions = traceTile(g, stage.ops, tiles[t]);
-    const TileRegion& r0 = regions[0];
+    const std::vector<TileStep> steps = tileSteps(g, stage.ops, tiles[t]);
+    const TileRegion& r0 = steps.front().in;
     const int64_t inPixel = in.shape[3], inRow = int64_t(in.shape[2]) * inPixel;
     std::string first = arenaAt(inOffset + r0.y0 * inRow);
     if (!wholeRows(r0, in.shape[2])) {
@@ -87,27 +86,24 @@ Status emitPatchStage(const Graph& g, const MemoryPlan& plan, const PatchStage& 
     }
     for (size_t i = 0; i < stage.ops.size(); ++i) {
       const Op& op = g.ops[size_t(stage.ops[i])];
-      SpatialGeometry sg;
-      spatialGeometry(g, op, &sg);
-      const TileRegion& ri = regions[i];
-      const TileRegion& ro = regions[i + 1];
+      const TileStep& st = steps[i];
       RegionCall rc;
       rc.in = i == 0 ? first : slots[(i - 1) % 2];
       rc.out = slots[i % 2];
-      rc.inH = ri.y1 - ri.y0;
-      rc.inW = ri.x1 - ri.x0;
-      rc.padTop = sg.padTop - ro.y0 * sg.strideH + ri.y0;
-      rc.padLeft = sg.padLeft - ro.x0 * sg.strideW + ri.x0;
-      rc.outH = ro.y1 - ro.y0;
-      rc.outW = ro.x1 - ro.x0;
+      rc.inH = st.in.y1 - st.in.y0;
+      rc.inW = st.in.x1 - st.in.x0;
+      rc.padTop = st.padTop;
+      rc.padLeft = st.padLeft;
+      rc.outH = st.out.y1 - st.out.y0;
+      rc.outW = st.out.x1 - st.out.x0;
       e->selectOp(stage.ops[i]);
       e->setRegion(&rc, e->opPrefix() + "_t" + std::to_string(t));
       const OpDef& def = opDef(op.kind);
       if (!def.emit) return Status::error(std::string(opKindName(op.kind)) + ": no C code generation yet");
-      if (Status st = def.emit(g, op, *e); !st) return st;
+      if (Status st2 = def.emit(g, op, *e); !st2) return st2;
       e->setRegion(nullptr, "");
     }
-    const TileRegion& last = regions.back();
+    const TileRegion& last = steps.back().out;
     const int64_t outPixel = split.shape[3], outRow = int64_t(split.shape[2]) * outPixel;
     const int64_t rowBytes = int64_t(last.x1 - last.x0) * outPixel;
     e->call("for (int r = 0; r < " + std::to_string(last.y1 - last.y0) + "; ++r) memcpy(" +

@@ -4,16 +4,6 @@
 #include "tfk.h"
 #include "tfk_math.h"
 
-/* Taps k in [*begin, *end) with 0 <= origin + k * dilation < size. */
-static void tap_range(int32_t origin, int32_t dilation, int32_t taps, int32_t size, int32_t* begin,
-                      int32_t* end) {
-  int32_t b = 0, e = taps;
-  while (b < e && origin + b * dilation < 0) ++b;
-  while (e > b && origin + (e - 1) * dilation >= size) --e;
-  *begin = b;
-  *end = e;
-}
-
 void tfk_conv2d_fast_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
                         const tfk_dims* in_dims, const int8_t* in, const tfk_dims* filter_dims,
                         const int8_t* filter, const int32_t* bias, const tfk_dims* out_dims,
@@ -25,11 +15,11 @@ void tfk_conv2d_fast_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
     for (int32_t oy = 0; oy < out_dims->h; ++oy) {
       const int32_t y0 = oy * p->stride_h - p->pad_top;
       int32_t ky0, ky1;
-      tap_range(y0, p->dilation_h, k_h, in_dims->h, &ky0, &ky1);
+      tfk_tap_range(y0, p->dilation_h, k_h, in_dims->h, &ky0, &ky1);
       for (int32_t ox = 0; ox < out_dims->w; ++ox) {
         const int32_t x0 = ox * p->stride_w - p->pad_left;
         int32_t kx0, kx1;
-        tap_range(x0, p->dilation_w, k_w, in_w, &kx0, &kx1);
+        tfk_tap_range(x0, p->dilation_w, k_w, in_w, &kx0, &kx1);
         int8_t* o = out + (((int64_t)b * out_dims->h + oy) * out_dims->w + ox) * out_c;
         for (int32_t oc = 0; oc < out_c; ++oc) {
           const int8_t* f = filter + (int64_t)oc * k_h * k_w * in_c;
@@ -111,11 +101,11 @@ void tfk_depthwise_conv2d_fast_s8(const tfk_conv_params* p, const tfk_channel_qu
     for (int32_t oy = 0; oy < out_dims->h; ++oy) {
       const int32_t y0 = oy * p->stride_h - p->pad_top;
       int32_t ky0, ky1;
-      tap_range(y0, p->dilation_h, k_h, in_dims->h, &ky0, &ky1);
+      tfk_tap_range(y0, p->dilation_h, k_h, in_dims->h, &ky0, &ky1);
       for (int32_t ox = 0; ox < out_dims->w; ++ox) {
         const int32_t x0 = ox * p->stride_w - p->pad_left;
         int32_t kx0, kx1;
-        tap_range(x0, p->dilation_w, k_w, in_w, &kx0, &kx1);
+        tfk_tap_range(x0, p->dilation_w, k_w, in_w, &kx0, &kx1);
         int8_t* o = out + (((int64_t)b * out_dims->h + oy) * out_dims->w + ox) * c_n;
         for (int32_t c = 0; c < c_n; ++c) {
           int32_t acc = bias ? bias[c] : 0;

@@ -10,16 +10,6 @@ int32_t tfk_depthwise_conv2d_inplace_get_buffer_size(const tfk_dims* in_dims) {
   return in_dims->h * in_dims->w;
 }
 
-/* Taps k in [*begin, *end) with 0 <= origin + k * dilation < size. */
-static void tap_range(int32_t origin, int32_t dilation, int32_t taps, int32_t size, int32_t* begin,
-                      int32_t* end) {
-  int32_t b = 0, e = taps;
-  while (b < e && origin + b * dilation < 0) ++b;
-  while (e > b && origin + (e - 1) * dilation >= size) --e;
-  *begin = b;
-  *end = e;
-}
-
 /* One output channel computed from one input channel plane (H x W, no channel stride). The
  * parameters are copied to locals: stores through int8_t* may alias anything, so the compiler
  * would otherwise reload them after every output. */
@@ -45,7 +35,7 @@ static void depthwise_plane(const tfk_conv_params* p, int32_t multiplier, int32_
   for (int32_t oy = 0; oy < out_h; ++oy) {
     const int32_t y0 = oy * sh - pad_top;
     int32_t ky0, ky1;
-    tap_range(y0, dh, k_h, in_h, &ky0, &ky1);
+    tfk_tap_range(y0, dh, k_h, in_h, &ky0, &ky1);
     int8_t* o = out + oy * out_w * channels + c;
     const int rows_inside = y0 >= 0 && y0 + 2 < in_h;
     for (int32_t ox = 0; ox < out_w; ++ox, o += channels) {
@@ -62,7 +52,7 @@ static void depthwise_plane(const tfk_conv_params* p, int32_t multiplier, int32_
         continue;
       }
       int32_t kx0, kx1;
-      tap_range(x0, dw, k_w, in_w, &kx0, &kx1);
+      tfk_tap_range(x0, dw, k_w, in_w, &kx0, &kx1);
       int32_t acc = bias;
       for (int32_t ky = ky0; ky < ky1; ++ky) {
         const int8_t* x = plane + (y0 + ky * dh) * in_w + x0 + kx0 * dw;

@@ -33,4 +33,14 @@ static inline int32_t tfk_clamp(int32_t x, int32_t lo, int32_t hi) {
   return x < lo ? lo : (x > hi ? hi : x);
 }
 
+/* Kernel taps k in [*begin, *end) with 0 <= origin + k * dilation < size (inside the image). */
+static inline void tfk_tap_range(int32_t origin, int32_t dilation, int32_t taps, int32_t size,
+                                 int32_t* begin, int32_t* end) {
+  int32_t b = 0, e = taps;
+  while (b < e && origin + b * dilation < 0) ++b;
+  while (e > b && origin + (e - 1) * dilation >= size) --e;
+  *begin = b;
+  *end = e;
+}
+
 #endif /* TINYFORGE_KERNELS_TFK_MATH_H_ */

@@ -3,7 +3,6 @@
 #include <cstring>
 
 #include "engine/ops/op_def.h"
-#include "engine/ops/op_util.h"
 #include "engine/plan/patch_stage.h"
 #include "engine/validate.h"
 
@@ -54,30 +53,28 @@ Status runPatchStage(const Graph& g, const PatchStage& stage, const TensorBuffer
   const Tensor& split = g.tensor(splitId);
   const int8_t* whole = b.in<int8_t>(g.ops[size_t(stage.ops.front())].inputs[0]);
   for (const TileRegion& tile : tileGrid(split.shape[1], split.shape[2], stage.gridH, stage.gridW)) {
-    const std::vector<TileRegion> regions = traceTile(g, stage.ops, tile);
-    const int8_t* first = whole + int64_t(regions[0].y0) * in.shape[2] * in.shape[3];
-    if (!wholeRows(regions[0], in.shape[2])) {
-      copyRegion(whole, in.shape[2], regions[0], in.shape[3], slots[1], true);
+    const std::vector<TileStep> steps = tileSteps(g, stage.ops, tile);
+    const TileRegion& r0 = steps.front().in;
+    const int8_t* first = whole + int64_t(r0.y0) * in.shape[2] * in.shape[3];
+    if (!wholeRows(r0, in.shape[2])) {
+      copyRegion(whole, in.shape[2], r0, in.shape[3], slots[1], true);
       first = slots[1];
     }
     for (size_t i = 0; i < stage.ops.size(); ++i) {
       const Op& op = g.ops[size_t(stage.ops[i])];
-      SpatialGeometry s;
-      spatialGeometry(g, op, &s);
-      const TileRegion& ri = regions[i];
-      const TileRegion& ro = regions[i + 1];
+      const TileStep& st = steps[i];
       RegionArgs r;
       r.in = i == 0 ? first : slots[(i - 1) % 2];
-      r.inH = ri.y1 - ri.y0;
-      r.inW = ri.x1 - ri.x0;
-      r.padTop = s.padTop - ro.y0 * s.strideH + ri.y0;
-      r.padLeft = s.padLeft - ro.x0 * s.strideW + ri.x0;
+      r.inH = st.in.y1 - st.in.y0;
+      r.inW = st.in.x1 - st.in.x0;
+      r.padTop = st.padTop;
+      r.padLeft = st.padLeft;
       r.out = slots[i % 2];
-      r.outH = ro.y1 - ro.y0;
-      r.outW = ro.x1 - ro.x0;
-      if (Status st = opDef(op.kind).evaluateRegion(g, op, r); !st) return st;
+      r.outH = st.out.y1 - st.out.y0;
+      r.outW = st.out.x1 - st.out.x0;
+      if (Status s = opDef(op.kind).evaluateRegion(g, op, r); !s) return s;
     }
-    copyRegion(b.in<int8_t>(splitId), split.shape[2], regions.back(), split.shape[3],
+    copyRegion(b.in<int8_t>(splitId), split.shape[2], steps.back().out, split.shape[3],
                slots[(stage.ops.size() - 1) % 2], false);
   }
   return Status::ok();

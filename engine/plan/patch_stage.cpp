@@ -64,6 +64,21 @@ std::vector<TileRegion> traceTile(const Graph& g, const std::vector<int32_t>& op
   return regions;
 }
 
+std::vector<TileStep> tileSteps(const Graph& g, const std::vector<int32_t>& ops,
+                                const TileRegion& tile) {
+  const std::vector<TileRegion> regions = traceTile(g, ops, tile);
+  std::vector<TileStep> steps(ops.size());
+  for (size_t i = 0; i < ops.size(); ++i) {
+    SpatialGeometry s;
+    spatialGeometry(g, g.ops[size_t(ops[i])], &s);
+    steps[i].in = regions[i];
+    steps[i].out = regions[i + 1];
+    steps[i].padTop = s.padTop - regions[i + 1].y0 * s.strideH + regions[i].y0;
+    steps[i].padLeft = s.padLeft - regions[i + 1].x0 * s.strideW + regions[i].x0;
+  }
+  return steps;
+}
+
 bool splitCanOverwriteInput(const Graph& g, const std::vector<int32_t>& ops, int32_t gridH,
                             int32_t gridW) {
   const Tensor& in = g.tensor(g.ops[size_t(ops.front())].inputs[0]);

@@ -36,6 +36,16 @@ inline bool wholeRows(const TileRegion& r, int32_t w) { return r.x0 == 0 && r.x1
 std::vector<TileRegion> traceTile(const Graph& graph, const std::vector<int32_t>& ops,
                                   const TileRegion& tile);
 
+// One op of a patch stage on one tile: the regions it reads and writes and the padding local to
+// its input region (the rows and columns of the image edge the region starts at).
+struct TileStep {
+  TileRegion in, out;
+  int32_t padTop = 0, padLeft = 0;
+};
+// The steps of every op of the chain for `tile` (a region of the last op's output).
+std::vector<TileStep> tileSteps(const Graph& graph, const std::vector<int32_t>& ops,
+                                const TileRegion& tile);
+
 // Whether the split tensor may share the stage input's bytes (both at one offset): tiles run in
 // row-major order and every byte a tile writes lies below every input byte a later tile reads.
 bool splitCanOverwriteInput(const Graph& graph, const std::vector<int32_t>& ops, int32_t gridH,
