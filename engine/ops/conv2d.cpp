@@ -19,8 +19,8 @@ Status validate(const Graph& g, const Op& op) {
   TINYFORGE_TRY(checkConstant(op, w, "weights"));
   const int32_t cout = w.shape[0];
   if (w.shape[3] != in.shape[3]) {
-    return opError(op, "weights have " + std::to_string(w.shape[3]) + " input channels, input has " +
-                           std::to_string(in.shape[3]));
+    return opError(op, "weights have " + std::to_string(w.shape[3]) +
+                           " input channels, input has " + std::to_string(in.shape[3]));
   }
   TINYFORGE_TRY(checkWeightQuant(op, w, cout));
   if (op.inputs.size() == 3 && op.inputs[2] != kNoTensor) {
@@ -46,39 +46,7 @@ int64_t macs(const Graph& g, const Op& op) {
 }
 
 // Everything the kernel call needs, shared by evaluation and code generation.
-struct ConvCall {
-  tfk_conv_params params{};
-  ChannelQuant quant;
-  tfk_dims in{}, filter{}, out{};
-  bool hasBias = false;
-};
-
-ConvCall prepare(const Graph& g, const Op& op) {
-  const Tensor& in = g.tensor(op.inputs[0]);
-  const Tensor& w = g.tensor(op.inputs[1]);
-  const Tensor& out = g.tensor(op.outputs[0]);
-  const OpParams& p = op.params;
-  const ConvGeometry geo = convGeometry(in.shape[1], in.shape[2], w.shape[1], w.shape[2], p);
-  const ActivationRange act = activationRange(p.activation, out);
-  ConvCall c;
-  c.params = {-in.zeroPoint(), out.zeroPoint(), p.strideH,    p.strideW, p.dilationH,
-              p.dilationW,     geo.h.padBefore, geo.w.padBefore, act.min,  act.max, 1};
-  c.quant = convChannelQuant(in, w, out, w.shape[0]);
-  c.in = dims4(in);
-  c.filter = dims4(w);
-  c.out = dims4(out);
-  c.hasBias = op.inputs.size() == 3 && op.inputs[2] != kNoTensor;
-  return c;
-}
-
-// A tile of a patch stage: local geometry, the same weights and quantization.
-template <typename Call>
-void ConvRegionParams(Call& c, const RegionCall& r) {
-  c.params.pad_top = r.padTop;
-  c.params.pad_left = r.padLeft;
-  c.in = {1, r.inH, r.inW, c.in.c};
-  c.out = {1, r.outH, r.outW, c.out.c};
-}
+ConvCall prepare(const Graph& g, const Op& op) { return prepareConvCall(g, op, false); }
 
 Status evaluate(const Graph& g, const Op& op, const TensorBuffers& b) {
   const ConvCall c = prepare(g, op);
@@ -115,39 +83,42 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
   const std::string& n = e.prefix();
   const std::string& o = e.opPrefix();
   e.declareOnce(o + "_q", "static const int32_t " + o + "_m[] = " + cIntArray(c.quant.multiplier) +
-                              ";\nstatic const int32_t " + o + "_s[] = " + cIntArray(c.quant.shift) +
-                              ";\nstatic const tfk_channel_quant " + o + "_q = {" + o + "_m, " + o + "_s, " +
-                              (c.quant.multiplier.size() > 1 ? "1" : "0") + "};\n");
+                              ";\nstatic const int32_t " + o +
+                              "_s[] = " + cIntArray(c.quant.shift) +
+                              ";\nstatic const tfk_channel_quant " + o + "_q = {" + o + "_m, " + o +
+                              "_s, " + (c.quant.multiplier.size() > 1 ? "1" : "0") + "};\n");
   if (const RegionCall* r = e.region()) {  // one tile of a patch stage
-    ConvRegionParams(c, *r);
+    restrictToRegion(&c, r->inH, r->inW, r->padTop, r->padLeft, r->outH, r->outW);
     e.declare("static const tfk_conv_params " + n + "_p = " + cLiteral(c.params) + ";\n");
-    e.declare("static const tfk_dims " + n + "_di = " + cLiteral(c.in) + ", " + n + "_do = " +
-              cLiteral(c.out) + ";\n");
+    e.declare("static const tfk_dims " + n + "_di = " + cLiteral(c.in) + ", " + n +
+              "_do = " + cLiteral(c.out) + ";\n");
     e.declareOnce(o + "_df", "static const tfk_dims " + o + "_df = " + cLiteral(c.filter) + ";\n");
     const std::string w = e.tensor(op.inputs[1]);
-    const bool pointwise = c.filter.h == 1 && c.filter.w == 1 && c.params.stride_h == 1 &&
-                           c.params.stride_w == 1;
+    const bool pointwise =
+        c.filter.h == 1 && c.filter.w == 1 && c.params.stride_h == 1 && c.params.stride_w == 1;
     if (e.fastKernels() && pointwise) {
       const std::string fb = declareFoldedBias(g, op, c, e);
-      e.call("tfk_conv2d_1x1_fast_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" + r->in +
-             ", &" + o + "_df, " + w + ", " + fb + ", &" + n + "_do, (int8_t*)" + r->out + ");");
+      e.call("tfk_conv2d_1x1_fast_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" +
+             r->in + ", &" + o + "_df, " + w + ", " + fb + ", &" + n + "_do, (int8_t*)" + r->out +
+             ");");
       return Status::ok();
     }
     const std::string bias = c.hasBias ? e.tensor(op.inputs[2]) : std::string("0");
     if (e.fastKernels() && c.filter.c >= 2) {
       const std::string fb = declareFoldedBias(g, op, c, e);
-      e.call("tfk_conv2d_simd_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" + r->in +
-             ", &" + o + "_df, " + w + ", " + bias + ", " + fb + ", &" + n + "_do, (int8_t*)" + r->out + ");");
+      e.call("tfk_conv2d_simd_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" +
+             r->in + ", &" + o + "_df, " + w + ", " + bias + ", " + fb + ", &" + n +
+             "_do, (int8_t*)" + r->out + ");");
       return Status::ok();
     }
-    e.call(std::string(e.fastKernels() ? "tfk_conv2d_fast_s8(&" : "tfk_conv2d_s8(&") + n + "_p, &" + o +
-           "_q, &" + n + "_di, (const int8_t*)" + r->in + ", &" + o + "_df, " + w + ", " + bias + ", &" +
-           n + "_do, (int8_t*)" + r->out + ");");
+    e.call(std::string(e.fastKernels() ? "tfk_conv2d_fast_s8(&" : "tfk_conv2d_s8(&") + n + "_p, &" +
+           o + "_q, &" + n + "_di, (const int8_t*)" + r->in + ", &" + o + "_df, " + w + ", " +
+           bias + ", &" + n + "_do, (int8_t*)" + r->out + ");");
     return Status::ok();
   }
   e.declare("static const tfk_conv_params " + n + "_p = " + cLiteral(c.params) + ";\n");
-  e.declare("static const tfk_dims " + n + "_di = " + cLiteral(c.in) + ", " + n + "_df = " +
-            cLiteral(c.filter) + ", " + n + "_do = " + cLiteral(c.out) + ";\n");
+  e.declare("static const tfk_dims " + n + "_di = " + cLiteral(c.in) + ", " + n +
+            "_df = " + cLiteral(c.filter) + ", " + n + "_do = " + cLiteral(c.out) + ";\n");
   const std::string w = e.tensor(op.inputs[1]);
   const std::string out = "(int8_t*)" + e.tensor(op.outputs[0]);
   auto biasArray = [&] { return c.hasBias ? e.tensor(op.inputs[2]) : std::string("0"); };
@@ -156,11 +127,13 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
   if (e.fastKernels() && pointwise && !e.sameBuffer(op.inputs[0], op.outputs[0])) {
     const std::string fb = declareFoldedBias(g, op, c, e);
     e.call("tfk_conv2d_1x1_fast_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" +
-           e.tensor(op.inputs[0]) + ", &" + n + "_df, " + w + ", " + fb + ", &" + n + "_do, " + out + ");");
+           e.tensor(op.inputs[0]) + ", &" + n + "_df, " + w + ", " + fb + ", &" + n + "_do, " +
+           out + ");");
   } else if (e.sameBuffer(op.inputs[0], op.outputs[0]) && e.fastKernels()) {
     const std::string fb = declareFoldedBias(g, op, c, e);
-    e.call("tfk_conv2d_1x1_inplace_fast_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, &" + n + "_df, " +
-           w + ", " + fb + ", &" + n + "_do, " + out + ", (int8_t*)" + e.scratch() + ");");
+    e.call("tfk_conv2d_1x1_inplace_fast_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, &" + n +
+           "_df, " + w + ", " + fb + ", &" + n + "_do, " + out + ", (int8_t*)" + e.scratch() +
+           ");");
   } else if (e.sameBuffer(op.inputs[0], op.outputs[0])) {
     const std::string bias = biasArray();
     e.call("tfk_conv2d_1x1_inplace_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, &" + n + "_df, " +
@@ -168,13 +141,13 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
   } else if (e.fastKernels() && c.filter.c >= 2) {  // 2x2 SIMD blocks pay from two input channels
     const std::string fb = declareFoldedBias(g, op, c, e);
     e.call("tfk_conv2d_simd_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" +
-           e.tensor(op.inputs[0]) + ", &" + n + "_df, " + w + ", " + biasArray() + ", " + fb + ", &" + n +
-           "_do, " + out + ");");
+           e.tensor(op.inputs[0]) + ", &" + n + "_df, " + w + ", " + biasArray() + ", " + fb +
+           ", &" + n + "_do, " + out + ");");
   } else {
     const std::string bias = biasArray();
-    e.call(std::string(e.fastKernels() ? "tfk_conv2d_fast_s8" : "tfk_conv2d_s8") + "(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" +
-           e.tensor(op.inputs[0]) + ", &" + n + "_df, " + w + ", " + bias + ", &" + n + "_do, " +
-           out + ");");
+    e.call(std::string(e.fastKernels() ? "tfk_conv2d_fast_s8" : "tfk_conv2d_s8") + "(&" + n +
+           "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" + e.tensor(op.inputs[0]) + ", &" + n +
+           "_df, " + w + ", " + bias + ", &" + n + "_do, " + out + ");");
   }
   return Status::ok();
 }
@@ -196,21 +169,14 @@ InPlaceRule inPlace(const Graph& g, const Op& op) {
 }
 
 Status evaluateRegion(const Graph& g, const Op& op, const RegionArgs& r) {
-  const Tensor& in = g.tensor(op.inputs[0]);
+  ConvCall c = prepare(g, op);
+  restrictToRegion(&c, r.inH, r.inW, r.padTop, r.padLeft, r.outH, r.outW);
+  const tfk_channel_quant qv = c.quant.view();
   const Tensor& w = g.tensor(op.inputs[1]);
-  const Tensor& out = g.tensor(op.outputs[0]);
-  const OpParams& p = op.params;
-  const ActivationRange act = activationRange(p.activation, out);
-  tfk_conv_params cp{-in.zeroPoint(), out.zeroPoint(), p.strideH, p.strideW, p.dilationH,
-                     p.dilationW,     r.padTop,        r.padLeft, act.min,   act.max, 1};
-  const ChannelQuant q = convChannelQuant(in, w, out, w.shape[0]);
-  const tfk_channel_quant qv = q.view();
-  const tfk_dims inDims{1, r.inH, r.inW, in.shape[3]}, wDims = dims4(w),
-      outDims{1, r.outH, r.outW, out.shape[3]};
-  const bool hasBias = op.inputs.size() == 3 && op.inputs[2] != kNoTensor;
-  tfk_conv2d_s8(&cp, &qv, &inDims, r.in, &wDims, reinterpret_cast<const int8_t*>(w.data.data()),
-                hasBias ? reinterpret_cast<const int32_t*>(g.tensor(op.inputs[2]).data.data()) : nullptr,
-                &outDims, r.out);
+  tfk_conv2d_s8(
+      &c.params, &qv, &c.in, r.in, &c.filter, reinterpret_cast<const int8_t*>(w.data.data()),
+      c.hasBias ? reinterpret_cast<const int32_t*>(g.tensor(op.inputs[2]).data.data()) : nullptr,
+      &c.out, r.out);
   return Status::ok();
 }
 

@@ -19,7 +19,8 @@ Status validate(const Graph& g, const Op& op) {
   TINYFORGE_TRY(checkConstant(op, w, "weights"));
   const OpParams& p = op.params;
   const int32_t cout = w.shape[3];
-  if (w.shape[0] != 1) return opError(op, "weights shape " + shapeString(w.shape) + ", expected [1,KH,KW,C]");
+  if (w.shape[0] != 1)
+    return opError(op, "weights shape " + shapeString(w.shape) + ", expected [1,KH,KW,C]");
   if (p.depthMultiplier < 1 || int64_t(in.shape[3]) * p.depthMultiplier != cout) {
     return opError(op, "depth multiplier " + std::to_string(p.depthMultiplier) + " with " +
                            std::to_string(in.shape[3]) + " input channels does not give " +
@@ -46,43 +47,10 @@ int64_t macs(const Graph& g, const Op& op) {
   return g.tensor(op.outputs[0]).elementCount() * int64_t(w.shape[1]) * w.shape[2];
 }
 
-struct DepthwiseCall {
-  tfk_conv_params params{};
-  ChannelQuant quant;
-  tfk_dims in{}, filter{}, out{};
-  bool hasBias = false;
-};
-
-DepthwiseCall prepare(const Graph& g, const Op& op) {
-  const Tensor& in = g.tensor(op.inputs[0]);
-  const Tensor& w = g.tensor(op.inputs[1]);
-  const Tensor& out = g.tensor(op.outputs[0]);
-  const OpParams& p = op.params;
-  const ConvGeometry geo = convGeometry(in.shape[1], in.shape[2], w.shape[1], w.shape[2], p);
-  const ActivationRange act = activationRange(p.activation, out);
-  DepthwiseCall c;
-  c.params = {-in.zeroPoint(), out.zeroPoint(), p.strideH,    p.strideW, p.dilationH,
-              p.dilationW,     geo.h.padBefore, geo.w.padBefore, act.min,  act.max,
-              p.depthMultiplier};
-  c.quant = convChannelQuant(in, w, out, w.shape[3]);
-  c.in = dims4(in);
-  c.filter = dims4(w);
-  c.out = dims4(out);
-  c.hasBias = op.inputs.size() == 3 && op.inputs[2] != kNoTensor;
-  return c;
-}
-
-// A tile of a patch stage: local geometry, the same weights and quantization.
-template <typename Call>
-void ConvRegionParams(Call& c, const RegionCall& r) {
-  c.params.pad_top = r.padTop;
-  c.params.pad_left = r.padLeft;
-  c.in = {1, r.inH, r.inW, c.in.c};
-  c.out = {1, r.outH, r.outW, c.out.c};
-}
+ConvCall prepare(const Graph& g, const Op& op) { return prepareConvCall(g, op, true); }
 
 Status evaluate(const Graph& g, const Op& op, const TensorBuffers& b) {
-  const DepthwiseCall c = prepare(g, op);
+  const ConvCall c = prepare(g, op);
   const tfk_channel_quant qv = c.quant.view();
   const int32_t* bias = c.hasBias ? b.in<int32_t>(op.inputs[2]) : nullptr;
   if (b.ptr[size_t(op.outputs[0])] == b.ptr[size_t(op.inputs[0])]) {
@@ -98,31 +66,32 @@ Status evaluate(const Graph& g, const Op& op, const TensorBuffers& b) {
 }
 
 Status emit(const Graph& g, const Op& op, CEmitter& e) {
-  DepthwiseCall c = prepare(g, op);
+  ConvCall c = prepare(g, op);
   const std::string& n = e.prefix();
   const std::string& o = e.opPrefix();
   e.declareOnce(o + "_q", "static const int32_t " + o + "_m[] = " + cIntArray(c.quant.multiplier) +
-                              ";\nstatic const int32_t " + o + "_s[] = " + cIntArray(c.quant.shift) +
-                              ";\nstatic const tfk_channel_quant " + o + "_q = {" + o + "_m, " + o + "_s, " +
-                              (c.quant.multiplier.size() > 1 ? "1" : "0") + "};\n");
+                              ";\nstatic const int32_t " + o +
+                              "_s[] = " + cIntArray(c.quant.shift) +
+                              ";\nstatic const tfk_channel_quant " + o + "_q = {" + o + "_m, " + o +
+                              "_s, " + (c.quant.multiplier.size() > 1 ? "1" : "0") + "};\n");
   if (const RegionCall* r = e.region()) {  // one tile of a patch stage
-    ConvRegionParams(c, *r);
+    restrictToRegion(&c, r->inH, r->inW, r->padTop, r->padLeft, r->outH, r->outW);
     e.declare("static const tfk_conv_params " + n + "_p = " + cLiteral(c.params) + ";\n");
-    e.declare("static const tfk_dims " + n + "_di = " + cLiteral(c.in) + ", " + n + "_do = " +
-              cLiteral(c.out) + ";\n");
+    e.declare("static const tfk_dims " + n + "_di = " + cLiteral(c.in) + ", " + n +
+              "_do = " + cLiteral(c.out) + ";\n");
     e.declareOnce(o + "_df", "static const tfk_dims " + o + "_df = " + cLiteral(c.filter) + ";\n");
     const bool fast = e.fastKernels() && c.params.depth_multiplier == 1;
-    e.call(std::string(fast ? "tfk_depthwise_conv2d_fast_s8(&" : "tfk_depthwise_conv2d_s8(&") + n + "_p, &" +
-           o + "_q, &" + n + "_di, (const int8_t*)" + r->in +
-           ", &" + o + "_df, " + e.tensor(op.inputs[1]) + ", " +
-           (c.hasBias ? e.tensor(op.inputs[2]) : std::string("0")) + ", &" + n + "_do, (int8_t*)" + r->out + ");");
+    e.call(std::string(fast ? "tfk_depthwise_conv2d_fast_s8(&" : "tfk_depthwise_conv2d_s8(&") + n +
+           "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" + r->in + ", &" + o + "_df, " +
+           e.tensor(op.inputs[1]) + ", " + (c.hasBias ? e.tensor(op.inputs[2]) : std::string("0")) +
+           ", &" + n + "_do, (int8_t*)" + r->out + ");");
     return Status::ok();
   }
   if (e.fastKernels() && c.in.c == 1 && c.params.depth_multiplier > 1 &&
       !e.sameBuffer(op.inputs[0], op.outputs[0])) {
     e.declare("static const tfk_conv_params " + n + "_p = " + cLiteral(c.params) + ";\n");
-    e.declare("static const tfk_dims " + n + "_di = " + cLiteral(c.in) + ", " + n + "_do = " +
-              cLiteral(c.out) + ";\n");
+    e.declare("static const tfk_dims " + n + "_di = " + cLiteral(c.in) + ", " + n +
+              "_do = " + cLiteral(c.out) + ";\n");
     const std::string bias = c.hasBias ? e.tensor(op.inputs[2]) : "0";
     const std::string out = "(int8_t*)" + e.tensor(op.outputs[0]);
     // One input channel: a depthwise convolution is a plain convolution with Cout filters of
@@ -135,11 +104,12 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
       }
     }
     const tfk_dims convFilter{c.filter.c, c.filter.h, c.filter.w, 1};
-    e.declare("static const int8_t " + n + "_cw[] = {" + weights + "};\nstatic const tfk_dims " + n +
-              "_cf = " + cLiteral(convFilter) + ";\n");
+    e.declare("static const int8_t " + n + "_cw[] = {" + weights + "};\nstatic const tfk_dims " +
+              n + "_cf = " + cLiteral(convFilter) + ";\n");
     // Bias with the input offset folded in, for the interior pixels of the SIMD kernel.
     std::vector<int32_t> folded(size_t(c.filter.c));
-    const auto* b32 = c.hasBias ? reinterpret_cast<const int32_t*>(g.tensor(op.inputs[2]).data.data()) : nullptr;
+    const auto* b32 =
+        c.hasBias ? reinterpret_cast<const int32_t*>(g.tensor(op.inputs[2]).data.data()) : nullptr;
     for (int32_t oc = 0; oc < c.filter.c; ++oc) {
       int32_t sum = 0;
       for (int32_t t = 0; t < c.filter.h * c.filter.w; ++t) sum += dw[t * c.filter.c + oc];
@@ -147,24 +117,25 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
     }
     e.declare("static const int32_t " + n + "_fb[] = " + cIntArray(folded) + ";\n");
     e.call("tfk_conv2d_simd_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" +
-           e.tensor(op.inputs[0]) + ", &" + n + "_cf, " + n + "_cw, " + bias + ", " + n + "_fb, &" + n +
-           "_do, " + out + ");");
+           e.tensor(op.inputs[0]) + ", &" + n + "_cf, " + n + "_cw, " + bias + ", " + n + "_fb, &" +
+           n + "_do, " + out + ");");
     return Status::ok();
   }
   e.declare("static const tfk_conv_params " + n + "_p = " + cLiteral(c.params) + ";\n");
-  e.declare("static const tfk_dims " + n + "_di = " + cLiteral(c.in) + ", " + n + "_df = " +
-            cLiteral(c.filter) + ", " + n + "_do = " + cLiteral(c.out) + ";\n");
+  e.declare("static const tfk_dims " + n + "_di = " + cLiteral(c.in) + ", " + n +
+            "_df = " + cLiteral(c.filter) + ", " + n + "_do = " + cLiteral(c.out) + ";\n");
   const std::string w = e.tensor(op.inputs[1]);
   const std::string bias = c.hasBias ? e.tensor(op.inputs[2]) : "0";
   const std::string out = "(int8_t*)" + e.tensor(op.outputs[0]);
   if (e.sameBuffer(op.inputs[0], op.outputs[0])) {
     e.call("tfk_depthwise_conv2d_inplace_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, &" + n +
-           "_df, " + w + ", " + bias + ", &" + n + "_do, " + out + ", (int8_t*)" + e.scratch() + ");");
+           "_df, " + w + ", " + bias + ", &" + n + "_do, " + out + ", (int8_t*)" + e.scratch() +
+           ");");
   } else {
     const bool fast = e.fastKernels() && c.params.depth_multiplier == 1;
-    e.call(std::string(fast ? "tfk_depthwise_conv2d_fast_s8" : "tfk_depthwise_conv2d_s8") + "(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" +
-           e.tensor(op.inputs[0]) + ", &" + n + "_df, " + w + ", " + bias + ", &" + n + "_do, " +
-           out + ");");
+    e.call(std::string(fast ? "tfk_depthwise_conv2d_fast_s8" : "tfk_depthwise_conv2d_s8") + "(&" +
+           n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" + e.tensor(op.inputs[0]) + ", &" +
+           n + "_df, " + w + ", " + bias + ", &" + n + "_do, " + out + ");");
   }
   return Status::ok();
 }
@@ -185,31 +156,22 @@ InPlaceRule inPlace(const Graph& g, const Op& op) {
 }
 
 Status evaluateRegion(const Graph& g, const Op& op, const RegionArgs& r) {
-  const Tensor& in = g.tensor(op.inputs[0]);
+  ConvCall c = prepare(g, op);
+  restrictToRegion(&c, r.inH, r.inW, r.padTop, r.padLeft, r.outH, r.outW);
+  const tfk_channel_quant qv = c.quant.view();
   const Tensor& w = g.tensor(op.inputs[1]);
-  const Tensor& out = g.tensor(op.outputs[0]);
-  const OpParams& p = op.params;
-  const ActivationRange act = activationRange(p.activation, out);
-  tfk_conv_params cp{-in.zeroPoint(), out.zeroPoint(), p.strideH, p.strideW, p.dilationH,
-                     p.dilationW,     r.padTop,        r.padLeft, act.min,   act.max,
-                     p.depthMultiplier};
-  const ChannelQuant q = convChannelQuant(in, w, out, w.shape[3]);
-  const tfk_channel_quant qv = q.view();
-  const tfk_dims inDims{1, r.inH, r.inW, in.shape[3]}, wDims = dims4(w),
-      outDims{1, r.outH, r.outW, out.shape[3]};
-  const bool hasBias = op.inputs.size() == 3 && op.inputs[2] != kNoTensor;
   tfk_depthwise_conv2d_s8(
-      &cp, &qv, &inDims, r.in, &wDims, reinterpret_cast<const int8_t*>(w.data.data()),
-      hasBias ? reinterpret_cast<const int32_t*>(g.tensor(op.inputs[2]).data.data()) : nullptr,
-      &outDims, r.out);
+      &c.params, &qv, &c.in, r.in, &c.filter, reinterpret_cast<const int8_t*>(w.data.data()),
+      c.hasBias ? reinterpret_cast<const int32_t*>(g.tensor(op.inputs[2]).data.data()) : nullptr,
+      &c.out, r.out);
   return Status::ok();
 }
 
 }  // namespace
 
 const OpDef& opDefDepthwiseConv2D() {
-  static const OpDef def{OpKind::kDepthwiseConv2D, validate, macs, evaluate, inPlace, evaluateRegion,
-                         emit};
+  static const OpDef def{OpKind::kDepthwiseConv2D, validate, macs, evaluate, inPlace,
+                         evaluateRegion,           emit};
   return def;
 }
 

@@ -4,7 +4,9 @@
 
 namespace tinyforge {
 
-std::string opLabel(const Op& op) { return std::string(opKindName(op.kind)) + " '" + op.name + "'"; }
+std::string opLabel(const Op& op) {
+  return std::string(opKindName(op.kind)) + " '" + op.name + "'";
+}
 
 Status opError(const Op& op, const std::string& message) {
   return Status::error(opLabel(op) + ": " + message);
@@ -14,21 +16,21 @@ Status checkArity(const Graph& g, const Op& op, size_t minInputs, size_t maxInpu
                   size_t outputs) {
   if (op.inputs.size() < minInputs || op.inputs.size() > maxInputs) {
     return opError(op, std::to_string(op.inputs.size()) + " inputs, expected " +
-                           (minInputs == maxInputs ? std::to_string(minInputs)
-                                                   : std::to_string(minInputs) + ".." +
-                                                         std::to_string(maxInputs)));
+                           (minInputs == maxInputs
+                                ? std::to_string(minInputs)
+                                : std::to_string(minInputs) + ".." + std::to_string(maxInputs)));
   }
   if (op.outputs.size() != outputs) {
-    return opError(op, std::to_string(op.outputs.size()) + " outputs, expected " +
-                           std::to_string(outputs));
+    return opError(
+        op, std::to_string(op.outputs.size()) + " outputs, expected " + std::to_string(outputs));
   }
   const auto count = TensorId(g.tensors.size());
   for (size_t i = 0; i < op.inputs.size(); ++i) {
     const TensorId id = op.inputs[i];
     const bool optional = i >= minInputs && id == kNoTensor;
     if (!optional && (id < 0 || id >= count)) {
-      return opError(op, "input " + std::to_string(i) + " refers to tensor " +
-                             std::to_string(id) + ", graph has " + std::to_string(count));
+      return opError(op, "input " + std::to_string(i) + " refers to tensor " + std::to_string(id) +
+                             ", graph has " + std::to_string(count));
     }
   }
   for (TensorId id : op.outputs) {
@@ -48,8 +50,8 @@ Status checkType(const Op& op, const Tensor& t, const char* role, DType type) {
 
 Status checkRank(const Op& op, const Tensor& t, const char* role, size_t rank) {
   if (t.shape.size() == rank) return Status::ok();
-  return opError(op, std::string(role) + " rank " + std::to_string(t.shape.size()) +
-                         ", expected " + std::to_string(rank));
+  return opError(op, std::string(role) + " rank " + std::to_string(t.shape.size()) + ", expected " +
+                         std::to_string(rank));
 }
 
 Status checkShape(const Op& op, const Tensor& t, const char* role,
@@ -80,8 +82,8 @@ Status checkInt8Activation(const Op& op, const Tensor& t, const char* role) {
 Status checkWeightQuant(const Op& op, const Tensor& w, int32_t channels) {
   const size_t n = w.quant.scale.size();
   if (n != 1 && n != size_t(channels)) {
-    return opError(op, "weights '" + w.name + "' have " + std::to_string(n) + " scales, expected 1 or " +
-                           std::to_string(channels));
+    return opError(op, "weights '" + w.name + "' have " + std::to_string(n) +
+                           " scales, expected 1 or " + std::to_string(channels));
   }
   if (w.quant.zeroPoint.size() != n) {
     return opError(op, "weights '" + w.name + "' have " + std::to_string(w.quant.zeroPoint.size()) +
@@ -121,8 +123,11 @@ ActivationRange activationRange(Activation act, const Tensor& output) {
   auto q = [&](float f) { return zp + int32_t(std::round(f / scale)); };
   ActivationRange r;
   switch (act) {
-    case Activation::kNone: break;
-    case Activation::kRelu: r.min = std::max(-128, q(0.0f)); break;
+    case Activation::kNone:
+      break;
+    case Activation::kRelu:
+      r.min = std::max(-128, q(0.0f));
+      break;
     case Activation::kRelu6:
       r.min = std::max(-128, q(0.0f));
       r.max = std::min(127, q(6.0f));
@@ -260,6 +265,45 @@ bool spatialGeometry(const Graph& g, const Op& op, SpatialGeometry* out) {
   }
   *out = s;
   return true;
+}
+
+}  // namespace tinyforge
+
+namespace tinyforge {
+
+ConvCall prepareConvCall(const Graph& g, const Op& op, bool depthwise) {
+  const Tensor& in = g.tensor(op.inputs[0]);
+  const Tensor& w = g.tensor(op.inputs[1]);
+  const Tensor& out = g.tensor(op.outputs[0]);
+  const OpParams& p = op.params;
+  const ConvGeometry geo = convGeometry(in.shape[1], in.shape[2], w.shape[1], w.shape[2], p);
+  const ActivationRange act = activationRange(p.activation, out);
+  ConvCall c;
+  c.params = {-in.zeroPoint(),
+              out.zeroPoint(),
+              p.strideH,
+              p.strideW,
+              p.dilationH,
+              p.dilationW,
+              geo.h.padBefore,
+              geo.w.padBefore,
+              act.min,
+              act.max,
+              depthwise ? p.depthMultiplier : 1};
+  c.quant = convChannelQuant(in, w, out, depthwise ? w.shape[3] : w.shape[0]);
+  c.in = dims4(in);
+  c.filter = dims4(w);
+  c.out = dims4(out);
+  c.hasBias = op.inputs.size() == 3 && op.inputs[2] != kNoTensor;
+  return c;
+}
+
+void restrictToRegion(ConvCall* c, int32_t inH, int32_t inW, int32_t padTop, int32_t padLeft,
+                      int32_t outH, int32_t outW) {
+  c->params.pad_top = padTop;
+  c->params.pad_left = padLeft;
+  c->in = {1, inH, inW, c->in.c};
+  c->out = {1, outH, outW, c->out.c};
 }
 
 }  // namespace tinyforge

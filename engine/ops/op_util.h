@@ -8,20 +8,19 @@
 #include "engine/kernels/tfk.h"
 #include "engine/status.h"
 
-#define TINYFORGE_TRY(expr)            \
-  do {                                 \
-    ::tinyforge::Status s_ = (expr);   \
-    if (!s_) return s_;                \
+#define TINYFORGE_TRY(expr)          \
+  do {                               \
+    ::tinyforge::Status s_ = (expr); \
+    if (!s_) return s_;              \
   } while (0)
 
 namespace tinyforge {
 
-std::string opLabel(const Op& op);                          // CONV_2D 'name'
-Status opError(const Op& op, const std::string& message);   // "CONV_2D 'name': message"
+std::string opLabel(const Op& op);                         // CONV_2D 'name'
+Status opError(const Op& op, const std::string& message);  // "CONV_2D 'name': message"
 
 // Operand counts and that every required operand refers to an existing tensor.
-Status checkArity(const Graph& g, const Op& op, size_t minInputs, size_t maxInputs,
-                  size_t outputs);
+Status checkArity(const Graph& g, const Op& op, size_t minInputs, size_t maxInputs, size_t outputs);
 Status checkType(const Op& op, const Tensor& t, const char* role, DType type);
 Status checkRank(const Op& op, const Tensor& t, const char* role, size_t rank);
 Status checkShape(const Op& op, const Tensor& t, const char* role,
@@ -93,5 +92,23 @@ struct SpatialGeometry {
 };
 // False for ops that are not spatial windows. Call on a validated graph.
 bool spatialGeometry(const Graph& g, const Op& op, SpatialGeometry* out);
+
+}  // namespace tinyforge
+
+namespace tinyforge {
+
+// Everything a CONV_2D or DEPTHWISE_CONV_2D kernel call needs, shared by evaluation, region
+// evaluation (patch stages) and code generation.
+struct ConvCall {
+  tfk_conv_params params{};
+  ChannelQuant quant;
+  tfk_dims in{}, filter{}, out{};
+  bool hasBias = false;
+};
+// depthwise: output channels are filter dim 3 and the depth multiplier comes from the op.
+ConvCall prepareConvCall(const Graph& g, const Op& op, bool depthwise);
+// The same call restricted to one region (local input size, padding and output size).
+void restrictToRegion(ConvCall* c, int32_t inH, int32_t inW, int32_t padTop, int32_t padLeft,
+                      int32_t outH, int32_t outW);
 
 }  // namespace tinyforge
