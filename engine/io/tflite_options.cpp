@@ -5,7 +5,7 @@
 namespace tinyforge {
 namespace {
 
-Result<Activation> activation(tflite::ActivationFunctionType a, int32_t opIndex) {
+Result<Activation> activation(tflite::ActivationFunctionType a, const std::string& where) {
   switch (a) {
     case tflite::ActivationFunctionType::NONE: return Activation::kNone;
     case tflite::ActivationFunctionType::RELU: return Activation::kRelu;
@@ -13,42 +13,59 @@ Result<Activation> activation(tflite::ActivationFunctionType a, int32_t opIndex)
     case tflite::ActivationFunctionType::RELU6: return Activation::kRelu6;
     default: break;
   }
-  return Result<Activation>::failure("op " + std::to_string(opIndex) +
-                                     ": unsupported fused activation " +
-                                     std::to_string(int(a)));
+  const std::string name = tflite::EnumNameActivationFunctionType(a);
+  return Result<Activation>::failure(where + ": unsupported fused activation " +
+                                     (name.empty() ? std::to_string(int(a)) : name));
 }
 
-Padding padding(tflite::Padding p) { return p == tflite::Padding::VALID ? Padding::kValid : Padding::kSame; }
+Result<Padding> padding(tflite::Padding p, const std::string& where) {
+  if (p == tflite::Padding::SAME) return Padding::kSame;
+  if (p == tflite::Padding::VALID) return Padding::kValid;
+  return Result<Padding>::failure(where + ": unsupported padding " + std::to_string(int(p)));
+}
+
+// Convolution and pooling windows; false when the op has none of those options tables.
+bool readWindowOptions(const tflite::Operator& src, OpParams* p, tflite::Padding* pad,
+                       tflite::ActivationFunctionType* act) {
+  if (const auto* o = src.builtin_options_as_Conv2DOptions()) {
+    *pad = o->padding();
+    p->strideW = o->stride_w();
+    p->strideH = o->stride_h();
+    p->dilationW = o->dilation_w_factor();
+    p->dilationH = o->dilation_h_factor();
+    *act = o->fused_activation_function();
+  } else if (const auto* d = src.builtin_options_as_DepthwiseConv2DOptions()) {
+    *pad = d->padding();
+    p->strideW = d->stride_w();
+    p->strideH = d->stride_h();
+    p->depthMultiplier = d->depth_multiplier();
+    p->dilationW = d->dilation_w_factor();
+    p->dilationH = d->dilation_h_factor();
+    *act = d->fused_activation_function();
+  } else if (const auto* pl = src.builtin_options_as_Pool2DOptions()) {
+    *pad = pl->padding();
+    p->strideW = pl->stride_w();
+    p->strideH = pl->stride_h();
+    p->filterW = pl->filter_width();
+    p->filterH = pl->filter_height();
+    *act = pl->fused_activation_function();
+  } else {
+    return false;
+  }
+  return true;
+}
 
 // Reads the options of the ops we support. A missing options table keeps the defaults.
-Status readOptions(const tflite::Operator& src, int32_t opIndex, Op* op) {
+Status readOptions(const tflite::Operator& src, const std::string& where, Op* op) {
   OpParams& p = op->params;
   tflite::ActivationFunctionType act = tflite::ActivationFunctionType::NONE;
-  if (const auto* o = src.builtin_options_as_Conv2DOptions()) {
-    p.padding = padding(o->padding());
-    p.strideW = o->stride_w();
-    p.strideH = o->stride_h();
-    p.dilationW = o->dilation_w_factor();
-    p.dilationH = o->dilation_h_factor();
-    act = o->fused_activation_function();
-  } else if (const auto* d = src.builtin_options_as_DepthwiseConv2DOptions()) {
-    p.padding = padding(d->padding());
-    p.strideW = d->stride_w();
-    p.strideH = d->stride_h();
-    p.depthMultiplier = d->depth_multiplier();
-    p.dilationW = d->dilation_w_factor();
-    p.dilationH = d->dilation_h_factor();
-    act = d->fused_activation_function();
-  } else if (const auto* pl = src.builtin_options_as_Pool2DOptions()) {
-    p.padding = padding(pl->padding());
-    p.strideW = pl->stride_w();
-    p.strideH = pl->stride_h();
-    p.filterW = pl->filter_width();
-    p.filterH = pl->filter_height();
-    act = pl->fused_activation_function();
+  tflite::Padding pad = tflite::Padding::SAME;
+  if (readWindowOptions(src, &p, &pad, &act)) {
+    // read above
   } else if (const auto* fc = src.builtin_options_as_FullyConnectedOptions()) {
     if (fc->weights_format() != 0) {
-      return Status::error("op " + std::to_string(opIndex) + ": shuffled FULLY_CONNECTED weights unsupported");
+      return Status::error(where + ": shuffled weights (weights_format " +
+                           std::to_string(int(fc->weights_format())) + ") unsupported");
     }
     p.keepDims = fc->keep_num_dims();
     act = fc->fused_activation_function();
@@ -67,7 +84,10 @@ Status readOptions(const tflite::Operator& src, int32_t opIndex, Op* op) {
     p.alignCorners = rs->align_corners();
     p.halfPixelCenters = rs->half_pixel_centers();
   }
-  Result<Activation> a = activation(act, opIndex);
+  Result<Padding> padResult = padding(pad, where);
+  if (!padResult) return padResult.status();
+  p.padding = padResult.value();
+  Result<Activation> a = activation(act, where);
   if (!a) return a.status();
   p.activation = a.value();
   return Status::ok();
@@ -126,20 +146,19 @@ static tflite::BuiltinOptions expectedOptions(OpKind kind) {
 Status readTfliteOptions(const tflite::Operator& src, int32_t opIndex, Op* op) {
   // Soft defaults where the file omits the options table (e.g. RESHAPE with NONE).
   op->params = OpParams{};
+  const std::string where = "op " + std::to_string(opIndex) + " " + opKindName(op->kind);
   const tflite::BuiltinOptions tag = src.builtin_options_type();
-  if (tag != tflite::BuiltinOptions::NONE && tag != expectedOptions(op->kind)) {
-    return Status::error("op " + std::to_string(opIndex) + " " + opKindName(op->kind) +
-                         ": options table of type " + std::to_string(int(tag)) + ", expected " +
-                         std::to_string(int(expectedOptions(op->kind))));
+  const tflite::BuiltinOptions expected = expectedOptions(op->kind);
+  if (tag != tflite::BuiltinOptions::NONE && tag != expected) {
+    return Status::error(where + ": options table of type " + std::to_string(int(tag)) +
+                         ", expected " + std::to_string(int(expected)) + " (" +
+                         tflite::EnumNameBuiltinOptions(expected) + ")");
   }
   if (op->kind == OpKind::kConv2D || op->kind == OpKind::kDepthwiseConv2D ||
       op->kind == OpKind::kAveragePool2D || op->kind == OpKind::kMaxPool2D) {
-    if (src.builtin_options() == nullptr) {
-      return Status::error("op " + std::to_string(opIndex) + " " + opKindName(op->kind) +
-                           ": missing builtin options");
-    }
+    if (src.builtin_options() == nullptr) return Status::error(where + ": missing builtin options");
   }
-  return readOptions(src, opIndex, op);
+  return readOptions(src, where, op);
 }
 
 }  // namespace tinyforge
