@@ -21,7 +21,9 @@ Status validate(const Graph& g, const Op& op) {
   }
   if (op.params.activation != Activation::kNone) return opError(op, "fused activation unsupported");
   int64_t total = 0;
-  for (TensorId id : op.inputs) {
+  for (size_t i = 0; i < op.inputs.size(); ++i) {
+    const TensorId id = op.inputs[i];
+    if (id == kNoTensor) return opError(op, "input " + std::to_string(i) + " is absent");
     const Tensor& in = g.tensor(id);
     TINYFORGE_TRY(checkInt8Activation(op, in, "input"));
     TINYFORGE_TRY(checkSameQuant(op, in, out, "inputs must share the output quantization"));
