@@ -27,15 +27,7 @@ Status validate(const Graph& g, const Op& op) {
                            std::to_string(cout) + " output channels");
   }
   TINYFORGE_TRY(checkWeightQuant(op, w, cout));
-  if (op.inputs.size() == 3 && op.inputs[2] != kNoTensor) {
-    const Tensor& b = g.tensor(op.inputs[2]);
-    TINYFORGE_TRY(checkType(op, b, "bias", DType::kInt32));
-    TINYFORGE_TRY(checkConstant(op, b, "bias"));
-    if (b.elementCount() != cout) {
-      return opError(op, "bias has " + std::to_string(b.elementCount()) + " values, expected " +
-                             std::to_string(cout));
-    }
-  }
+  TINYFORGE_TRY(checkBias(g, op, cout));
   TINYFORGE_TRY(checkConvParams(op));
   const ConvGeometry geo = convGeometry(in.shape[1], in.shape[2], w.shape[1], w.shape[2], p);
   const Window wh = geo.h, ww = geo.w;

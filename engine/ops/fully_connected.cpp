@@ -28,15 +28,7 @@ Status validate(const Graph& g, const Op& op) {
     return opError(op, "output shape " + shapeString(out.shape) + ", expected " +
                            std::to_string(batches) + " x " + std::to_string(units));
   }
-  if (op.inputs.size() == 3 && op.inputs[2] != kNoTensor) {
-    const Tensor& b = g.tensor(op.inputs[2]);
-    TINYFORGE_TRY(checkType(op, b, "bias", DType::kInt32));
-    TINYFORGE_TRY(checkConstant(op, b, "bias"));
-    if (b.elementCount() != units) {
-      return opError(op, "bias has " + std::to_string(b.elementCount()) + " values, expected " +
-                             std::to_string(units));
-    }
-  }
+  TINYFORGE_TRY(checkBias(g, op, units));
   return Status::ok();
 }
 

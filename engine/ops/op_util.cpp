@@ -108,6 +108,18 @@ Status checkConstant(const Op& op, const Tensor& t, const char* role) {
                          std::to_string(t.byteSize()) + " bytes");
 }
 
+Status checkBias(const Graph& g, const Op& op, int32_t channels) {
+  if (op.inputs.size() < 3 || op.inputs[2] == kNoTensor) return Status::ok();
+  const Tensor& b = g.tensor(op.inputs[2]);
+  TINYFORGE_TRY(checkType(op, b, "bias", DType::kInt32));
+  TINYFORGE_TRY(checkConstant(op, b, "bias"));
+  if (b.elementCount() != channels) {
+    return opError(op, "bias has " + std::to_string(b.elementCount()) + " values, expected " +
+                           std::to_string(channels));
+  }
+  return Status::ok();
+}
+
 Status checkSameQuant(const Op& op, const Tensor& a, const Tensor& b, const char* what) {
   if (std::fabs(double(a.scale()) - double(b.scale())) <= 1e-6 && a.zeroPoint() == b.zeroPoint()) {
     return Status::ok();

@@ -30,6 +30,8 @@ Status checkInt8Activation(const Op& op, const Tensor& t, const char* role);
 // Per-channel (count == channels) or per-tensor positive scales with zero points 0.
 Status checkWeightQuant(const Op& op, const Tensor& w, int32_t channels);
 Status checkConstant(const Op& op, const Tensor& t, const char* role);
+// The optional bias (input 2): a constant int32 tensor of `channels` values.
+Status checkBias(const Graph& g, const Op& op, int32_t channels);
 Status checkSameQuant(const Op& op, const Tensor& a, const Tensor& b, const char* what);
 
 struct ActivationRange {
