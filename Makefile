@@ -1,13 +1,13 @@
 # TinyForge Studio: the two commands.
-#   make run   installs missing Debian packages, builds, runs the default pipeline
+#   make run   installs missing Debian packages, builds, starts the studio on the default
+#              project (headless without a display: the default pipeline with tinyforge-cli)
 #   make test  installs missing Debian packages, builds, runs every test through ctest
 BUILD ?= build
 JOBS ?= 2
 BUILD_TYPE ?= RelWithDebInfo
-MODEL ?= resources/models/person_detect.tflite
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build run test asan clean
+.PHONY: all deps configure build run test asan clean screenshots
 
 all: build
 
@@ -23,9 +23,11 @@ build: configure
 	cmake --build $(BUILD) -j$(JOBS)
 
 run: build
-	$(BUILD)/app/tinyforge-cli inspect $(MODEL)
-	$(BUILD)/app/tinyforge-cli plan $(MODEL) --planner tflm
-	$(BUILD)/app/tinyforge-cli plan $(MODEL) --planner patch
+	@scripts/run-studio.sh $(BUILD)
+
+# Screenshots of every view under Xvfb (docs/screenshots by default).
+screenshots: build
+	@tests/studio_screenshots.sh $(BUILD) docs/screenshots
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)

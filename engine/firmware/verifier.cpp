@@ -116,19 +116,24 @@ Result<VerifyReport> verifyFirmware(const std::string& dir, const VerifyOptions&
   VerifyReport r;
   r.machine = meta.value("machine", "mps2-an386");
   r.predictedPeakBytes = meta.value("predicted_peak_bytes", int64_t(0));
-  const ProcessResult build = runProcess("make -C " + shellQuote(dir), options.buildTimeoutSeconds);
+  const ProcessHooks hooks{options.cancel, options.onOutput};
+  if (options.onStage) options.onStage("building with arm-none-eabi-gcc");
+  const ProcessResult build = runProcess("make -C " + shellQuote(dir), options.buildTimeoutSeconds, hooks);
   r.log = build.output;
+  if (build.cancelled) return Result<VerifyReport>::failure("cancelled");
   if (build.timedOut) return Result<VerifyReport>::failure("build timed out");
   if (build.exitCode != 0) return Result<VerifyReport>::failure("build failed: " + firstErrorLine(build.output));
   const std::string elf = (fs::path(dir) / "build" / "firmware.elf").string();
   readSizes(elf, &r);
   readSymbols(elf, &r);
+  if (options.onStage) options.onStage("running in qemu-system-arm -machine " + r.machine);
   const ProcessResult run = runProcess(
       "qemu-system-arm -machine " + shellQuote(r.machine) +
           " -nographic -monitor none -serial none -semihosting-config enable=on,target=native"
           " -icount shift=0 -kernel " + shellQuote(elf),
-      options.runTimeoutSeconds);
+      options.runTimeoutSeconds, hooks);
   r.log += run.output;
+  if (run.cancelled) return Result<VerifyReport>::failure("cancelled");
   if (run.timedOut) {
     return Result<VerifyReport>::failure("the emulator run did not finish within " +
                                          std::to_string(options.runTimeoutSeconds) + " s (hang?)");

@@ -9,7 +9,9 @@
 // the profiling hook (about a dozen instructions per layer).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -44,6 +46,9 @@ struct VerifyReport {
 struct VerifyOptions {
   int buildTimeoutSeconds = 600;
   int runTimeoutSeconds = 300;  // an emulator run past this is reported as a hang
+  const std::atomic<bool>* cancel = nullptr;  // set: the build or run is stopped, "cancelled"
+  std::function<void(const std::string&)> onOutput;  // build and emulator output as it comes
+  std::function<void(const std::string&)> onStage;   // "building", "running in qemu", ...
 };
 
 // Errors: a missing toolchain (names the Debian package), a failed build (with the compiler's

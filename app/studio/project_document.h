@@ -1,0 +1,99 @@
+// The studio's project document: which models, which device, which planner, where firmware
+// goes. JSON on disk, written atomically (QSaveFile: a crash never leaves half a project), with
+// undo for every user edit and an autosave beside the file that is offered back after a crash.
+//
+//   ProjectDocument doc;  doc.open("p.tinyforge", &err);
+//   doc.edit(tr("Set device"), [](ProjectData& d) { d.device = "stm32h743"; });  // undoable
+//   doc.save(&err);
+#pragma once
+#include <QObject>
+#include <QString>
+#include <QTimer>
+#include <QUndoStack>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace tinyforge::studio {
+
+struct ProjectModel {
+  std::string name;
+  std::string path;  // as stored: relative to the project's folder, or absolute
+  bool operator==(const ProjectModel&) const = default;
+};
+
+struct ProjectData {
+  std::string name = "Untitled";
+  std::vector<ProjectModel> models;
+  int32_t selectedModel = -1;
+  std::string device = "stm32f746";
+  std::string planner = "best";
+  std::string exportDir;  // empty: <project folder>/firmware
+  bool fastKernels = true;
+  int64_t stackBytes = 4096;
+  bool operator==(const ProjectData&) const = default;
+};
+
+nlohmann::json projectToJson(const ProjectData& data);
+// Unknown keys are ignored; wrong types are an error naming the key.
+bool projectFromJson(const nlohmann::json& json, ProjectData* data, std::string* error);
+
+// Writes all of `bytes` or nothing: the old file stays whole on any failure.
+bool writeFileAtomic(const QString& path, const QByteArray& bytes, QString* error);
+
+class ProjectDocument : public QObject {
+  Q_OBJECT
+ public:
+  explicit ProjectDocument(QObject* parent = nullptr);
+
+  const ProjectData& data() const { return m_data; }
+  QString path() const { return m_path; }  // empty until saved or opened
+  bool isDirty() const { return !m_undo.isClean() || m_recovered; }
+  QUndoStack* undoStack() { return &m_undo; }
+
+  // Resets to `data` (no undo history). `path` may be empty (untitled).
+  void reset(const ProjectData& data, const QString& path = {});
+  bool open(const QString& path, QString* error);
+  bool save(QString* error);
+  bool saveAs(const QString& path, QString* error);
+
+  // One undoable user edit.
+  void edit(const QString& text, const std::function<void(ProjectData&)>& change);
+
+  // The model's file resolved against the project folder.
+  QString modelPath(int32_t index) const;
+  QString exportDir() const;
+
+  // Autosave: every `ms` while dirty, to autosavePath(); removed after a successful save.
+  void setAutosaveInterval(int ms);
+  QString autosavePath() const;
+  bool writeAutosave(QString* error);
+  static QString autosavePathFor(const QString& projectPath);
+  // True when an autosave newer than the project file exists (left by a crash).
+  static bool hasNewerAutosave(const QString& projectPath);
+  // Opens the project with the autosave's content (dirty, so the user can save or discard).
+  bool recoverAutosave(const QString& projectPath, QString* error);
+
+  // Tests: the next write fails halfway through (after writing part of the bytes).
+  static void failNextWriteForTest();
+
+ Q_SIGNALS:
+  void changed();  // data() changed (edit, undo, redo, open)
+  void pathChanged(const QString& path);
+  void dirtyChanged(bool dirty);
+
+ private:
+  friend class ProjectEdit;
+  void apply(const ProjectData& data);
+  bool writeTo(const QString& path, QString* error);
+
+  ProjectData m_data;
+  QString m_path;
+  QUndoStack m_undo;
+  QTimer m_autosave;
+  bool m_recovered = false;
+};
+
+}  // namespace tinyforge::studio

@@ -1,0 +1,60 @@
+// tinyforge: the studio.
+//
+//   tinyforge [PROJECT.tinyforge | MODEL.tflite]
+//   tinyforge [...] --screenshots DIR [--size 1280x800]   opens each view, saves PNGs, exits
+//
+// With no argument it opens the bundled default project (copied to the user's data folder).
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QTimer>
+#include <cstdio>
+
+#include "app/studio/screenshot_tour.h"
+#include "app/studio/main_window.h"
+
+using tinyforge::studio::MainWindow;
+
+int main(int argc, char** argv) {
+  QElapsedTimer sinceLaunch;
+  sinceLaunch.start();
+  QApplication app(argc, argv);
+  QApplication::setApplicationName("TinyForge Studio");
+  QApplication::setOrganizationName("TinyForge");
+  QCommandLineParser parser;
+  parser.setApplicationDescription("TinyForge Studio: fit int8 networks into microcontrollers.");
+  parser.addHelpOption();
+  parser.addPositionalArgument("file", "A project (.tinyforge) or a model (.tflite) to open.");
+  QCommandLineOption shots("screenshots", "Open each view, save screenshots in DIR and exit.", "DIR");
+  QCommandLineOption size("size", "Window size for --screenshots (default 1280x800).", "WxH", "1280x800");
+  parser.addOption(shots);
+  parser.addOption(size);
+  parser.process(app);
+
+  MainWindow window;
+  const QStringList files = parser.positionalArguments();
+  bool opened = false;
+  if (files.isEmpty()) {
+    opened = window.openDefaultProject();
+  } else if (files.first().endsWith(".tflite", Qt::CaseInsensitive)) {
+    opened = window.addModel(files.first());
+  } else {
+    opened = window.openProject(files.first(), !parser.isSet(shots));
+  }
+  if (!parser.isSet(shots)) {
+    window.resize(1400, 900);
+    window.show();
+    return app.exec();
+  }
+  if (!opened) {
+    std::fprintf(stderr, "tinyforge: %s\n", window.lastError().toLocal8Bit().constData());
+    return 1;
+  }
+  const QStringList wh = parser.value(size).split('x');
+  window.resize(wh.value(0).toInt(), wh.value(1).toInt());
+  window.show();
+  tinyforge::studio::ScreenshotTour tour(&window, parser.value(shots), &sinceLaunch);
+  QTimer::singleShot(0, &tour, &tinyforge::studio::ScreenshotTour::start);
+  return app.exec();
+}
