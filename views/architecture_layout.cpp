@@ -48,6 +48,33 @@ void makeNodes(const Graph& g, const ModelSummary& s, const QFontMetricsF& fm, A
   }
 }
 
+// Adjacent ranks: a curve from the producer's bottom to the consumer's top. Longer edges (skip
+// connections) go around the boxes in between, on their right.
+void routeEdge(const std::vector<LayoutNode>& nodes, const std::vector<std::vector<int32_t>>& ranks,
+               LayoutEdge* e) {
+  const QRectF& a = nodes[size_t(e->from)].rect;
+  const QRectF& b = nodes[size_t(e->to)].rect;
+  const QPointF p0(a.center().x(), a.bottom()), p1(b.center().x(), b.top());
+  const int32_t r0 = nodes[size_t(e->from)].rank, r1 = nodes[size_t(e->to)].rank;
+  if (r1 - r0 <= 1) {
+    const double dy = std::max(20.0, (p1.y() - p0.y()) / 2);
+    e->path.moveTo(p0);
+    e->path.cubicTo(p0 + QPointF(0, dy), p1 - QPointF(0, dy), p1);
+    e->labelAt = QPointF((p0.x() + p1.x()) / 2 + 4, p1.y() - kRankGap / 2 + 4);
+    return;
+  }
+  double right = std::max(a.right(), b.right());
+  for (int32_t r = r0 + 1; r < r1; ++r) {
+    for (int32_t n : ranks[size_t(r)]) right = std::max(right, nodes[size_t(n)].rect.right());
+  }
+  const double x = right + 24, half = kRankGap / 2;
+  e->path.moveTo(p0);
+  e->path.cubicTo(p0 + QPointF(0, half), QPointF(x, p0.y()), QPointF(x, p0.y() + half));
+  e->path.lineTo(x, p1.y() - half);
+  e->path.cubicTo(QPointF(x, p1.y()), p1 - QPointF(0, half), p1);
+  e->labelAt = QPointF(x + 4, (p0.y() + p1.y()) / 2);
+}
+
 }  // namespace
 
 ArchitectureLayout layoutArchitecture(const Graph& g, const ModelSummary& s, const QFontMetricsF& fm) {
@@ -100,15 +127,7 @@ ArchitectureLayout layoutArchitecture(const Graph& g, const ModelSummary& s, con
       x += rect.width() + kNodeGap;
     }
   }
-  for (LayoutEdge& e : l.edges) {
-    const QRectF& a = l.nodes[size_t(e.from)].rect;
-    const QRectF& b = l.nodes[size_t(e.to)].rect;
-    const QPointF p0(a.center().x(), a.bottom()), p1(b.center().x(), b.top());
-    const double dy = std::max(20.0, (p1.y() - p0.y()) / 2);
-    e.path.moveTo(p0);
-    e.path.cubicTo(p0 + QPointF(0, dy), p1 - QPointF(0, dy), p1);
-    e.labelAt = QPointF((p0.x() + p1.x()) / 2 + 4, p1.y() - kRankGap / 2 + 4);
-  }
+  for (LayoutEdge& e : l.edges) routeEdge(l.nodes, ranks, &e);
   for (const LayoutNode& n : l.nodes) l.bounds = l.bounds.united(n.rect);
   l.bounds.adjust(-40, -20, 40, 20);
   return l;

@@ -171,6 +171,8 @@ void DeployPanel::showResult(const VerifyReport& r) {
 
 void DeployPanel::showError(const QString& message) {
   m_result->setText(tr("<span style='color:#c62828'><b>Error:</b> %1</span>").arg(message.toHtmlEscaped()));
+  m_progress->setRange(0, 100);
+  m_progress->setValue(0);
   m_stage->setText(tr("Failed."));
 }
 
