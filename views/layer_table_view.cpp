@@ -27,10 +27,11 @@ LayerTableView::LayerTableView(SelectionModel* selection, QWidget* parent)
           });
   connect(m_selection, &SelectionModel::opChanged, this, &LayerTableView::followSelection);
   setTextElideMode(Qt::ElideLeft);  // long layer names keep their distinctive end
+  setWordWrap(false);
   connect(&m_model, &QAbstractItemModel::modelReset, this, [this] {
     resizeColumnsToContents();
     for (int c : {int(LayerTableModel::kName), int(LayerTableModel::kParams)}) {
-      setColumnWidth(c, std::min(columnWidth(c), 260));
+      setColumnWidth(c, std::min(columnWidth(c), 220));
     }
   });
 }

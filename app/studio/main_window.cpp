@@ -28,7 +28,7 @@
 #include "engine/firmware/device.h"
 #include "views/budget_bar.h"
 #include "views/deploy_panel.h"
-#include "views/architecture_view.h"
+#include "views/graph_view.h"
 #include "views/layer_table_view.h"
 #include "views/memory_timeline_view.h"
 
@@ -51,7 +51,7 @@ MainWindow::~MainWindow() = default;
 
 void MainWindow::buildUi() {
   m_selection.setParent(nullptr);
-  m_graph = new views::ArchitectureView(&m_selection);
+  m_graph = new views::GraphView(&m_selection);
   m_table = new views::LayerTableView(&m_selection);
   m_timeline = new views::MemoryTimelineView(&m_selection);
   m_deploy = new views::DeployPanel;
@@ -130,7 +130,7 @@ void MainWindow::buildUi() {
   connect(m_deploy, &views::DeployPanel::deviceChosen, this, &MainWindow::setDevice);
   connect(m_plannerBox, &QComboBox::activated, this, [this] { setPlanner(m_plannerBox->currentText()); });
   connect(m_metricBox, &QComboBox::activated, this,
-          [this](int i) { m_graph->setMetric(static_cast<views::NodeMetric>(i)); });
+          [this](int i) { m_graph->setMetric(static_cast<views::GraphView::NodeMetric>(i)); });
   connect(m_timelineMode, &QComboBox::activated, this,
           [this](int i) { m_timeline->setMode(static_cast<TimelineMode>(i)); });
   connect(m_deploy, &views::DeployPanel::exportRequested, this, &MainWindow::exportFirmware);
@@ -206,9 +206,9 @@ void MainWindow::buildMenus() {
                     [this, i] { showView(static_cast<View>(i)); });
   }
   view->addSeparator();
-  view->addAction(tr("Zoom &in"), QKeySequence::ZoomIn, m_graph, &views::ArchitectureView::zoomIn);
-  view->addAction(tr("Zoom &out"), QKeySequence::ZoomOut, m_graph, &views::ArchitectureView::zoomOut);
-  view->addAction(tr("&Fit graph"), m_graph, &views::ArchitectureView::fitToView);
+  view->addAction(tr("Zoom &in"), QKeySequence::ZoomIn, m_graph, &views::GraphView::zoomIn);
+  view->addAction(tr("Zoom &out"), QKeySequence::ZoomOut, m_graph, &views::GraphView::zoomOut);
+  view->addAction(tr("&Fit graph"), m_graph, &views::GraphView::fitToView);
   QMenu* project = menuBar()->addMenu(tr("&Project"));
   project->addAction(tr("&Add model (.tflite)..."), this, [this] {
     const QString path = QFileDialog::getOpenFileName(this, tr("Add model"), {}, tr("TFLite models (*.tflite)"));

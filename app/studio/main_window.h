@@ -28,7 +28,7 @@ class QTextBrowser;
 namespace tinyforge::views {
 class BudgetBar;
 class DeployPanel;
-class ArchitectureView;
+class GraphView;
 class LayerTableView;
 class MemoryTimelineView;
 }  // namespace tinyforge::views
@@ -60,7 +60,7 @@ class MainWindow : public QMainWindow {
   QString lastError() const { return m_lastError; }
   const std::optional<VerifyReport>& lastVerify() const { return m_lastVerify; }
   QString lastExportDir() const { return m_lastExportDir; }
-  views::ArchitectureView* graphView() const { return m_graph; }
+  views::GraphView* graphView() const { return m_graph; }
   views::LayerTableView* layerTable() const { return m_table; }
   views::MemoryTimelineView* timeline() const { return m_timeline; }
   views::DeployPanel* deployPanel() const { return m_deploy; }
@@ -100,7 +100,7 @@ class MainWindow : public QMainWindow {
   std::optional<VerifyReport> m_lastVerify;
   QString m_lastError, m_lastExportDir;
 
-  views::ArchitectureView* m_graph = nullptr;
+  views::GraphView* m_graph = nullptr;
   views::LayerTableView* m_table = nullptr;
   views::MemoryTimelineView* m_timeline = nullptr;
   views::DeployPanel* m_deploy = nullptr;

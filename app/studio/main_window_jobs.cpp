@@ -13,7 +13,7 @@
 #include "engine/firmware/exporter.h"
 #include "views/budget_bar.h"
 #include "views/deploy_panel.h"
-#include "views/architecture_view.h"
+#include "views/graph_view.h"
 #include "views/layer_table_view.h"
 #include "views/memory_timeline_view.h"
 #include "views/timeline_model.h"
@@ -95,7 +95,7 @@ void MainWindow::onAnalysis(std::shared_ptr<const views::ModelAnalysis> analysis
     m_timeline->setAnalysis(m_analysis);
   }
   m_graph->setAnalysis(m_analysis, planner);
-  m_graph->setMetric(static_cast<views::NodeMetric>(m_metricBox->currentIndex()));
+  m_graph->setMetric(static_cast<views::GraphView::NodeMetric>(m_metricBox->currentIndex()));
   m_table->layers()->setPlanner(planner);
   m_timeline->setPlanner(planner);
   if (m_analysis) {

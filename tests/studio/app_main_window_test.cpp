@@ -8,7 +8,7 @@
 #include "app/studio/main_window.h"
 #include "views/budget_bar.h"
 #include "views/deploy_panel.h"
-#include "views/architecture_view.h"
+#include "views/graph_view.h"
 #include "views/layer_table_view.h"
 #include "views/memory_timeline_view.h"
 
