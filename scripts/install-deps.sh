@@ -5,7 +5,7 @@ set -euo pipefail
 want=(cmake g++ make pkg-config libflatbuffers-dev flatbuffers-compiler nlohmann-json3-dev
       libgtest-dev googletest clang libclang-rt-14-dev
       gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi qemu-system-arm
-      zlib1g-dev dataset-fashion-mnist
+      zlib1g-dev dataset-fashion-mnist libtorch-dev libeigen3-dev
       qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev libxkbcommon-dev
       xvfb xauth fonts-dejavu-core)
 missing=()

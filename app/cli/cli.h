@@ -14,6 +14,7 @@ int cmdPlan(const Args& args);
 int cmdExport(const Args& args);
 int cmdVerify(const Args& args);
 int cmdSpace(const Args& args);
+int cmdTrain(const Args& args);
 
 // "tinyforge-cli: <message>" on stderr; returns 1 (or `code`).
 int fail(const std::string& message, int code = 1);

@@ -37,6 +37,10 @@ constexpr const char* kUsage =
     "  space [--device DEV | --sram B --flash B] [--samples N] [--planner P] [--json]\n"
     "                                   TinyNAS stage 1 on the Fashion-MNIST MCUNet space: per\n"
     "                                   (width, resolution) the MACs of sampled networks that fit\n"
+    "  train SPEC.json --out DIR [--dataset fashion-mnist] [--epochs N] [--subset K] [--json]\n"
+    "                                   train the network (libtorch), convert it to int8; writes\n"
+    "                                   DIR/checkpoint.pt, model.tflite, report.json (resumes a\n"
+    "                                   killed run from its checkpoint)\n"
     "  help                             this text\n";
 
 }  // namespace
@@ -56,6 +60,7 @@ int main(int argc, char** argv) {
     if (command == "export") return cmdExport(args);
     if (command == "verify") return cmdVerify(args);
     if (command == "space") return cmdSpace(args);
+    if (command == "train") return cmdTrain(args);
     if (command == "help" || command == "--help" || command == "-h") {
       std::cout << kUsage;
       return 0;
