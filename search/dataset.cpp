@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <memory>
 
@@ -125,6 +126,37 @@ DataSplit splitTrainValidation(size_t count, double validationFraction, uint64_t
   s.train.assign(idx.begin(), idx.end() - long(validation));
   s.validation.assign(idx.end() - long(validation), idx.end());
   return s;
+}
+
+Dataset resizeDataset(const Dataset& d, int32_t height, int32_t width) {
+  if (height == d.height && width == d.width) return d;
+  Dataset r;
+  r.height = height;
+  r.width = width;
+  r.channels = d.channels;
+  r.classes = d.classes;
+  r.labels = d.labels;
+  r.images.resize(d.size() * r.imageBytes());
+  const double sy = double(d.height) / height, sx = double(d.width) / width;
+  for (size_t n = 0; n < d.size(); ++n) {
+    const uint8_t* in = d.image(n);
+    uint8_t* out = r.images.data() + n * r.imageBytes();
+    for (int32_t y = 0; y < height; ++y) {
+      const double fy = std::clamp((y + 0.5) * sy - 0.5, 0.0, double(d.height - 1));
+      const int32_t y0 = int32_t(fy), y1 = std::min(y0 + 1, d.height - 1);
+      for (int32_t x = 0; x < width; ++x) {
+        const double fx = std::clamp((x + 0.5) * sx - 0.5, 0.0, double(d.width - 1));
+        const int32_t x0 = int32_t(fx), x1 = std::min(x0 + 1, d.width - 1);
+        const double wy = fy - y0, wx = fx - x0;
+        for (int32_t c = 0; c < d.channels; ++c) {
+          auto at = [&](int32_t yy, int32_t xx) { return double(in[(size_t(yy) * size_t(d.width) + size_t(xx)) * size_t(d.channels) + size_t(c)]); };
+          const double v = (1 - wy) * ((1 - wx) * at(y0, x0) + wx * at(y0, x1)) + wy * ((1 - wx) * at(y1, x0) + wx * at(y1, x1));
+          out[(size_t(y) * size_t(width) + size_t(x)) * size_t(d.channels) + size_t(c)] = uint8_t(std::lround(std::clamp(v, 0.0, 255.0)));
+        }
+      }
+    }
+  }
+  return r;
 }
 
 }  // namespace tinyforge

@@ -36,6 +36,10 @@ Result<Dataset> loadFashionMnist(DatasetSplit split, const std::string& dir = kF
 // CIFAR-10 binary batches: records of 1 label byte + 3072 bytes (R, G, B planes of 32 x 32).
 Result<Dataset> loadCifar10(const std::vector<std::string>& batchPaths);
 
+// The images resized to height x width (bilinear, half-pixel centres, rounded to 0..255): how a
+// network searched at a lower resolution sees the data, in training and on the device.
+Dataset resizeDataset(const Dataset& data, int32_t height, int32_t width);
+
 struct DataSplit {
   std::vector<uint32_t> train, validation;  // indices into the training set
 };

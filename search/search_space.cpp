@@ -6,6 +6,7 @@
 
 #include "engine/firmware/exporter.h"
 #include "engine/pipeline.h"
+#include "search/arch_choice.h"
 
 namespace tinyforge {
 
@@ -44,41 +45,7 @@ int32_t makeDivisible(double channels, int32_t divisor) {
 }
 
 ArchSpec sampleArch(const SearchSpace& space, double width, int32_t resolution, std::mt19937_64* rng) {
-  auto pick = [rng](const std::vector<int32_t>& v) { return v[size_t((*rng)() % v.size())]; };
-  ArchSpec a;
-  a.inputH = a.inputW = resolution;
-  a.inputC = space.inputC;
-  a.classes = space.classes;
-  LayerSpec stem;
-  stem.type = LayerType::kConv;
-  stem.out = makeDivisible(space.stemChannels * width);
-  stem.stride = 2;
-  a.layers.push_back(stem);
-  LayerSpec first;
-  first.type = LayerType::kMbConv;
-  first.out = makeDivisible(space.firstBlockChannels * width);
-  a.layers.push_back(first);
-  for (const SpaceStage& st : space.stages) {
-    const int32_t depth = pick(space.depths);
-    for (int32_t d = 0; d < depth; ++d) {
-      LayerSpec b;
-      b.type = LayerType::kMbConv;
-      b.out = makeDivisible(st.channels * width);
-      b.kernel = pick(space.kernels);
-      b.expand = pick(space.expands);
-      b.stride = d == 0 ? st.stride : 1;
-      a.layers.push_back(b);
-    }
-  }
-  LayerSpec pool;
-  pool.type = LayerType::kGlobalPool;
-  a.layers.push_back(pool);
-  LayerSpec fc;
-  fc.type = LayerType::kFullyConnected;
-  fc.out = space.classes;
-  fc.activation = Activation::kNone;
-  a.layers.push_back(fc);
-  return a;
+  return choiceToSpec(space, sampleChoice(space, width, resolution, rng));
 }
 
 Result<CandidateCost> evaluateArch(const ArchSpec& spec, const DeviceBudget& budget) {

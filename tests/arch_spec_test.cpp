@@ -2,6 +2,7 @@
 // engine graph built from it agreeing with the spec's own counts.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "engine/model_summary.h"
@@ -63,6 +64,21 @@ TEST(ArchSpec, CostsFromTheSpecMatchTheEngineGraph) {
   // mbv2_fmnist_64k's budget: peak memory and model size under 64,000 bytes.
   EXPECT_LT(planModel(g.value(), "best").value().plan.arenaBytes, 64000);
   EXPECT_LT(cost.params, 64000);
+}
+
+TEST(ArchSpec, EveryBundledSpecIsValidAndCostsMatch) {
+  int specs = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(TINYFORGE_SOURCE_DIR) + "/resources/specs")) {
+    if (entry.path().extension() != ".json") continue;
+    ++specs;
+    std::ifstream in(entry.path());
+    Result<ArchSpec> s = archSpecFromJson(nlohmann::json::parse(in));
+    ASSERT_TRUE(s.ok()) << entry.path() << ": " << s.error();
+    Result<Graph> g = archToGraph(s.value());
+    ASSERT_TRUE(g.ok()) << entry.path() << ": " << g.error();
+    EXPECT_EQ(summarizeModel(g.value()).totalMacs, archCost(s.value()).macs) << entry.path();
+  }
+  EXPECT_GE(specs, 2);
 }
 
 }  // namespace
