@@ -3,7 +3,7 @@
 // folding and quantization-aware fine-tuning. The only translation unit that includes torch.
 #include "search/trainer.h"
 
-#include <torch/torch.h>
+#include "search/internal/torch_util.h"
 
 #include <algorithm>
 #include <chrono>
@@ -17,6 +17,7 @@ namespace tinyforge {
 namespace {
 
 namespace F = torch::nn::functional;
+using namespace torch_util;
 using Clock = std::chrono::steady_clock;
 
 // One engine op: CONV_2D / DEPTHWISE_CONV_2D (+ batch norm), ADD, pooling, RESHAPE, FC.
@@ -191,43 +192,6 @@ class NetImpl : public torch::nn::Module {
 TORCH_MODULE(Net);
 
 
-// ---- data ----
-
-torch::Tensor imageBatch(const Dataset& d, const std::vector<uint32_t>& idx, size_t from, size_t n, bool augment,
-                         std::mt19937_64* rng) {
-  const int32_t h = d.height, w = d.width, c = d.channels;
-  torch::Tensor t = torch::zeros({int64_t(n), c, h, w});
-  float* p = t.data_ptr<float>();
-  std::uniform_int_distribution<int> shift(-2, 2), coin(0, 1);
-  for (size_t b = 0; b < n; ++b) {
-    const uint8_t* img = d.image(idx[from + b]);
-    const int dy = augment ? shift(*rng) : 0, dx = augment ? shift(*rng) : 0;
-    const bool flip = augment && coin(*rng);
-    for (int32_t y = 0; y < h; ++y) {
-      for (int32_t x = 0; x < w; ++x) {
-        const int sy = y + dy, sx0 = x + dx, sx = flip ? w - 1 - sx0 : sx0;
-        if (sy < 0 || sy >= h || sx0 < 0 || sx0 >= w) continue;
-        for (int32_t ch = 0; ch < c; ++ch) {
-          p[((int64_t(b) * c + ch) * h + y) * w + x] = float(img[(size_t(sy) * size_t(w) + size_t(sx)) * size_t(c) + size_t(ch)]) / 255.0f;
-        }
-      }
-    }
-  }
-  return t;
-}
-
-torch::Tensor labelBatch(const Dataset& d, const std::vector<uint32_t>& idx, size_t from, size_t n) {
-  torch::Tensor t = torch::empty({int64_t(n)}, torch::kLong);
-  for (size_t b = 0; b < n; ++b) t[int64_t(b)] = int64_t(d.labels[idx[from + b]]);
-  return t;
-}
-
-std::vector<uint32_t> allIndices(size_t n) {
-  std::vector<uint32_t> v(n);
-  for (size_t i = 0; i < n; ++i) v[i] = uint32_t(i);
-  return v;
-}
-
 // Accuracy and predictions in eval mode (batch statistics frozen).
 double evaluate(Net& net, const Dataset& d, const std::vector<uint32_t>& idx, std::vector<int32_t>* predictions) {
   torch::NoGradGuard noGrad;
@@ -241,52 +205,6 @@ double evaluate(Net& net, const Dataset& d, const std::vector<uint32_t>& idx, st
     for (size_t b = 0; predictions && b < n; ++b) (*predictions)[from + b] = int32_t(pred[int64_t(b)].item<int64_t>());
   }
   return idx.empty() ? 0.0 : double(correct) / double(idx.size());
-}
-
-// ---- checkpoints: the model, the optimizer and the epochs done; written atomically ----
-
-void saveCheckpoint(Net& net, torch::optim::Optimizer& opt, int epochsDone, const std::string& path,
-                    const std::string& specJson) {
-  torch::serialize::OutputArchive archive;
-  net->save(archive);
-  torch::serialize::OutputArchive optArchive;
-  opt.save(optArchive);
-  archive.write("optimizer", optArchive);
-  archive.write("epochs_done", torch::tensor(int64_t(epochsDone)));
-  const std::string tmp = path + ".tmp";
-  archive.save_to(tmp);
-  std::filesystem::rename(tmp, path);
-  std::ofstream(path + ".spec.json") << specJson;
-}
-
-// Epochs done in a checkpoint of the same spec, 0 when there is none to resume.
-int loadCheckpoint(Net& net, torch::optim::Optimizer& opt, const std::string& path, const std::string& specJson) {
-  if (path.empty() || !std::filesystem::exists(path)) return 0;
-  std::ifstream specFile(path + ".spec.json");
-  const std::string saved((std::istreambuf_iterator<char>(specFile)), std::istreambuf_iterator<char>());
-  if (saved != specJson) return 0;  // another network: start afresh
-  torch::serialize::InputArchive archive;
-  archive.load_from(path);
-  net->load(archive);
-  torch::serialize::InputArchive optArchive;
-  archive.read("optimizer", optArchive);
-  opt.load(optArchive);
-  torch::Tensor epochs;
-  archive.read("epochs_done", epochs);
-  return int(epochs.item<int64_t>());
-}
-
-std::unique_ptr<torch::optim::Optimizer> makeOptimizer(Net& net, const TrainOptions& o, double lr) {
-  if (o.optimizer == "adam") {
-    return std::make_unique<torch::optim::Adam>(net->parameters(),
-                                                torch::optim::AdamOptions(lr).weight_decay(o.weightDecay));
-  }
-  return std::make_unique<torch::optim::SGD>(
-      net->parameters(), torch::optim::SGDOptions(lr).momentum(o.momentum).nesterov(true).weight_decay(o.weightDecay));
-}
-
-void setLearningRate(torch::optim::Optimizer& opt, double lr) {
-  for (auto& group : opt.param_groups()) group.options().set_lr(lr);
 }
 
 struct LoopContext {
@@ -310,7 +228,7 @@ bool trainEpoch(Net& net, torch::optim::Optimizer& opt, const LoopContext& c, in
   for (size_t b = 0; b < batches; ++b) {
     if (c.cancel && c.cancel->load()) return false;
     const double t = (double(epoch) * double(batches) + double(b)) / (double(epochs) * double(batches));
-    const double lr = 0.5 * peakLr * (1.0 + std::cos(M_PI * t));
+    const double lr = cosineRate(peakLr, t);
     setLearningRate(opt, lr);
     const size_t n = std::min(bs, order.size() - b * bs);
     const torch::Tensor x = imageBatch(c.train, order, b * bs, n, c.o.augment, &rng);
@@ -319,10 +237,7 @@ bool trainEpoch(Net& net, torch::optim::Optimizer& opt, const LoopContext& c, in
     const torch::Tensor logits = net->forward(x);
     const torch::Tensor loss =
         F::cross_entropy(logits, y, F::CrossEntropyFuncOptions().label_smoothing(c.o.labelSmoothing));
-    if (!std::isfinite(loss.item<double>())) {
-      throw std::runtime_error("the loss is not finite at epoch " + std::to_string(epoch + 1) + ", batch " +
-                               std::to_string(b + 1) + ": training diverged (lower the learning rate)");
-    }
+    checkFinite(loss, epoch, b);
     loss.backward();
     opt.step();
     lossSum += loss.item<double>() * double(n);
@@ -417,7 +332,7 @@ bool trainEpochs(Net& net, torch::optim::Optimizer& opt, const LoopContext& c, i
     if (!trainEpoch(net, opt, c, e, epochs, lr)) return false;
     r->epochSeconds.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
     r->seconds += r->epochSeconds.back();
-    if (!c.o.checkpointPath.empty() && !signature.empty()) saveCheckpoint(net, opt, e + 1, c.o.checkpointPath, signature);
+    if (!c.o.checkpointPath.empty() && !signature.empty()) saveCheckpoint(*net, opt, e + 1, c.o.checkpointPath, signature);
     if (c.progress) {
       const double acc = evaluate(net, c.train, r->split.validation, nullptr);
       c.progress({"validate", e + 1, epochs, 0, 0, 0, acc, 0});
@@ -474,9 +389,9 @@ Result<TrainResult> trainNetwork(const ArchSpec& spec, const Dataset& train, con
     r.split = splitTrainValidation(train.size(), o.validationFraction, o.seed);
     const std::vector<uint32_t> idx = trainingIndices(r.split, o);
     Net net(spec, false);
-    auto opt = makeOptimizer(net, o, o.learningRate);
+    auto opt = makeOptimizer(net->parameters(), o, o.learningRate);
     const std::string signature = runSignature(spec, o);
-    r.resumedFromEpoch = std::min(loadCheckpoint(net, *opt, o.checkpointPath, signature), o.epochs);
+    r.resumedFromEpoch = std::min(loadCheckpoint(*net, *opt, o.checkpointPath, signature), o.epochs);
     const LoopContext c{train, idx, o, progress, cancel, "train"};
     if (!trainEpochs(net, *opt, c, r.resumedFromEpoch, o.epochs, o.learningRate, signature, &r)) {
       return Status::error("cancelled");
@@ -504,7 +419,7 @@ Result<TrainResult> qatFinetune(const FloatNet& net, const Dataset& train, const
     q->fakeQuant = true;
     TrainOptions qo = o;
     qo.weightDecay = 0;
-    auto opt = makeOptimizer(q, qo, learningRate);
+    auto opt = makeOptimizer(q->parameters(), qo, learningRate);
     const std::vector<uint32_t> idx = trainingIndices(split, o);
     const LoopContext c{train, idx, qo, progress, cancel, "qat"};
     if (!trainEpochs(q, *opt, c, 0, epochs, learningRate, "", &r)) return Status::error("cancelled");
@@ -514,6 +429,21 @@ Result<TrainResult> qatFinetune(const FloatNet& net, const Dataset& train, const
     return r;
   } catch (const std::exception& e) {
     return Status::error(std::string("quantization-aware fine-tuning failed (libtorch): ") + e.what());
+  }
+}
+
+Result<std::vector<float>> floatNetLogits(const FloatNet& net, const Dataset& data,
+                                          const std::vector<uint32_t>& idx) {
+  if (Status s = checkData(net.spec, data); !s) return s;
+  try {
+    torch::NoGradGuard noGrad;
+    Net n(net.spec, true);
+    loadFolded(n, net);
+    n->eval();
+    const torch::Tensor out = n->forward(imageBatch(data, idx, 0, idx.size(), false, nullptr)).contiguous();
+    return std::vector<float>(out.data_ptr<float>(), out.data_ptr<float>() + out.numel());
+  } catch (const std::exception& e) {
+    return Status::error(std::string("libtorch: ") + e.what());
   }
 }
 

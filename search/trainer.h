@@ -74,4 +74,8 @@ Result<TrainResult> qatFinetune(const FloatNet& net, const Dataset& train, const
                                 double learningRate, const TrainCallback& progress,
                                 const std::atomic<bool>* cancel);
 
+// Logits (images x classes, row-major) of a folded FloatNet on images of `data`, in float.
+Result<std::vector<float>> floatNetLogits(const FloatNet& net, const Dataset& data,
+                                          const std::vector<uint32_t>& idx);
+
 }  // namespace tinyforge

@@ -1,0 +1,95 @@
+// The weight-sharing supernet: an extracted sub-network computes what the supernet computes
+// with that setting, it converts to a valid int8 graph, elastic choices change the network, and
+// supernet training resumes from its checkpoint after a cancel.
+#include "search/supernet.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "engine/validate.h"
+
+namespace tinyforge {
+namespace {
+
+const Dataset* smallData() {
+  static const Dataset* d = [] {
+    Result<Dataset> train = loadFashionMnist(DatasetSplit::kTrain);
+    if (!train) return static_cast<Dataset*>(nullptr);
+    Dataset sub = std::move(train).value();
+    sub.images.resize(1200 * sub.imageBytes());
+    sub.labels.resize(1200);
+    return new Dataset(resizeDataset(sub, 20, 20));
+  }();
+  return d;
+}
+
+std::vector<uint32_t> range(uint32_t from, uint32_t to) {
+  std::vector<uint32_t> v;
+  for (uint32_t i = from; i < to; ++i) v.push_back(i);
+  return v;
+}
+
+TEST(Supernet, ExtractedSubnetworkComputesWhatTheSupernetComputes) {
+  if (!smallData()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  const SearchSpace space = mcunetSpace(28, 28, 1, 10);
+  auto net = Supernet::create(space, 0.35, 20, 1);
+  ASSERT_TRUE(net) << net.status().message();
+  SupernetOptions o;
+  o.train.epochs = 1;
+  o.train.batchSize = 50;
+  ASSERT_TRUE(net.value()->train(*smallData(), range(0, 300), o, {}, nullptr));
+  std::mt19937_64 rng(9);
+  const std::vector<uint32_t> calib = range(600, 900), probe = range(1000, 1032);
+  for (const ArchChoice& c : {largestChoice(space, 0.35, 20), smallestChoice(space, 0.35, 20),
+                              sampleChoice(space, 0.35, 20, &rng)}) {
+    Result<FloatNet> f = net.value()->extract(c, *smallData(), calib);
+    ASSERT_TRUE(f) << f.status().message();
+    Result<std::vector<float>> a = net.value()->logits(c, *smallData(), calib, probe);
+    Result<std::vector<float>> b = floatNetLogits(f.value(), *smallData(), probe);
+    ASSERT_TRUE(a && b);
+    ASSERT_EQ(a.value().size(), b.value().size());
+    for (size_t i = 0; i < a.value().size(); ++i) {
+      ASSERT_NEAR(a.value()[i], b.value()[i], 1e-3 * (1.0 + std::fabs(a.value()[i]))) << choiceKey(c) << " " << i;
+    }
+    Result<Graph> g = quantizeFloatNet(f.value());
+    ASSERT_TRUE(g) << g.status().message();
+    EXPECT_TRUE(validateGraph(g.value()));
+  }
+  // Elastic choices are different networks.
+  Result<std::vector<float>> big = net.value()->logits(largestChoice(space, 0.35, 20), *smallData(), calib, probe);
+  Result<std::vector<float>> small = net.value()->logits(smallestChoice(space, 0.35, 20), *smallData(), calib, probe);
+  EXPECT_NE(big.value(), small.value());
+  Result<double> acc = net.value()->evaluate(largestChoice(space, 0.35, 20), *smallData(), calib, range(1000, 1200));
+  ASSERT_TRUE(acc);
+  EXPECT_GE(acc.value(), 0.0);
+}
+
+TEST(Supernet, TrainingResumesAfterCancel) {
+  if (!smallData()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  const SearchSpace space = mcunetSpace(28, 28, 1, 10);
+  const auto dir = std::filesystem::temp_directory_path() / ("tinyforge_supernet_" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  SupernetOptions o;
+  o.train.epochs = 2;
+  o.train.batchSize = 50;
+  o.train.checkpointPath = (dir / "supernet.pt").string();
+  o.train.logEveryBatches = 1;
+  std::atomic<bool> cancel{false};
+  auto first = Supernet::create(space, 0.25, 20, 1).value();
+  Result<int> r = first->train(*smallData(), range(0, 300), o, [&](const TrainProgress& p) {
+    if (p.epoch == 2) cancel = true;  // in the second epoch
+  }, &cancel);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.status().message(), "cancelled");
+  auto second = Supernet::create(space, 0.25, 20, 1).value();
+  Result<int> resumed = second->train(*smallData(), range(0, 300), o, {}, nullptr);
+  ASSERT_TRUE(resumed) << resumed.status().message();
+  EXPECT_EQ(resumed.value(), 1);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace tinyforge
