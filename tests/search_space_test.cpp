@@ -9,7 +9,8 @@ namespace {
 
 TEST(SearchSpace, LayoutForFashionMnist) {
   const SearchSpace s = mcunetSpace(28, 28, 1, 10);
-  EXPECT_EQ(s.stages.size(), 6u);
+  EXPECT_EQ(s.stages.size(), 4u);  // four narrow stages for small images
+  EXPECT_EQ(mcunetSpace(224, 224, 3, 1000).stages.size(), 6u);  // MCUNet's six
   EXPECT_EQ(s.resolutions, (std::vector<int32_t>{16, 20, 24, 28}));
   EXPECT_EQ(makeDivisible(16 * 0.35), 8);
   EXPECT_EQ(makeDivisible(160 * 0.75), 120);
