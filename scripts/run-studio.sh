@@ -4,10 +4,10 @@
 # Usage: scripts/run-studio.sh BUILD_DIR
 set -euo pipefail
 build=${1:-build}
-model=resources/models/person_detect.tflite
+model=resources/models/mbv2_fmnist_64k.tflite
 device=stm32f746
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -x "$build/app/tinyforge" ]; then
-  echo "Starting TinyForge Studio on the default project (person_detect on $device)."
+  echo "Starting TinyForge Studio on the default project (mbv2_fmnist_64k on $device)."
   exec "$build/app/tinyforge"
 fi
 out="$build/headless-report"

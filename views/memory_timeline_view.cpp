@@ -144,14 +144,18 @@ void MemoryTimelineView::paintPanel(QPainter& p, const Panel& panel, bool withCu
     const PlannerResult* t = m_analysis->plan("tflm");
     return t && t->error.empty() ? t->model.plan.arenaBytes : 0;
   }();
-  QString title = tr("%1: peak %2 (%3 B)").arg(q(d.planner), q(formatBytes(d.arenaBytes)),
-                                               q(formatCount(d.arenaBytes)));
+  const bool narrow = panel.blocksArea.width() < 380;
+  QString title = narrow ? tr("%1: %2").arg(q(d.planner), q(formatBytes(d.arenaBytes)))
+                         : tr("%1: peak %2 (%3 B)").arg(q(d.planner), q(formatBytes(d.arenaBytes)),
+                                                        q(formatCount(d.arenaBytes)));
   if (tflmArena > 0 && d.planner != "tflm") {
-    title += tr(", %1x tflm").arg(double(d.arenaBytes) / double(tflmArena), 0, 'f', 3);
+    title += tr(", %1x tflm").arg(double(d.arenaBytes) / double(tflmArena), 0, 'f', narrow ? 2 : 3);
   }
   p.setPen(palette().color(QPalette::Text));
-  p.drawText(QRectF(panel.blocksArea.left(), 2, panel.blocksArea.width(), kTitleHeight - 4),
-             Qt::AlignLeft | Qt::AlignVCenter, title);
+  const QRectF titleRect(panel.blocksArea.left() - (narrow ? kAxisWidth / 2 : 0), 2,
+                         panel.blocksArea.width() + (narrow ? kAxisWidth / 2 : 0), kTitleHeight - 4);
+  p.drawText(titleRect, Qt::AlignLeft | Qt::AlignVCenter,
+             p.fontMetrics().elidedText(title, Qt::ElideRight, int(titleRect.width())));
   paintBlocks(p, panel);
   // Address axis: 0 at the bottom, the common scale at the top.
   const QRectF& a = panel.blocksArea;
@@ -198,8 +202,10 @@ void MemoryTimelineView::paintBlocks(QPainter& p, const Panel& panel) const {
   p.drawLine(QPointF(peakX, a.top()), QPointF(peakX, panel.curveArea.bottom()));
   p.setPen(QColor(211, 47, 47));
   const QString label = tr("peak at step %1: %2").arg(d.peakStep).arg(q(d.stepLabels[size_t(d.peakStep)]));
-  const QRectF lr(std::min(peakX + 4, a.right() - 260), a.top() + 2, 260, 16);
-  p.drawText(lr, Qt::AlignLeft | Qt::AlignVCenter, p.fontMetrics().elidedText(label, Qt::ElideRight, 256));
+  const double labelWidth = std::min(260.0, a.width() - 8);
+  const QRectF lr(std::max(a.left() + 4, std::min(peakX + 4, a.right() - labelWidth)), a.top() + 2, labelWidth, 16);
+  p.drawText(lr, Qt::AlignLeft | Qt::AlignVCenter,
+             p.fontMetrics().elidedText(label, Qt::ElideRight, int(labelWidth) - 4));
 }
 
 void MemoryTimelineView::paintCurve(QPainter& p, const Panel& panel, const QRectF& c,

@@ -15,6 +15,7 @@ int cmdExport(const Args& args);
 int cmdVerify(const Args& args);
 int cmdSpace(const Args& args);
 int cmdTrain(const Args& args);
+int cmdSearch(const Args& args);
 
 // "tinyforge-cli: <message>" on stderr; returns 1 (or `code`).
 int fail(const std::string& message, int code = 1);

@@ -41,6 +41,9 @@ constexpr const char* kUsage =
     "                                   train the network (libtorch), convert it to int8; writes\n"
     "                                   DIR/checkpoint.pt, model.tflite, report.json (resumes a\n"
     "                                   killed run from its checkpoint)\n"
+    "  search --project P.json --out DIR [--preset quick|full] [--json]\n"
+    "                                   TinyNAS: space optimization, supernet, evolution under the\n"
+    "                                   project's budgets, fine-tune, int8, firmware verified in QEMU\n"
     "  help                             this text\n";
 
 }  // namespace
@@ -61,6 +64,7 @@ int main(int argc, char** argv) {
     if (command == "verify") return cmdVerify(args);
     if (command == "space") return cmdSpace(args);
     if (command == "train") return cmdTrain(args);
+    if (command == "search") return cmdSearch(args);
     if (command == "help" || command == "--help" || command == "-h") {
       std::cout << kUsage;
       return 0;

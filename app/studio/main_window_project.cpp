@@ -47,9 +47,11 @@ bool MainWindow::openDefaultProject() {
                           .absoluteFilePath("default-project");
   initStudioResources();
   const QString project = QDir(dir).absoluteFilePath("default.tinyforge");
-  const QString model = QDir(dir).absoluteFilePath("person_detect.tflite");
-  const std::pair<QString, QString> copies[] = {{":/tinyforge/default/person_detect.tflite", model},
-                                                {":/tinyforge/default/project.tinyforge", project}};
+  const QString model = QDir(dir).absoluteFilePath("mbv2_fmnist_64k.tflite");
+  const std::pair<QString, QString> copies[] = {
+      {":/tinyforge/default/mbv2_fmnist_64k.tflite", model},
+      {":/tinyforge/default/mbv2_fmnist_64k.report.json", QDir(dir).absoluteFilePath("mbv2_fmnist_64k.report.json")},
+      {":/tinyforge/default/project.tinyforge", project}};
   if (!QDir().mkpath(dir)) {
     showError(tr("Cannot create %1 for the default project").arg(dir));
     return false;

@@ -1,0 +1,257 @@
+#include "search/tinynas.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include "engine/firmware/exporter.h"
+#include "engine/firmware/verifier.h"
+#include "engine/io/tflite_export.h"
+#include "engine/pipeline.h"
+
+namespace tinyforge {
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+Status writeJson(const fs::path& path, const nlohmann::json& j) {
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream f(tmp);
+    if (!(f << j.dump(2) << "\n")) return Status::error("cannot write " + tmp.string());
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  return ec ? Status::error("cannot write " + path.string() + ": " + ec.message()) : Status::ok();
+}
+
+std::vector<uint32_t> head(const std::vector<uint32_t>& v, size_t n) {
+  return std::vector<uint32_t>(v.begin(), v.begin() + std::ptrdiff_t(std::min(n, v.size())));
+}
+
+struct Stage3 {
+  Candidate best;
+  nlohmann::json history = nlohmann::json::array();
+};
+
+Result<Stage3> evolve(Supernet& net, const SearchSpace& space, const SpaceReport& s1, const Dataset& data,
+                      const DataSplit& split, const TinyNasOptions& o, const TrainCallback& progress,
+                      const std::atomic<bool>* cancel) {
+  const PairReport& pair = s1.pairs[size_t(s1.best)];
+  EvolutionSearch evo(space, pair.width, pair.resolution, o.constraints, o.evolution);
+  const std::vector<uint32_t> calib = head(split.train, size_t(o.calibrationImages));
+  const std::vector<uint32_t> val = head(split.validation, size_t(o.validationImages));
+  while (!evo.done()) {
+    std::vector<Candidate> batch = evo.propose();
+    if (batch.empty()) break;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (cancel && cancel->load()) return Status::error("cancelled");
+      Result<double> acc = net.evaluate(batch[i].choice, data, calib, val);
+      if (!acc) return acc.status();
+      batch[i].accuracy = acc.value();
+      if (progress) {
+        progress({"evolution", evo.generation() + 1, o.evolution.generations, int64_t(i + 1), int64_t(batch.size()),
+                  0, acc.value(), 0});
+      }
+    }
+    evo.observe(batch);
+  }
+  if (!evo.best()) return Status::error("no candidate fits the constraints (see history.json)");
+  Stage3 r;
+  r.best = *evo.best();
+  for (const Candidate& c : evo.history()) r.history.push_back(candidateToJson(c));
+  return r;
+}
+
+double floatAccuracy(const FloatNet& net, const Dataset& test) {
+  std::vector<uint32_t> all(test.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = uint32_t(i);
+  Result<std::vector<float>> logits = floatNetLogits(net, test, all);
+  if (!logits) return -1;
+  const size_t classes = logits.value().size() / std::max<size_t>(1, all.size());
+  size_t correct = 0;
+  for (size_t i = 0; i < all.size(); ++i) {
+    const float* row = logits.value().data() + i * classes;
+    correct += size_t(std::max_element(row, row + classes) - row) == size_t(test.labels[i]);
+  }
+  return double(correct) / double(all.size());
+}
+
+struct Finish {
+  FloatNet net;
+  Graph int8;
+  double floatTest = 0, int8Test = 0;
+};
+
+Result<Finish> fineTuneAndConvert(Supernet& net, const Candidate& best, const Dataset& train, const Dataset& test,
+                                  const DataSplit& split, const TinyNasOptions& o, const TrainCallback& progress,
+                                  const std::atomic<bool>* cancel) {
+  Result<FloatNet> inherited = net.extract(best.choice, train, head(split.train, 2000));
+  if (!inherited) return inherited.status();
+  Finish f;
+  f.net = inherited.value();
+  if (o.finetuneEpochs > 0) {  // quantization-aware, from the inherited weights
+    TrainOptions to = o.supernet.train;
+    to.subset = o.trainImages;
+    to.checkpointPath.clear();
+    Result<TrainResult> ft = qatFinetune(f.net, train, test, split, to, o.finetuneEpochs, o.finetuneLearningRate,
+                                         progress, cancel);
+    if (!ft) return ft.status();
+    f.net = ft.value().net;
+  }
+  f.floatTest = floatAccuracy(f.net, test);
+  Result<Graph> g = quantizeFloatNet(f.net);
+  if (!g) return g.status();
+  f.int8 = std::move(g).value();
+  Result<Int8Evaluation> e = evaluateInt8(f.int8, test);
+  if (!e) return e.status();
+  f.int8Test = e.value().accuracy;
+  return f;
+}
+
+Result<nlohmann::json> deploy(const Graph& int8, const Dataset& test, const TinyNasOptions& o, const fs::path& dir,
+                              const std::atomic<bool>* cancel) {
+  ExportOptions eo;
+  eo.device = o.device;
+  eo.planner = o.constraints.budget.planner;
+  eo.stackBytes = o.constraints.budget.stackBytes;
+  std::vector<uint8_t> image(test.imageBytes());
+  for (size_t i = 0; i < image.size(); ++i) image[i] = uint8_t(int8_t(int(test.image(0)[i]) + kInputZeroPoint));
+  eo.testInputs = {image};
+  Result<ExportSummary> ex = exportFirmware(int8, eo, (dir / "firmware").string());
+  if (!ex) return ex.status();
+  nlohmann::json j = {{"device", ex.value().device}, {"machine", ex.value().machine},
+                      {"arena_bytes", ex.value().arenaBytes}, {"constant_bytes", ex.value().constantBytes}};
+  if (!o.verify) return j;
+  VerifyOptions vo;
+  vo.cancel = cancel;
+  Result<VerifyReport> v = verifyFirmware((dir / "firmware").string(), vo);
+  if (!v) return v.status();
+  j["verify"] = verifyReportJson(v.value());
+  return j;
+}
+
+Result<nlohmann::json> finishTinyNas(Supernet& net, const Candidate& best, const Dataset& train, const Dataset& test,
+                                     const DataSplit& split, const TinyNasOptions& o, int resumed,
+                                     nlohmann::json seconds, const SpaceReport& s1, const TrainCallback& progress,
+                                     const std::atomic<bool>* cancel, Clock::time_point start) {
+  const fs::path dir(o.outDir);
+  auto t4 = Clock::now();
+  Result<Finish> f = fineTuneAndConvert(net, best, train, test, split, o, progress, cancel);
+  if (!f) return f.status();
+  if (Status s = exportTfliteFile(f.value().int8, (dir / "model.tflite").string()); !s) return s;
+  seconds["finetune_and_int8"] = since(t4);
+  auto t5 = Clock::now();
+  if (progress) progress({"firmware", 0, 0, 0, 0, 0, 0, 0});
+  Result<nlohmann::json> fw = deploy(f.value().int8, test, o, dir, cancel);
+  if (!fw) return fw.status();
+  seconds["firmware"] = since(t5);
+  seconds["total"] = since(start);
+  const PairReport& pair = s1.pairs[size_t(s1.best)];
+  const ArchSpec spec = choiceToSpec(net.space(), best.choice);
+  Result<PlannedModel> plan = planModel(f.value().int8, o.constraints.budget.planner);
+  nlohmann::json report = {
+      {"preset", o.preset},
+      {"chosen", {{"width", pair.width}, {"resolution", pair.resolution}}},
+      {"winner", {{"choice", choiceToJson(best.choice)}, {"spec", archSpecToJson(spec)},
+                  {"supernet_validation_accuracy", best.accuracy}}},
+      {"float_test_accuracy", f.value().floatTest},
+      {"int8_test_accuracy", f.value().int8Test},
+      {"macs", archCost(spec).macs},
+      {"params", archCost(spec).params},
+      {"peak_sram_bytes", plan ? plan.value().plan.arenaBytes : -1},
+      {"flash_estimate_bytes", best.cost.flashBytes},
+      {"firmware", fw.value()},
+      {"constraints", {{"sram_bytes", o.constraints.budget.sramBytes}, {"flash_bytes", o.constraints.budget.flashBytes},
+                       {"macs", o.constraints.maxMacs}, {"instructions", o.constraints.maxInstructions}}},
+      {"supernet_resumed_from_epoch", resumed},
+      {"seconds", seconds}};
+  if (fw.value().contains("verify")) {
+    const nlohmann::json& v = fw.value()["verify"];
+    report["instructions"] = v["instructions"];
+    report["flash_bytes"] = v["flash_bytes"];
+    report["ram_bytes"] = v["ram_bytes"].get<int64_t>() + v["stack_bytes"].get<int64_t>();
+    report["firmware_match"] = v["match"];
+  }
+  if (Status s = writeJson(dir / "report.json", report); !s) return s;
+  return report;
+}
+
+}  // namespace
+
+Result<TinyNasOptions> tinyNasPreset(const std::string& name) {
+  TinyNasOptions o;
+  o.preset = name;
+  if (name == "quick") {
+    o.stage1Samples = 200;
+    o.trainImages = 6000;
+    o.supernet.train.epochs = 2;
+    o.supernet.randomSubnets = 1;
+    o.evolution.population = 12;
+    o.evolution.generations = 3;
+    o.validationImages = 1000;
+    o.finetuneEpochs = 1;
+  } else if (name == "full") {
+    o.stage1Samples = 1000;
+    o.supernet.train.epochs = 30;
+    o.evolution.population = 100;
+    o.evolution.generations = 20;
+    o.finetuneEpochs = 10;
+  } else {
+    return Status::error("unknown preset '" + name + "' (quick or full)");
+  }
+  o.constraints.budget.sramBytes = 64000;
+  o.constraints.budget.flashBytes = 64000;
+  o.constraints.maxMacs = 30'000'000;
+  return o;
+}
+
+Result<nlohmann::json> runTinyNas(const Dataset& train, const Dataset& test, const TinyNasOptions& o,
+                                  const TrainCallback& progress, const std::atomic<bool>* cancel) {
+  const fs::path dir(o.outDir);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Status::error("cannot create " + dir.string() + ": " + ec.message());
+  const auto start = Clock::now();
+  nlohmann::json seconds;
+  // Stage 1: the (width, resolution) pair.
+  const SearchSpace space = mcunetSpace(train.height, train.width, train.channels, train.classes ? train.classes : 10);
+  SpaceOptions so;
+  so.samples = o.stage1Samples;
+  so.seed = o.seed;
+  const SpaceReport s1 = optimizeSpace(space, o.constraints.budget, so, {}, cancel);
+  if (cancel && cancel->load()) return Status::error("cancelled");
+  if (s1.best < 0) return Status::error("stage 1: no sampled network fits the budget");
+  if (Status s = writeJson(dir / "space.json", spaceReportToJson(s1)); !s) return s;
+  seconds["stage1"] = since(start);
+  const PairReport& pair = s1.pairs[size_t(s1.best)];
+  if (progress) progress({"stage1", 0, 0, 0, 0, 0, 0, 0});
+  // Stage 2: the supernet at that resolution.
+  auto t2 = Clock::now();
+  const Dataset trainR = resizeDataset(train, pair.resolution, pair.resolution);
+  const Dataset testR = resizeDataset(test, pair.resolution, pair.resolution);
+  const DataSplit split = splitTrainValidation(trainR.size(), 0.1, o.seed);
+  Result<std::unique_ptr<Supernet>> net = Supernet::create(space, pair.width, pair.resolution, o.seed);
+  if (!net) return net.status();
+  SupernetOptions sn = o.supernet;
+  sn.train.checkpointPath = (dir / "supernet.pt").string();
+  Result<int> resumed = net.value()->train(trainR, o.trainImages ? head(split.train, o.trainImages) : split.train, sn,
+                                           progress, cancel);
+  if (!resumed) return resumed.status();
+  seconds["supernet"] = since(t2);
+  // Stage 3: evolution with inherited weights.
+  auto t3 = Clock::now();
+  Result<Stage3> s3 = evolve(*net.value(), space, s1, trainR, split, o, progress, cancel);
+  if (!s3) return s3.status();
+  if (Status s = writeJson(dir / "history.json", s3.value().history); !s) return s;
+  seconds["evolution"] = since(t3);
+  return finishTinyNas(*net.value(), s3.value().best, trainR, testR, split, o, resumed.value(), seconds, s1,
+                       progress, cancel, start);
+}
+
+}  // namespace tinyforge
