@@ -58,6 +58,12 @@ class GraphBuilder {
       q.zeroPoint = {-128};
       return q;
     }
+    if (graph.ops.size() >= m_net->ops.size()) {  // reported by buildGraph; keep the graph valid
+      QuantParams q;
+      q.scale = {1.0f};
+      q.zeroPoint = {0};
+      return q;
+    }
     const FloatOp& f = m_net->ops[graph.ops.size()];
     return activationQuant(f.outMin, f.outMax);
   }
@@ -143,6 +149,11 @@ class GraphBuilder {
 
  private:
   void quantizeWeights(TensorId x, int32_t channels, int32_t axis, int32_t outChannels, Tensor* w, Tensor* b) {
+    if (graph.ops.size() >= m_net->ops.size()) {
+      m_status = Status::error("the trained network has " + std::to_string(m_net->ops.size()) +
+                               " ops, fewer than its spec needs");
+      return;
+    }
     const FloatOp& f = m_net->ops[graph.ops.size()];
     const size_t n = w->data.size();
     if (f.weights.size() != n || f.bias.size() != size_t(outChannels)) {

@@ -93,7 +93,7 @@ std::vector<Candidate> EvolutionSearch::nextGeneration() {
 
 std::vector<Candidate> EvolutionSearch::propose() {
   if (done()) return {};
-  return m_generation == 0 ? firstGeneration() : nextGeneration();
+  return m_generation == 0 || m_options.randomOnly ? firstGeneration() : nextGeneration();
 }
 
 void EvolutionSearch::observe(const std::vector<Candidate>& measured) {

@@ -35,6 +35,7 @@ struct EvolutionOptions {  // Once-for-All's defaults, generations scaled to our
   int generations = 20;
   uint64_t seed = 1;
   int maxTries = 2000;            // samples per feasible candidate before giving up
+  bool randomOnly = false;        // the random-search baseline: every generation freshly sampled
 };
 
 struct Candidate {

@@ -157,6 +157,7 @@ Result<nlohmann::json> finishTinyNas(Supernet& net, const Candidate& best, const
   Result<PlannedModel> plan = planModel(f.value().int8, o.constraints.budget.planner);
   nlohmann::json report = {
       {"preset", o.preset},
+      {"method", o.evolution.randomOnly ? "random" : "evolution"},
       {"chosen", {{"width", pair.width}, {"resolution", pair.resolution}}},
       {"winner", {{"choice", choiceToJson(best.choice)}, {"spec", archSpecToJson(spec)},
                   {"supernet_validation_accuracy", best.accuracy}}},

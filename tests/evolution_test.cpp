@@ -69,5 +69,23 @@ TEST(Evolution, ProposesOnlyFeasibleCandidatesAndClimbs) {
   EXPECT_TRUE(j.contains("peak_sram_bytes"));
 }
 
+TEST(Evolution, RandomSearchBaselineMeasuresAsManyCandidates) {
+  const SearchSpace s = mcunetSpace(28, 28, 1, 10);
+  EvolutionOptions o;
+  o.population = 10;
+  o.generations = 3;
+  o.randomOnly = true;
+  EvolutionSearch rnd(s, 0.25, 24, budget(64000, 64000), o);
+  size_t measured = 0;
+  while (!rnd.done()) {
+    std::vector<Candidate> batch = rnd.propose();
+    EXPECT_EQ(batch.size(), 10u);
+    for (Candidate& c : batch) c.accuracy = 0.5;
+    measured += batch.size();
+    rnd.observe(batch);
+  }
+  EXPECT_EQ(measured, 30u);
+}
+
 }  // namespace
 }  // namespace tinyforge

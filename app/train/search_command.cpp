@@ -15,7 +15,8 @@ std::atomic<bool> g_stop{false};
 extern "C" void onStop(int) { g_stop = true; }
 
 constexpr const char* kSearchUsage =
-    "usage: tinyforge-cli search --project P.json --out DIR [--preset quick|full] [--json]\n"
+    "usage: tinyforge-cli search --project P.json --out DIR [--preset quick|full] [--method evolution|random]\n"
+    "       [--json]\n"
     "The project names the device and may hold \"search\": {\"sram_bytes\", \"flash_bytes\", \"macs\",\n"
     "\"instructions\", \"planner\"}; without them the device's SRAM and flash are the budget.\n"
     "Writes DIR/report.json, history.json, space.json, model.tflite and the firmware project;\n"
@@ -59,7 +60,7 @@ tinyforge::Status applyProject(const std::string& path, tinyforge::TinyNasOption
 
 int runSearchCommand(const std::vector<std::string>& args) {
   using namespace tinyforge;
-  std::string project, preset = "quick", out;
+  std::string project, preset = "quick", out, method = "evolution";
   bool json = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const bool v = i + 1 < args.size();
@@ -67,6 +68,7 @@ int runSearchCommand(const std::vector<std::string>& args) {
     else if (args[i] == "--preset" && v) preset = args[++i];
     else if (args[i] == "--out" && v) out = args[++i];
     else if (args[i] == "--json") json = true;
+    else if (args[i] == "--method" && v) method = args[++i];
     else if (args[i] == "--help" || args[i] == "-h") return std::cerr << kSearchUsage, 0;
     else return fail("unknown option or missing value '" + args[i] + "'\n" + kSearchUsage, 2);
   }
@@ -75,6 +77,8 @@ int runSearchCommand(const std::vector<std::string>& args) {
   if (!o) return fail(o.status().message(), 2);
   if (Status s = applyProject(project, &o.value()); !s) return fail(s.message());
   o.value().outDir = out;
+  if (method != "evolution" && method != "random") return fail("--method must be evolution or random", 2);
+  o.value().evolution.randomOnly = method == "random";
   Result<Dataset> train = loadFashionMnist(DatasetSplit::kTrain);
   if (!train) return fail(train.status().message());
   Result<Dataset> test = loadFashionMnist(DatasetSplit::kTest);
