@@ -80,8 +80,9 @@ QVariant LayerTableModel::data(const QModelIndex& index, int role) const {
   const QVariant v = value(index.row(), index.column());
   if (role == Qt::UserRole) return v;
   if (role == Qt::TextAlignmentRole) {
-    return index.column() >= kMacs || index.column() == kIndex
-               ? QVariant(int(Qt::AlignRight | Qt::AlignVCenter)) : QVariant();
+    const bool number = index.column() != kName && index.column() != kOp && index.column() != kOutputShape &&
+                        index.column() != kParams;
+    return number ? QVariant(int(Qt::AlignRight | Qt::AlignVCenter)) : QVariant();
   }
   if (role == Qt::ToolTipRole && index.column() == kLiveBytes) {
     return tr("arena bytes live while this op runs (%1 planner)").arg(QString::fromStdString(m_planner));
@@ -96,15 +97,15 @@ QVariant LayerTableModel::data(const QModelIndex& index, int role) const {
 
 QVariant LayerTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
   if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
-  static const char* kNames[kColumnCount] = {"#", "Layer", "Op", "Output shape", "Params", "MACs",
-                                             "Weights (B)", "Live memory (B)",
-                                             "Instructions (measured)"};
+  static const char* kNames[kColumnCount] = {"#", "Layer", "Op", "Output shape", "MACs",
+                                             "Instructions (measured)", "Weights (B)",
+                                             "Live memory (B)", "Params"};
   return tr(kNames[section]);
 }
 
 QString LayerTableModel::toCsv() const {
-  static const char* kKeys[kColumnCount] = {"index", "layer", "op", "output_shape", "params", "macs",
-                                            "weight_bytes", "live_bytes", "instructions"};
+  static const char* kKeys[kColumnCount] = {"index", "layer", "op", "output_shape", "macs",
+                                            "instructions", "weight_bytes", "live_bytes", "params"};
   QStringList lines;
   QStringList header;
   for (const char* k : kKeys) header << k;

@@ -18,8 +18,9 @@ namespace tinyforge::views {
 class LayerTableModel : public QAbstractTableModel {
   Q_OBJECT
  public:
-  enum Column { kIndex, kName, kOp, kOutputShape, kParams, kMacs, kWeightBytes, kLiveBytes,
-                kInstructions, kColumnCount };
+  // Measured instructions sit next to MACs so that they are in view on a 1280-wide screen.
+  enum Column { kIndex, kName, kOp, kOutputShape, kMacs, kInstructions, kWeightBytes, kLiveBytes,
+                kParams, kColumnCount };
 
   explicit LayerTableModel(QObject* parent = nullptr);
   void setAnalysis(std::shared_ptr<const ModelAnalysis> analysis, const std::string& planner);

@@ -31,7 +31,7 @@ LayerTableView::LayerTableView(SelectionModel* selection, QWidget* parent)
   connect(&m_model, &QAbstractItemModel::modelReset, this, [this] {
     resizeColumnsToContents();
     for (int c : {int(LayerTableModel::kName), int(LayerTableModel::kParams)}) {
-      setColumnWidth(c, std::min(columnWidth(c), 220));
+      setColumnWidth(c, std::min(columnWidth(c), 180));
     }
   });
 }

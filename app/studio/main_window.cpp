@@ -59,9 +59,9 @@ void MainWindow::buildUi() {
   auto* modelSplit = new QSplitter(Qt::Horizontal);
   modelSplit->addWidget(m_graph);
   modelSplit->addWidget(m_table);
-  modelSplit->setStretchFactor(0, 2);
-  modelSplit->setStretchFactor(1, 3);
-  modelSplit->setSizes({400, 600});
+  modelSplit->setStretchFactor(0, 1);
+  modelSplit->setStretchFactor(1, 2);
+  modelSplit->setSizes({330, 670});
   m_tabs = new QTabWidget;
   m_tabs->addTab(modelSplit, tr("Model"));
   m_tabs->addTab(m_timeline, tr("Memory"));
