@@ -20,6 +20,7 @@ struct FloatOp {
   std::vector<float> weights;  // CONV_2D: OHWI; DEPTHWISE_CONV_2D: 1HWC; FULLY_CONNECTED: [out, in]
   std::vector<float> bias;     // per output channel
   float outMin = 0, outMax = 0;  // observed range of the op's output (after its activation)
+  std::vector<uint8_t> mask;   // unstructured pruning: 0 = weight pruned; empty = dense
 };
 
 struct FloatNet {

@@ -6,6 +6,7 @@
 #include "engine/io/tflite_export.h"
 #include "engine/model_summary.h"
 #include "engine/pipeline.h"
+#include "search/pruning.h"
 
 namespace tinyforge {
 
@@ -87,6 +88,24 @@ Result<nlohmann::json> trainToInt8(const ArchSpec& spec, const Dataset& train, c
   if (Status s = writeText(dir / "report.json", report.dump(2) + "\n"); !s) return s;
   if (int8Graph) *int8Graph = std::move(g).value();
   return report;
+}
+
+Result<TrainResult> pruneGradually(const FloatNet& net, const std::map<int32_t, double>& sparsity, int steps,
+                                   const Dataset& train, const Dataset& test, const DataSplit& split,
+                                   const TrainOptions& options, double learningRate,
+                                   const TrainCallback& progress, const std::atomic<bool>* cancel) {
+  if (steps < 1) return Status::error("pruning needs at least one step");
+  TrainResult r;
+  r.net = net;
+  for (int step = 1; step <= steps; ++step) {
+    for (const auto& [op, target] : sparsity) {
+      if (Status s = pruneMagnitude(&r.net, op, sparsitySchedule(target, double(step) / steps)); !s) return s;
+    }
+    Result<TrainResult> ft = qatFinetune(r.net, train, test, split, options, 1, learningRate, progress, cancel);
+    if (!ft) return ft.status();
+    r = std::move(ft).value();
+  }
+  return r;
 }
 
 }  // namespace tinyforge

@@ -7,6 +7,7 @@
 //   Result<nlohmann::json> report = trainToInt8(spec, train, test, o, onProgress, &cancel);
 #pragma once
 #include <atomic>
+#include <map>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -33,5 +34,13 @@ struct TrainRunOptions {
 Result<nlohmann::json> trainToInt8(const ArchSpec& spec, const Dataset& train, const Dataset& test,
                                    const TrainRunOptions& options, const TrainCallback& progress,
                                    const std::atomic<bool>* cancel, Graph* int8Graph = nullptr);
+
+// Gradual magnitude pruning: `steps` rounds; each prunes every op in `sparsity` (op index ->
+// final share of zero weights) to the cubic schedule's target for that round and fine-tunes one
+// epoch quantization-aware with the masks held at zero.
+Result<TrainResult> pruneGradually(const FloatNet& net, const std::map<int32_t, double>& sparsity, int steps,
+                                   const Dataset& train, const Dataset& test, const DataSplit& split,
+                                   const TrainOptions& options, double learningRate,
+                                   const TrainCallback& progress, const std::atomic<bool>* cancel);
 
 }  // namespace tinyforge

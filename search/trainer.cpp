@@ -33,6 +33,7 @@ struct Unit {
   float outMin = 0, outMax = 0;      // observed (calibration)
   double qScale = 0;                 // fake-quant of the output (QAT); 0: none
   int64_t qZero = 0;
+  torch::Tensor mask;                // unstructured pruning (torch layout); undefined: dense
 };
 
 struct Shape {
@@ -50,6 +51,15 @@ class NetImpl : public torch::nn::Module {
   std::vector<Unit> units;
   bool fakeQuant = false;
   bool record = false;
+
+  // Pruned weights stay zero: called after every optimizer step.
+  void applyMasks() {
+    torch::NoGradGuard noGrad;
+    for (Unit& u : units) {
+      if (!u.mask.defined()) continue;
+      (u.fc.is_empty() ? u.conv->weight : u.fc->weight).mul_(u.mask);
+    }
+  }
 
   torch::Tensor forward(const torch::Tensor& input) {
     std::vector<torch::Tensor> out;
@@ -240,6 +250,7 @@ bool trainEpoch(Net& net, torch::optim::Optimizer& opt, const LoopContext& c, in
     checkFinite(loss, epoch, b);
     loss.backward();
     opt.step();
+    net->applyMasks();
     lossSum += loss.item<double>() * double(n);
     correct += double(logits.argmax(1).eq(y).sum().item<int64_t>());
     seen += double(n);
@@ -367,8 +378,17 @@ void loadFolded(Net& net, const FloatNet& f) {
                                                         : blob(op.weights, {1, s[2], s[3], s[0]}).permute({3, 0, 1, 2});
       u.conv->weight.copy_(w);
       u.conv->bias.copy_(blob(op.bias, {s[0]}));
+      if (!op.mask.empty()) {
+        const std::vector<float> m(op.mask.begin(), op.mask.end());
+        u.mask = u.kind == OpKind::kConv2D ? blob(m, {s[0], s[2], s[3], s[1]}).permute({0, 3, 1, 2}).contiguous()
+                                           : blob(m, {1, s[2], s[3], s[0]}).permute({3, 0, 1, 2}).contiguous();
+      }
     } else if (u.kind == OpKind::kFullyConnected) {
       u.fc->weight.copy_(blob(op.weights, {u.fc->weight.size(0), u.fc->weight.size(1)}));
+      if (!op.mask.empty()) {
+        const std::vector<float> m(op.mask.begin(), op.mask.end());
+        u.mask = blob(m, {u.fc->weight.size(0), u.fc->weight.size(1)});
+      }
       u.fc->bias.copy_(blob(op.bias, {u.fc->bias.size(0)}));
     }
   }
@@ -426,6 +446,7 @@ Result<TrainResult> qatFinetune(const FloatNet& net, const Dataset& train, const
     r.epochs = epochs;
     finish(q, train, test, &r);
     r.net = exportNet(q, net.spec);  // the ranges stay those the fake quantization used
+    for (size_t i = 0; i < r.net.ops.size(); ++i) r.net.ops[i].mask = net.ops[i].mask;
     return r;
   } catch (const std::exception& e) {
     return Status::error(std::string("quantization-aware fine-tuning failed (libtorch): ") + e.what());

@@ -11,6 +11,7 @@
 #include "engine/executor.h"
 #include "engine/validate.h"
 #include "search/dataset.h"
+#include "search/pruning.h"
 
 namespace tinyforge {
 namespace {
@@ -134,6 +135,36 @@ TEST(QuantizeFloatNet, MismatchedParametersAreAnError) {
   n = handNet();
   n.ops.pop_back();
   EXPECT_FALSE(quantizeFloatNet(n));
+}
+
+TEST(Pruning, ChannelsAreReallyRemoved) {
+  const FloatNet n = handNet();
+  Result<FloatNet> slim = pruneChannels(n, {{0, 0.5}});
+  ASSERT_TRUE(slim) << slim.status().message();
+  EXPECT_EQ(slim.value().spec.layers[0].out, 1);
+  EXPECT_EQ(slim.value().ops[0].weights, std::vector<float>(9, 0.5f));  // the stronger filter stays
+  EXPECT_EQ(slim.value().ops[0].bias, std::vector<float>{-0.2f});
+  EXPECT_EQ(slim.value().ops[3].weights, (std::vector<float>{-1.0f, 0.5f}));  // fc reads channel 1 only
+  Result<Graph> g = quantizeFloatNet(slim.value());
+  ASSERT_TRUE(g) << g.status().message();
+  EXPECT_EQ(g.value().tensor(g.value().ops[0].inputs[1]).shape, (std::vector<int32_t>{1, 3, 3, 1}));
+  EXPECT_EQ(g.value().tensor(g.value().ops[3].inputs[1]).shape, (std::vector<int32_t>{2, 1}));
+  EXPECT_FALSE(pruneChannels(n, {{1, 0.5}}));  // a pooling layer has no channels to prune
+  EXPECT_FALSE(pruneChannels(n, {{0, 0.0}}));
+}
+
+TEST(Pruning, MagnitudeReachesTheSparsityAndKeepsAMask) {
+  FloatNet n = handNet();
+  ASSERT_TRUE(pruneMagnitude(&n, 0, 0.5));
+  EXPECT_NEAR(weightSparsity(n, 0), 0.5, 1.0 / 18);
+  EXPECT_EQ(n.ops[0].mask.size(), n.ops[0].weights.size());
+  for (size_t i = 0; i < n.ops[0].weights.size(); ++i) {
+    EXPECT_EQ(n.ops[0].mask[i] == 0, n.ops[0].weights[i] == 0.0f);
+  }
+  EXPECT_FALSE(pruneMagnitude(&n, 1, 0.5));  // pooling: no weights
+  EXPECT_DOUBLE_EQ(sparsitySchedule(0.8, 0.0), 0.0);
+  EXPECT_DOUBLE_EQ(sparsitySchedule(0.8, 1.0), 0.8);
+  EXPECT_GT(sparsitySchedule(0.8, 0.5), 0.4);  // front-loaded, as Zhu & Gupta
 }
 
 }  // namespace

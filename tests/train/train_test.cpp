@@ -14,6 +14,8 @@
 
 #include "engine/executor.h"
 #include "engine/io/tflite_import.h"
+#include "engine/model_summary.h"
+#include "search/pruning.h"
 #include "search/train_pipeline.h"
 
 namespace tinyforge {
@@ -132,6 +134,37 @@ TEST(Train, CancelKeepsTheLastEpoch) {
   EXPECT_EQ(resumed.value().resumedFromEpoch, 1);
   EXPECT_EQ(resumed.value().epochSeconds.size(), 1u);
   fs::remove_all(fs::path(o.checkpointPath).parent_path());
+}
+
+TEST(Train, PrunedNetworksAreSmallerAndStaySparseThroughFineTuning) {
+  REQUIRE_DATA();
+  TrainOptions o;
+  o.epochs = 1;
+  o.subset = 1500;
+  o.optimizer = "adam";
+  o.learningRate = 0.005;
+  o.batchSize = 32;
+  Result<TrainResult> r = trainNetwork(tinyCnn(), data()->train, data()->test, o, {}, nullptr);
+  ASSERT_TRUE(r) << r.status().message();
+  // Structured: layer 0 (16 channels) keeps 8, and the graph is really smaller.
+  Result<FloatNet> slim = pruneChannels(r.value().net, {{0, 0.5}});
+  ASSERT_TRUE(slim) << slim.status().message();
+  Result<Graph> before = quantizeFloatNet(r.value().net), after = quantizeFloatNet(slim.value());
+  ASSERT_TRUE(before && after) << after.status().message();
+  EXPECT_EQ(after.value().tensor(after.value().ops[0].outputs[0]).shape[3], 8);
+  EXPECT_LT(summarizeModel(after.value()).totalWeightBytes, summarizeModel(before.value()).totalWeightBytes);
+  // Unstructured: the fully connected layer gradually to 80 % zeros, held through fine-tuning.
+  const int32_t fc = int32_t(slim.value().ops.size()) - 1;
+  Result<TrainResult> sparse = pruneGradually(slim.value(), {{fc, 0.8}}, 2, data()->train, data()->test,
+                                              r.value().split, o, 0.002, {}, nullptr);
+  ASSERT_TRUE(sparse) << sparse.status().message();
+  EXPECT_GE(weightSparsity(sparse.value().net, fc), 0.79);
+  Result<Graph> g = quantizeFloatNet(sparse.value().net);
+  ASSERT_TRUE(g);
+  const Tensor& w = g.value().tensor(g.value().ops[size_t(fc)].inputs[1]);
+  const auto zeros = std::count(w.data.begin(), w.data.end(), uint8_t(0));
+  EXPECT_GE(double(zeros) / double(w.data.size()), 0.79);
+  EXPECT_GT(sparse.value().floatTestAccuracy, 0.4);
 }
 
 // A real kill (SIGKILL) of `tinyforge-train` after its first checkpoint, then a rerun.
