@@ -5,8 +5,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 #include "engine/codegen/model_emitter.h"
+#include "engine/executor.h"
+#include "engine/pipeline.h"
+#include "tests/random_graphs.h"
 #include "engine/io/tflite_import.h"
 #include "tests/golden_data.h"
 #include "tests/shared_data.h"
@@ -88,6 +92,30 @@ INSTANTIATE_TEST_SUITE_P(SmallModels, CodegenTest,
                                            "tflm_micro_speech_quantized", "mlperftiny_kws_ref_model",
                                            "mlperftiny_ic_pretrainedResnet_quant"),
                          [](const auto& param) { return param.param; });
+
+// A fully connected layer with 90 % zero weights: the generator stores it sparsely (no dense
+// array), and the generated code computes the executor's bytes.
+TEST(Codegen, SparseFullyConnectedIsStoredSparselyAndBitExact) {
+  std::mt19937 rng(7);
+  Result<Graph> g = test::sparseFcGraph(&rng);
+  const Op& fcOp = g.value().ops.back();
+  Result<PlannedModel> m = planModel(g.value(), "best");
+  ASSERT_TRUE(m.ok()) << m.error();
+  Result<GeneratedModel> c = emitModelC(m.value());
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_NE(c.value().source.find("tfk_fully_connected_sparse_s8"), std::string::npos);
+  const std::string denseName = "k_t" + std::to_string(fcOp.inputs[1]) + "[";
+  EXPECT_EQ(c.value().source.find(denseName), std::string::npos) << "the dense weights were emitted too";
+  const fs::path dir = fs::temp_directory_path() / "tinyforge_codegen_sparse";
+  const fs::path runner = buildHostRunner(c.value(), dir);
+  std::vector<uint8_t> in(64);
+  for (size_t i = 0; i < in.size(); ++i) in[i] = uint8_t(rng());
+  writeBytes(dir / "in0.bin", in);
+  ASSERT_EQ(std::system((runner.string() + " " + (dir / "in0.bin").string() + " " + (dir / "out0.bin").string()).c_str()), 0);
+  Result<TensorValues> ref = runGraph(m.value().graph, {in});
+  ASSERT_TRUE(ref.ok());
+  EXPECT_EQ(test::readFileBytes(dir / "out0.bin"), ref.value()[size_t(m.value().graph.outputs[0])]);
+}
 
 TEST(Codegen, HostileNamesStayInComments) {
   Graph g;

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <random>
 #include <fstream>
 
 #include "engine/firmware/device.h"
@@ -12,6 +13,7 @@
 #include "engine/firmware/verifier.h"
 #include "engine/io/tflite_import.h"
 #include "tests/golden_data.h"
+#include "tests/random_graphs.h"
 #include "tests/shared_data.h"
 
 namespace tinyforge {
@@ -116,6 +118,27 @@ TEST(Firmware, ModelThatDoesNotFitSaysWhichLimitAndByHowMuch) {
   EXPECT_NE(e.error().find("does not fit stm32f412: SRAM needs"), std::string::npos) << e.error();
   EXPECT_NE(e.error().find("over by"), std::string::npos) << e.error();
   EXPECT_FALSE(fs::exists(dir)) << "nothing is written when the model does not fit";
+}
+
+// The sparse fully connected kernel in firmware: bit-exact in QEMU, and its encoding is what
+// flash holds (measured with arm-none-eabi-nm / size).
+TEST(Firmware, SparseFullyConnectedRunsBitExactInQemu) {
+  TINYFORGE_REQUIRE_FIRMWARE_TOOLS();
+  std::mt19937 rng(7);
+  const Graph g = test::sparseFcGraph(&rng);
+  const fs::path dir = fs::temp_directory_path() / "tinyforge_fw_sparse";
+  fs::remove_all(dir);
+  ExportOptions o;
+  o.device = "mps2-an386";
+  Result<ExportSummary> e = exportFirmware(g, o, dir.string());
+  ASSERT_TRUE(e.ok()) << e.error();
+  Result<VerifyReport> v = verifyFirmware(dir.string());
+  ASSERT_TRUE(v.ok()) << v.error();
+  EXPECT_TRUE(v.value().match);
+  const Tensor& w = g.tensor(g.ops.back().inputs[1]);
+  // Everything but the FC weights, plus their sparse encoding, is less than the dense weights.
+  EXPECT_LT(v.value().modelConstantBytes, e.value().constantBytes);
+  EXPECT_GT(w.byteSize(), 1000);
 }
 
 TEST(Firmware, VerifyErrors) {

@@ -1,5 +1,7 @@
 #include "tests/random_graphs.h"
 
+#include "search/arch_spec.h"
+
 #include <cstring>
 
 namespace tinyforge::test {
@@ -120,6 +122,26 @@ std::vector<std::vector<uint8_t>> randomInputs(const Graph& g, std::mt19937* rng
     inputs.push_back(std::move(bytes));
   }
   return inputs;
+}
+
+Graph sparseFcGraph(std::mt19937* rng) {
+  ArchSpec spec;
+  spec.name = "sparse";
+  spec.inputH = spec.inputW = 8;
+  spec.inputC = 1;
+  LayerSpec conv;
+  conv.type = LayerType::kConv;
+  conv.out = 8;
+  conv.stride = 2;
+  LayerSpec fc;
+  fc.type = LayerType::kFullyConnected;
+  fc.out = 10;
+  fc.activation = Activation::kNone;
+  spec.layers = {conv, fc};
+  Graph g = archToGraph(spec).value();
+  Tensor& w = g.tensors[size_t(g.ops.back().inputs[1])];
+  for (auto& byte : w.data) byte = ((*rng)() % 10 == 0) ? uint8_t(int8_t(int((*rng)() % 255) - 127)) : 0;
+  return g;
 }
 
 }  // namespace tinyforge::test

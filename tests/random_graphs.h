@@ -18,4 +18,8 @@ Graph randomMobileNetGraph(std::mt19937* rng, int32_t targetOps, int32_t inputHw
 // Random int8 input bytes for every graph input.
 std::vector<std::vector<uint8_t>> randomInputs(const Graph& g, std::mt19937* rng);
 
+// An 8x8 conv (8 channels, stride 2) then a fully connected layer of 10 units whose int8
+// weights are about 90 % zero: the sparse code path.
+Graph sparseFcGraph(std::mt19937* rng);
+
 }  // namespace tinyforge::test

@@ -195,6 +195,12 @@ void tfk_conv2d_1x1_fast_s8(const tfk_conv_params* p, const tfk_channel_quant* q
 void tfk_fully_connected_fast_s8(const tfk_fc_params* p, const tfk_channel_quant* q,
                                  int32_t batches, int32_t depth, int32_t units, const int8_t* in,
                                  const int8_t* weights, const int32_t* folded_bias, int8_t* out);
+/* Unstructured-sparse FULLY_CONNECTED (tfk_sparse.c): row u's non-zero weights are
+ * vals[row_start[u] .. row_start[u + 1]) at input columns cols[...]; folded bias as above. */
+void tfk_fully_connected_sparse_s8(const tfk_fc_params* p, const tfk_channel_quant* q, int32_t batches,
+                                   int32_t depth, int32_t units, const int8_t* in,
+                                   const uint16_t* row_start, const uint16_t* cols, const int8_t* vals,
+                                   const int32_t* folded_bias, int8_t* out);
 /* k x k convolution: pairs of interior output pixels x pairs of channels with SMLAD over the
  * input channels (folded bias), border pixels with taps skipped (plain bias). */
 void tfk_conv2d_simd_s8(const tfk_conv_params* p, const tfk_channel_quant* q, const tfk_dims* in_dims,

@@ -79,6 +79,33 @@ Status evaluate(const Graph& g, const Op& op, const TensorBuffers& b) {
   return Status::ok();
 }
 
+// The CSR encoding of int8 weights [units, depth]: row starts, columns, values.
+struct SparseWeights {
+  std::vector<int32_t> rowStart, cols, vals;
+  int64_t bytes() const { return int64_t(rowStart.size()) * 2 + int64_t(cols.size()) * 3; }
+};
+
+SparseWeights encodeSparse(const Tensor& w) {
+  SparseWeights s;
+  const int32_t units = w.shape[0], depth = w.shape[1];
+  for (int32_t u = 0; u < units; ++u) {
+    s.rowStart.push_back(int32_t(s.cols.size()));
+    for (int32_t j = 0; j < depth; ++j) {
+      const int8_t v = int8_t(w.data[size_t(u) * size_t(depth) + size_t(j)]);
+      if (v == 0) continue;
+      s.cols.push_back(j);
+      s.vals.push_back(v);
+    }
+  }
+  s.rowStart.push_back(int32_t(s.cols.size()));
+  return s;
+}
+
+// Sparse storage pays when it is smaller than the dense weights and fits 16-bit indices.
+bool sparsePays(const Tensor& w, const SparseWeights& s) {
+  return s.bytes() < w.byteSize() && s.cols.size() < 65536 && w.shape[1] < 65536;
+}
+
 Status emit(const Graph& g, const Op& op, CEmitter& e) {
   const FcCall c = prepare(g, op);
   const std::string& n = e.prefix();
@@ -102,6 +129,19 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
                         c.hasBias ? reinterpret_cast<const int32_t*>(g.tensor(op.inputs[2]).data.data()) : nullptr,
                         folded.data());
   e.declare("static const int32_t " + n + "_fb[] = " + cIntArray(folded) + ";\n");
+  const SparseWeights sparse = encodeSparse(g.tensor(op.inputs[1]));
+  if (sparsePays(g.tensor(op.inputs[1]), sparse)) {  // the dense weights are never declared
+    e.comment("sparse weights: " + std::to_string(sparse.cols.size()) + " non-zero of " +
+              std::to_string(g.tensor(op.inputs[1]).elementCount()) + ", " + std::to_string(sparse.bytes()) +
+              " B instead of " + std::to_string(g.tensor(op.inputs[1]).byteSize()));
+    e.declare("static const uint16_t " + n + "_rs[] = " + cIntArray(sparse.rowStart) + ";\n");
+    e.declare("static const uint16_t " + n + "_ci[] = " + cIntArray(sparse.cols.empty() ? std::vector<int32_t>{0} : sparse.cols) + ";\n");
+    e.declare("static const int8_t " + n + "_wv[] = " + cIntArray(sparse.vals.empty() ? std::vector<int32_t>{0} : sparse.vals) + ";\n");
+    e.call("tfk_fully_connected_sparse_s8(&" + n + "_p, &" + n + "_q, " + std::to_string(c.batches) + ", " +
+           std::to_string(c.depth) + ", " + std::to_string(c.units) + ", (const int8_t*)" + e.tensor(op.inputs[0]) +
+           ", " + n + "_rs, " + n + "_ci, " + n + "_wv, " + n + "_fb, (int8_t*)" + e.tensor(op.outputs[0]) + ");");
+    return Status::ok();
+  }
   e.call("tfk_fully_connected_fast_s8(&" + n + "_p, &" + n + "_q, " + std::to_string(c.batches) + ", " +
          std::to_string(c.depth) + ", " + std::to_string(c.units) + ", (const int8_t*)" +
          e.tensor(op.inputs[0]) + ", " + e.tensor(op.inputs[1]) + ", " + n + "_fb, (int8_t*)" +

@@ -1,0 +1,333 @@
+// Calibrates the TinyNAS latency model (search/latency_model.h) for Cortex-M4 (QEMU mps2-an386)
+// and Cortex-M7 (mps2-an500): samples networks from the TinyNAS space, exports each with the fast
+// kernels and the best planner, measures per-layer instructions in QEMU (verifyFirmware), fits
+// the model on the training networks and reports its error on held-out networks it never saw.
+// Writes <out>/cortex-m4.json and <out>/cortex-m7.json.
+//
+//   ./bench/latency_calibration [--out resources/latency] [--train 24] [--heldout 12]
+//       [--coverage 6] [--seed 1] [--cache measurements.json] [--core cortex-m4|cortex-m7]
+//
+// Training networks: TinyNAS samples plus a few "coverage" networks (plain k x k convolutions
+// with Cin >= 2, depthwise-separable blocks, max pooling) for kernels the TinyNAS space never
+// compiles to. Held-out networks: TinyNAS samples only. --cache keeps the measurements, so that a
+// refit does not run QEMU again (networks are keyed by name; the same seed gives the same ones).
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "engine/firmware/exporter.h"
+#include "engine/firmware/verifier.h"
+#include "engine/pipeline.h"
+#include "search/latency_model.h"
+#include "search/search_space.h"
+
+namespace {
+
+using namespace tinyforge;
+namespace fs = std::filesystem;
+
+struct Network {
+  std::string name, set;  // set: "train", "coverage" or "heldout"
+  ArchSpec spec;
+};
+
+struct Measurement {
+  int64_t total = 0;
+  std::vector<int64_t> perLayer;  // by op index of the planned graph
+};
+
+struct Options {
+  std::string out = "resources/latency", cache, onlyCore;
+  int32_t train = 24, heldout = 12, coverage = 6;
+  uint64_t seed = 1;
+};
+
+template <typename T>
+T pick(const std::vector<T>& v, std::mt19937_64* rng) {
+  return v[std::uniform_int_distribution<size_t>(0, v.size() - 1)(*rng)];
+}
+
+// Layers the TinyNAS space never has: k x k convolutions on several channels, depthwise-separable
+// blocks, max pooling; inputs of 1 or 3 channels.
+ArchSpec coverageArch(std::mt19937_64* rng) {
+  ArchSpec a;
+  a.inputH = a.inputW = pick<int32_t>({16, 20, 24, 28}, rng);
+  a.inputC = pick<int32_t>({1, 3}, rng);
+  auto layer = [&](LayerType t, int32_t out, int32_t k, int32_t stride) {
+    LayerSpec l;
+    l.type = t;
+    l.out = out;
+    l.kernel = k;
+    l.stride = stride;
+    a.layers.push_back(l);
+  };
+  layer(LayerType::kConv, pick<int32_t>({8, 16}, rng), 3, pick<int32_t>({1, 2}, rng));
+  layer(LayerType::kConv, pick<int32_t>({8, 16, 24}, rng), pick<int32_t>({3, 5}, rng), 1);
+  LayerSpec pool;
+  pool.type = LayerType::kPool;
+  pool.kernel = pool.stride = 2;
+  pool.maxPool = true;
+  a.layers.push_back(pool);
+  layer(LayerType::kDepthwiseSeparable, pick<int32_t>({16, 24, 32}, rng), pick<int32_t>({3, 5, 7}, rng), pick<int32_t>({1, 2}, rng));
+  layer(LayerType::kDepthwiseSeparable, pick<int32_t>({16, 32}, rng), 3, 1);
+  layer(LayerType::kGlobalPool, 0, 1, 1);
+  layer(LayerType::kFullyConnected, a.classes, 1, 1);
+  a.layers.back().activation = Activation::kNone;
+  a.name = "cov_r" + std::to_string(a.inputH) + "c" + std::to_string(a.inputC);
+  for (const LayerSpec& l : a.layers) {
+    if (l.type == LayerType::kConv || l.type == LayerType::kDepthwiseSeparable) {
+      a.name += std::string(l.type == LayerType::kConv ? "_conv" : "_dws") + std::to_string(l.out) + "k" +
+                std::to_string(l.kernel) + "s" + std::to_string(l.stride);
+    }
+  }
+  return a;
+}
+
+std::vector<Network> sampleNetworks(const Options& o) {
+  const SearchSpace space = mcunetSpace(28, 28, 1, 10);
+  std::mt19937_64 rng(o.seed);
+  std::vector<Network> nets;
+  auto tinynas = [&](const std::string& set, int32_t i) {
+    const double w = pick(space.widths, &rng);
+    const int32_t r = pick(space.resolutions, &rng);
+    nets.push_back({set + std::to_string(i), set, sampleArch(space, w, r, &rng)});
+  };
+  for (int32_t i = 0; i < o.train; ++i) tinynas("train", i);
+  for (int32_t i = 0; i < o.coverage; ++i) nets.push_back({"coverage" + std::to_string(i), "coverage", coverageArch(&rng)});
+  for (int32_t i = 0; i < o.heldout; ++i) tinynas("heldout", i);
+  return nets;
+}
+
+Result<Measurement> measure(const Graph& graph, const std::string& device, const fs::path& dir) {
+  ExportOptions eo;
+  eo.device = device;
+  eo.planner = "best";
+  eo.fastKernels = true;
+  fs::remove_all(dir);
+  Result<ExportSummary> e = exportFirmware(graph, eo, dir.string());
+  if (!e) return Result<Measurement>::failure("export: " + e.error());
+  Result<VerifyReport> v = verifyFirmware(dir.string());
+  fs::remove_all(dir);
+  if (!v) return Result<Measurement>::failure("verify: " + v.error());
+  if (!v.value().match) return Result<Measurement>::failure("verify: output mismatch");
+  Measurement m;
+  m.total = v.value().instructions;
+  for (const LayerInstructions& l : v.value().perLayer) {
+    if (l.op < 0) continue;
+    if (size_t(l.op) >= m.perLayer.size()) m.perLayer.resize(size_t(l.op) + 1, 0);
+    m.perLayer[size_t(l.op)] = l.instructions;
+  }
+  return m;
+}
+
+// Per-layer samples plus the per-inference remainder (total minus the layers, at least 0).
+std::vector<LayerSample> samplesOf(const std::vector<LayerFeatures>& layers, const Measurement& m) {
+  std::vector<LayerSample> s;
+  int64_t sum = 0;
+  for (size_t i = 0; i < layers.size() && i < m.perLayer.size(); ++i) {
+    s.push_back({layers[i], m.perLayer[i]});
+    sum += m.perLayer[i];
+  }
+  s.push_back({invokeFeatures(), std::max<int64_t>(0, m.total - sum)});
+  return s;
+}
+
+struct Row {
+  const Network* net = nullptr;
+  int64_t macs = 0, measured = 0, predicted = 0, graphOnly = 0;
+};
+
+void printRows(const std::vector<Row>& rows, const std::string& set) {
+  std::printf("  %-10s %-52s %9s %11s %11s %8s %8s\n", "network", "spec", "MACs", "measured", "predicted",
+              "rel.err", "graph");
+  for (const Row& r : rows) {
+    if (r.net->set != set) continue;
+    std::string spec = r.net->spec.name.substr(0, 52);
+    std::printf("  %-10s %-52s %9lld %11lld %11lld %+7.2f%% %+7.2f%%\n", r.net->name.c_str(), spec.c_str(),
+                (long long)r.macs, (long long)r.measured, (long long)r.predicted,
+                100.0 * double(r.predicted - r.measured) / double(r.measured),
+                100.0 * double(r.graphOnly - r.measured) / double(r.measured));
+  }
+}
+
+nlohmann::json errorJson(const std::vector<Row>& rows, const std::string& set, bool graphOnly = false) {
+  std::vector<double> measured, predicted;
+  for (const Row& r : rows) {
+    if (r.net->set != set) continue;
+    measured.push_back(double(r.measured));
+    predicted.push_back(double(graphOnly ? r.graphOnly : r.predicted));
+  }
+  const LatencyError e = latencyError(measured, predicted);
+  return {{"networks", measured.size()}, {"mean_abs_rel_error", e.meanAbsRelative},
+          {"max_abs_rel_error", e.maxAbsRelative}, {"spearman", e.spearman}};
+}
+
+struct Planned {
+  Graph graph;
+  std::vector<LayerFeatures> features;       // from the plan (in-place use exact)
+  std::vector<LayerFeatures> graphFeatures;  // from the planned graph alone
+  int64_t macs = 0;
+};
+
+std::map<std::string, Planned> planAll(const std::vector<Network>& nets) {
+  std::map<std::string, Planned> out;
+  for (const Network& n : nets) {
+    Result<Graph> g = archToGraph(n.spec);
+    Result<PlannedModel> p = g ? planModel(g.value(), "best") : Result<PlannedModel>(g.status());
+    if (!p) {
+      std::printf("%s: %s\n", n.name.c_str(), p.error().c_str());
+      continue;
+    }
+    out[n.name] = {g.value(), latencyFeatures(p.value()), latencyFeatures(p.value().graph), archCost(n.spec).macs};
+  }
+  return out;
+}
+
+// Measures every network (or takes it from the cache) on one device; the cache is updated.
+std::map<std::string, Measurement> measureAll(const std::vector<Network>& nets, const std::map<std::string, Planned>& planned,
+                                              const std::string& core, const std::string& device, nlohmann::json* cache) {
+  std::map<std::string, Measurement> out;
+  const fs::path work = fs::temp_directory_path() / ("tinyforge_latency_" + core);
+  for (const Network& n : nets) {
+    if (!planned.count(n.name)) continue;
+    nlohmann::json& c = (*cache)[core][n.name];
+    if (c.is_object() && c.value("spec", std::string()) == n.spec.name) {
+      out[n.name] = {c["total"].get<int64_t>(), c["per_layer"].get<std::vector<int64_t>>()};
+      continue;
+    }
+    const auto start = std::chrono::steady_clock::now();
+    Result<Measurement> m = measure(planned.at(n.name).graph, device, work);
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!m) {
+      std::printf("  %s %s: %s (skipped)\n", core.c_str(), n.name.c_str(), m.error().c_str());
+      continue;
+    }
+    std::printf("  %s %-10s %11lld instructions, %zu layers, %.1f s\n", core.c_str(), n.name.c_str(),
+                (long long)m.value().total, m.value().perLayer.size(), s);
+    std::fflush(stdout);
+    out[n.name] = m.value();
+    c = {{"spec", n.spec.name}, {"total", m.value().total}, {"per_layer", m.value().perLayer}};
+  }
+  fs::remove_all(work);
+  return out;
+}
+
+// Per-kernel mean absolute relative error of held-out layers (those above 1000 instructions).
+void printKernelErrors(const LatencyModel& model, const std::vector<Network>& nets,
+                       const std::map<std::string, Planned>& planned, const std::map<std::string, Measurement>& measured) {
+  std::map<std::string, std::pair<double, int32_t>> err;
+  for (const Network& n : nets) {
+    if (n.set != "heldout" || !measured.count(n.name)) continue;
+    const Planned& p = planned.at(n.name);
+    const Measurement& m = measured.at(n.name);
+    for (size_t i = 0; i < p.features.size() && i < m.perLayer.size(); ++i) {
+      if (m.perLayer[i] < 1000) continue;
+      auto& [sum, count] = err[latencyKernelName(p.features[i].kernel)];
+      sum += std::fabs(predictLayer(model, p.features[i]) - double(m.perLayer[i])) / double(m.perLayer[i]);
+      ++count;
+    }
+  }
+  std::printf("  held-out layers, mean |rel. error| per kernel:");
+  for (const auto& [name, e] : err) std::printf("  %s %.2f%% (%d)", name.c_str(), 100.0 * e.first / e.second, e.second);
+  std::printf("\n");
+}
+
+Result<LatencyModel> calibrate(const std::vector<Network>& nets, const std::map<std::string, Planned>& planned,
+                               const std::string& core, const std::string& device, const Options& o,
+                               nlohmann::json* cache) {
+  const auto start = std::chrono::steady_clock::now();
+  std::printf("%s (%s): measuring %zu networks in QEMU\n", core.c_str(), device.c_str(), nets.size());
+  const std::map<std::string, Measurement> measured = measureAll(nets, planned, core, device, cache);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::vector<LayerSample> samples;
+  for (const Network& n : nets) {
+    if (n.set == "heldout" || !measured.count(n.name)) continue;
+    for (LayerSample& s : samplesOf(planned.at(n.name).features, measured.at(n.name))) samples.push_back(s);
+  }
+  Result<LatencyModel> fitted = fitLatencyModel(samples, core);
+  if (!fitted) return fitted;
+  LatencyModel model = fitted.value();
+  model.device = device;
+  std::vector<Row> rows;
+  for (const Network& n : nets) {
+    if (!measured.count(n.name)) continue;
+    const Planned& p = planned.at(n.name);
+    rows.push_back({&n, p.macs, measured.at(n.name).total, predictLatency(model, p.features).instructions,
+                    predictLatency(model, p.graphFeatures).instructions});
+  }
+  std::printf("%s: training networks (fitted on)\n", core.c_str());
+  printRows(rows, "train");
+  printRows(rows, "coverage");
+  std::printf("%s: held-out networks (not fitted on); 'graph': predicted from the graph without the plan\n", core.c_str());
+  printRows(rows, "heldout");
+  printKernelErrors(model, nets, planned, measured);
+  model.calibration = {{"tool", "bench/latency_calibration"}, {"space", "mcunetSpace(28, 28, 1, 10)"},
+                       {"planner", "best"}, {"fast_kernels", true}, {"seed", o.seed},
+                       {"layer_samples", samples.size()},
+                       {"train", errorJson(rows, "train")}, {"coverage", errorJson(rows, "coverage")},
+                       {"heldout", errorJson(rows, "heldout")},
+                       {"heldout_graph_only", errorJson(rows, "heldout", true)}};
+  const nlohmann::json& h = model.calibration["heldout"];
+  std::printf("%s: held-out %d networks: mean |rel. error| %.2f%%, max %.2f%%, Spearman %.4f (train mean %.2f%%); "
+              "measuring took %.0f s\n\n",
+              core.c_str(), h["networks"].get<int>(), 100 * h["mean_abs_rel_error"].get<double>(),
+              100 * h["max_abs_rel_error"].get<double>(), h["spearman"].get<double>(),
+              100 * model.calibration["train"]["mean_abs_rel_error"].get<double>(), seconds);
+  return model;
+}
+
+bool parseArgs(int argc, char** argv, Options* o) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (i + 1 >= argc) return false;
+    const std::string v = argv[++i];
+    if (a == "--out") o->out = v;
+    else if (a == "--cache") o->cache = v;
+    else if (a == "--core") o->onlyCore = v;
+    else if (a == "--train") o->train = std::stoi(v);
+    else if (a == "--heldout") o->heldout = std::stoi(v);
+    else if (a == "--coverage") o->coverage = std::stoi(v);
+    else if (a == "--seed") o->seed = std::stoull(v);
+    else return false;
+  }
+  return o->train > 0 && o->heldout > 1 && o->coverage >= 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  if (!parseArgs(argc, argv, &o)) {
+    std::fprintf(stderr, "usage: latency_calibration [--out DIR] [--train N] [--heldout N] [--coverage N] "
+                         "[--seed S] [--cache FILE] [--core cortex-m4|cortex-m7]\n");
+    return 2;
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const std::vector<Network> nets = sampleNetworks(o);
+  const std::map<std::string, Planned> planned = planAll(nets);
+  nlohmann::json cache = nlohmann::json::object();
+  if (!o.cache.empty() && fs::exists(o.cache)) cache = nlohmann::json::parse(std::ifstream(o.cache), nullptr, false);
+  if (!cache.is_object()) cache = nlohmann::json::object();
+  const std::pair<std::string, std::string> cores[] = {{"cortex-m4", "mps2-an386"}, {"cortex-m7", "mps2-an500"}};
+  for (const auto& [core, device] : cores) {
+    if (!o.onlyCore.empty() && o.onlyCore != core) continue;
+    Result<LatencyModel> m = calibrate(nets, planned, core, device, o, &cache);
+    if (!o.cache.empty()) std::ofstream(o.cache) << cache.dump(1) << "\n";
+    if (!m) {
+      std::fprintf(stderr, "%s: %s\n", core.c_str(), m.error().c_str());
+      return 1;
+    }
+    fs::create_directories(o.out);
+    const fs::path path = fs::path(o.out) / (core + ".json");
+    std::ofstream(path) << latencyModelToJson(m.value()).dump(1) << "\n";
+    std::printf("wrote %s\n\n", path.string().c_str());
+  }
+  std::printf("calibration took %.0f s\n",
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return 0;
+}
