@@ -217,12 +217,12 @@ std::map<std::string, Measurement> measureAll(const std::vector<Network>& nets, 
   return out;
 }
 
-// Per-kernel mean absolute relative error of held-out layers (those above 1000 instructions).
-void printKernelErrors(const LatencyModel& model, const std::vector<Network>& nets,
+// Per-kernel mean absolute relative error of one set's layers (those above 1000 instructions).
+void printKernelErrors(const LatencyModel& model, const std::vector<Network>& nets, const std::string& set,
                        const std::map<std::string, Planned>& planned, const std::map<std::string, Measurement>& measured) {
   std::map<std::string, std::pair<double, int32_t>> err;
   for (const Network& n : nets) {
-    if (n.set != "heldout" || !measured.count(n.name)) continue;
+    if (n.set != set || !measured.count(n.name)) continue;
     const Planned& p = planned.at(n.name);
     const Measurement& m = measured.at(n.name);
     for (size_t i = 0; i < p.features.size() && i < m.perLayer.size(); ++i) {
@@ -232,7 +232,7 @@ void printKernelErrors(const LatencyModel& model, const std::vector<Network>& ne
       ++count;
     }
   }
-  std::printf("  held-out layers, mean |rel. error| per kernel:");
+  std::printf("  %s layers, mean |rel. error| per kernel (layers):", set.c_str());
   for (const auto& [name, e] : err) std::printf("  %s %.2f%% (%d)", name.c_str(), 100.0 * e.first / e.second, e.second);
   std::printf("\n");
 }
@@ -263,9 +263,11 @@ Result<LatencyModel> calibrate(const std::vector<Network>& nets, const std::map<
   std::printf("%s: training networks (fitted on)\n", core.c_str());
   printRows(rows, "train");
   printRows(rows, "coverage");
+  printKernelErrors(model, nets, "train", planned, measured);
+  printKernelErrors(model, nets, "coverage", planned, measured);
   std::printf("%s: held-out networks (not fitted on); 'graph': predicted from the graph without the plan\n", core.c_str());
   printRows(rows, "heldout");
-  printKernelErrors(model, nets, planned, measured);
+  printKernelErrors(model, nets, "heldout", planned, measured);
   model.calibration = {{"tool", "bench/latency_calibration"}, {"space", "mcunetSpace(28, 28, 1, 10)"},
                        {"planner", "best"}, {"fast_kernels", true}, {"seed", o.seed},
                        {"layer_samples", samples.size()},

@@ -1,0 +1,106 @@
+#include "search/bayes_search.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+namespace tinyforge {
+
+namespace {
+const Objectives kReference = {1.0, 1.0, 1.0};  // error 100 %, the size and memory budgets
+}
+
+BayesianSparseSearch::BayesianSparseSearch(SparseSpace space, BayesOptions options)
+    : m_space(std::move(space)), m_options(options), m_rng(options.seed) {}
+
+Objectives BayesianSparseSearch::objectivesOf(const SparseArch& a, double accuracy) const {
+  const SparseCost c = sparseCost(m_space, a);
+  const double size = m_options.sizeObjective == "nonzero" ? double(c.nonZeroParams) : double(c.flashBytes);
+  const double memory = m_options.memoryObjective == "best" ? double(c.peakSramBest) : double(c.workingMemory);
+  return {1.0 - accuracy, size / m_options.sizeScale, memory / m_options.memoryScale};
+}
+
+double BayesianSparseSearch::acquisition(const GaussianProcess& gp, const SparseArch& a, const std::vector<double>& w,
+                                         double best) {
+  const auto [mean, var] = gp.predict(encodeSparseArch(m_space, a));
+  Objectives f = objectivesOf(a, 0.0);
+  std::normal_distribution<double> n(mean, std::sqrt(std::max(var, 1e-12)));
+  double gain = 0;
+  for (int k = 0; k < m_options.posteriorSamples; ++k) {
+    f[0] = std::clamp(n(m_rng), 0.0, 1.0);
+    gain += std::max(best - chebyshev(f, w, {0, 0, 0}), 0.0);
+  }
+  return gain / m_options.posteriorSamples;
+}
+
+SparseArch BayesianSparseSearch::propose() {
+  if (m_options.randomOnly || int(m_history.size()) < m_options.initialRandom) {
+    m_nextSource = "random";
+    return sampleSparseArch(m_space, &m_rng);
+  }
+  std::vector<std::vector<double>> x;
+  std::vector<double> y;
+  for (const SparseCandidate& c : m_history) {
+    x.push_back(encodeSparseArch(m_space, c.arch));
+    y.push_back(c.objectives[0]);
+  }
+  GaussianProcess gp;
+  if (!gp.fit(x, y)) return sampleSparseArch(m_space, &m_rng);
+  const std::vector<double> w = randomSimplexWeights(3, &m_rng);
+  double best = INFINITY;
+  for (const SparseCandidate& c : m_history) best = std::min(best, chebyshev(c.objectives, w, {0, 0, 0}));
+  std::vector<SparseArch> pool;
+  for (int i = 0; i < m_options.randomPool; ++i) pool.push_back(sampleSparseArch(m_space, &m_rng));
+  for (size_t i : front()) {
+    for (int k = 0; k < m_options.morphsPerFrontPoint; ++k) pool.push_back(morphSparseArch(m_space, m_history[i].arch, &m_rng));
+  }
+  std::set<std::string> seen;
+  for (const SparseCandidate& c : m_history) seen.insert(sparseArchToJson(c.arch).dump());
+  double bestGain = -1;
+  SparseArch choice = pool.front();
+  for (const SparseArch& a : pool) {
+    if (seen.count(sparseArchToJson(a).dump())) continue;
+    const double g = acquisition(gp, a, w, best);
+    if (g > bestGain) {
+      bestGain = g;
+      choice = a;
+    }
+  }
+  m_nextSource = "bayes";
+  return choice;
+}
+
+void BayesianSparseSearch::observe(const SparseArch& arch, double accuracy) {
+  SparseCandidate c;
+  c.arch = arch;
+  c.cost = sparseCost(m_space, arch);
+  c.validationAccuracy = accuracy;
+  c.objectives = objectivesOf(arch, accuracy);
+  c.iteration = int(m_history.size());
+  c.source = m_nextSource;
+  m_history.push_back(std::move(c));
+  std::vector<Objectives> points;
+  for (const SparseCandidate& h : m_history) points.push_back(h.objectives);
+  m_hypervolumes.push_back(hypervolume(points, kReference));
+}
+
+std::vector<size_t> BayesianSparseSearch::front() const {
+  std::vector<Objectives> points;
+  for (const SparseCandidate& h : m_history) points.push_back(h.objectives);
+  return paretoFront(points);
+}
+
+nlohmann::json sparseCandidateToJson(const SparseCandidate& c) {
+  return {{"arch", sparseArchToJson(c.arch)},
+          {"iteration", c.iteration},
+          {"source", c.source},
+          {"validation_accuracy", c.validationAccuracy},
+          {"objectives", c.objectives},
+          {"params", c.cost.params},
+          {"nonzero_params", c.cost.nonZeroParams},
+          {"flash_bytes", c.cost.flashBytes},
+          {"working_memory_bytes", c.cost.workingMemory},
+          {"peak_sram_best_bytes", c.cost.peakSramBest}};
+}
+
+}  // namespace tinyforge

@@ -1,0 +1,73 @@
+// SpArSe's multi-objective Bayesian optimisation over SparseArch (propose/observe). Objectives,
+// all minimised: validation error, model size (flash bytes or non-zero parameters) and working
+// memory (SpArSe's definition or the engine's best plan), normalised by the budgets.
+//
+// Acquisition, per iteration (ParEGO-style random scalarisation, as SpArSe): draw weights from
+// the simplex; only the error is uncertain (size and memory are exact functions of a point), so
+// one Gaussian process models the error; each candidate's expected improvement of the
+// augmented Chebyshev scalarisation is estimated from posterior samples of its error; the best
+// candidate of a pool (random samples and morphs of the current front) is trained next. This
+// spends the expensive training where the front can still move, and costs milliseconds.
+//
+//   BayesianSparseSearch bo(space, options);
+//   for (int i = 0; i < n; ++i) { SparseArch a = bo.propose(); bo.observe(a, trainAndMeasure(a)); }
+//   bo.front(); bo.hypervolumes();
+#pragma once
+#include <random>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "search/gaussian_process.h"
+#include "search/pareto.h"
+#include "search/sparse_space.h"
+
+namespace tinyforge {
+
+struct BayesOptions {
+  int initialRandom = 5;         // random points before the surrogate is used
+  int randomPool = 300;          // candidates per iteration: random samples ...
+  int morphsPerFrontPoint = 20;  // ... and morphs of each front point
+  int posteriorSamples = 32;
+  bool randomOnly = false;       // the random-search baseline
+  std::string sizeObjective = "flash";     // or "nonzero"
+  std::string memoryObjective = "sparse";  // or "best" (the engine's plan)
+  double sizeScale = 64 * 1024, memoryScale = 64 * 1024;  // objective units (the budgets)
+  uint64_t seed = 1;
+};
+
+struct SparseCandidate {
+  SparseArch arch;
+  SparseCost cost;
+  double validationAccuracy = -1;
+  Objectives objectives;  // error, size / sizeScale, memory / memoryScale
+  int iteration = 0;
+  std::string source;     // "random", "bayes"
+};
+
+class BayesianSparseSearch {
+ public:
+  BayesianSparseSearch(SparseSpace space, BayesOptions options);
+  SparseArch propose();
+  void observe(const SparseArch& arch, double validationAccuracy);
+
+  const std::vector<SparseCandidate>& history() const { return m_history; }
+  std::vector<size_t> front() const;             // indices into history()
+  const std::vector<double>& hypervolumes() const { return m_hypervolumes; }  // after each observe
+  Objectives objectivesOf(const SparseArch& arch, double validationAccuracy) const;
+
+ private:
+  double acquisition(const GaussianProcess& gp, const SparseArch& a, const std::vector<double>& w, double best);
+
+  SparseSpace m_space;
+  BayesOptions m_options;
+  std::mt19937_64 m_rng;
+  std::vector<SparseCandidate> m_history;
+  std::vector<double> m_hypervolumes;
+  std::string m_nextSource = "random";
+};
+
+nlohmann::json sparseCandidateToJson(const SparseCandidate& c);
+
+}  // namespace tinyforge

@@ -1,0 +1,75 @@
+// The SpArSe space and its Bayesian search on a synthetic accuracy (no training): points are
+// valid, costs follow the pruning settings, hypervolume never drops, the front is
+// non-dominated.
+#include <gtest/gtest.h>
+
+#include "search/bayes_search.h"
+
+namespace tinyforge {
+namespace {
+
+TEST(SparseSpace, SamplesMorphsAndCosts) {
+  const SparseSpace s;
+  std::mt19937_64 rng(1);
+  const size_t features = encodeSparseArch(s, sampleSparseArch(s, &rng)).size();
+  for (int i = 0; i < 100; ++i) {
+    const SparseArch a = sampleSparseArch(s, &rng);
+    EXPECT_TRUE(validateArchSpec(prunedSpec(s, a)));
+    const SparseArch m = morphSparseArch(s, a, &rng);
+    EXPECT_FALSE(m == a);
+    EXPECT_TRUE(validateArchSpec(prunedSpec(s, m)));
+    EXPECT_EQ(encodeSparseArch(s, m).size(), features);
+    for (double f : encodeSparseArch(s, m)) {
+      EXPECT_GE(f, 0.0);
+      EXPECT_LE(f, 1.0);
+    }
+    const SparseCost c = sparseCost(s, a);
+    EXPECT_TRUE(c.valid);
+    EXPECT_LE(c.nonZeroParams, c.params);
+    EXPECT_GT(c.workingMemory, 0);
+  }
+  // Pruning settings move the costs the right way.
+  SparseArch a;
+  a.blocks = {{SparseBlockType::kConv, 16, 3, true, 0.0, 1.0}, {SparseBlockType::kDownsampledConv, 32, 3, false, 0.0, 1.0}};
+  a.hiddenUnits = 32;
+  const SparseCost dense = sparseCost(s, a);
+  SparseArch sparse = a;
+  sparse.fcSparsity = 0.9;
+  EXPECT_LT(sparseCost(s, sparse).nonZeroParams, dense.nonZeroParams);
+  EXPECT_LT(sparseCost(s, sparse).flashBytes, dense.flashBytes);  // the FC layers are stored sparsely
+  SparseArch slim = a;
+  slim.blocks[1].keepRatio = 0.5;
+  EXPECT_LT(sparseCost(s, slim).params, dense.params);
+  EXPECT_EQ(prunedSpec(s, slim).layers[2].out, 16);
+  EXPECT_EQ(sparseKeepRatios(s, slim).at(2), 0.5);  // conv, pool, then the second conv
+  // SpArSe's working memory: max over layers of input + output bytes.
+  EXPECT_EQ(dense.workingMemory, 28 * 28 * 16 + 14 * 14 * 16);  // the pooling layer
+}
+
+TEST(BayesianSparseSearch, RunsOnASyntheticAccuracy) {
+  const SparseSpace s;
+  BayesOptions o;
+  o.randomPool = 60;
+  o.morphsPerFrontPoint = 5;
+  BayesianSparseSearch bo(s, o);
+  // Accuracy grows with non-zero parameters and saturates: a trade-off with size.
+  auto accuracy = [&](const SparseArch& a) {
+    return 0.5 + 0.4 * std::min(1.0, double(sparseCost(s, a).nonZeroParams) / 20000.0);
+  };
+  for (int i = 0; i < 14; ++i) {
+    const SparseArch a = bo.propose();
+    bo.observe(a, accuracy(a));
+  }
+  ASSERT_EQ(bo.hypervolumes().size(), 14u);
+  for (size_t i = 1; i < bo.hypervolumes().size(); ++i) EXPECT_GE(bo.hypervolumes()[i], bo.hypervolumes()[i - 1]);
+  EXPECT_EQ(bo.history()[13].source, "bayes");
+  const std::vector<size_t> front = bo.front();
+  ASSERT_FALSE(front.empty());
+  for (size_t i : front) {
+    for (const SparseCandidate& c : bo.history()) EXPECT_FALSE(dominates(c.objectives, bo.history()[i].objectives));
+  }
+  EXPECT_TRUE(sparseCandidateToJson(bo.history()[0]).contains("working_memory_bytes"));
+}
+
+}  // namespace
+}  // namespace tinyforge
