@@ -5,18 +5,22 @@
 // Writes <out>/cortex-m4.json and <out>/cortex-m7.json.
 //
 //   ./bench/latency_calibration [--out resources/latency] [--train 24] [--heldout 12]
-//       [--coverage 6] [--seed 1] [--cache measurements.json] [--core cortex-m4|cortex-m7]
+//       [--coverage 16] [--coverage-heldout 8] [--seed 1] [--cache measurements.json]
+//       [--core cortex-m4|cortex-m7]
 //
 // Training networks: TinyNAS samples plus a few "coverage" networks (plain k x k convolutions
 // with Cin >= 2, depthwise-separable blocks, max pooling) for kernels the TinyNAS space never
-// compiles to. Held-out networks: TinyNAS samples only. --cache keeps the measurements, so that a
+// compiles to. Held-out networks: TinyNAS samples (the reported error) and a few coverage
+// networks (the error outside the space). --cache keeps the measurements, so that a
 // refit does not run QEMU again (networks are keyed by name; the same seed gives the same ones).
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,7 +36,7 @@ using namespace tinyforge;
 namespace fs = std::filesystem;
 
 struct Network {
-  std::string name, set;  // set: "train", "coverage" or "heldout"
+  std::string name, set;  // "train", "coverage" (fitted on), "heldout", "coverage_heldout"
   ArchSpec spec;
 };
 
@@ -43,7 +47,7 @@ struct Measurement {
 
 struct Options {
   std::string out = "resources/latency", cache, onlyCore;
-  int32_t train = 24, heldout = 12, coverage = 6;
+  int32_t train = 24, heldout = 12, coverage = 16, coverageHeldout = 8;
   uint64_t seed = 1;
 };
 
@@ -53,11 +57,11 @@ T pick(const std::vector<T>& v, std::mt19937_64* rng) {
 }
 
 // Layers the TinyNAS space never has: k x k convolutions on several channels, depthwise-separable
-// blocks, max pooling; inputs of 1 or 3 channels.
+// blocks, max pooling; inputs of 1 to 4 channels.
 ArchSpec coverageArch(std::mt19937_64* rng) {
   ArchSpec a;
   a.inputH = a.inputW = pick<int32_t>({16, 20, 24, 28}, rng);
-  a.inputC = pick<int32_t>({1, 3}, rng);
+  a.inputC = pick<int32_t>({1, 2, 3, 4}, rng);
   auto layer = [&](LayerType t, int32_t out, int32_t k, int32_t stride) {
     LayerSpec l;
     l.type = t;
@@ -66,14 +70,17 @@ ArchSpec coverageArch(std::mt19937_64* rng) {
     l.stride = stride;
     a.layers.push_back(l);
   };
-  layer(LayerType::kConv, pick<int32_t>({8, 16}, rng), 3, pick<int32_t>({1, 2}, rng));
-  layer(LayerType::kConv, pick<int32_t>({8, 16, 24}, rng), pick<int32_t>({3, 5}, rng), 1);
+  layer(LayerType::kConv, pick<int32_t>({8, 12, 16}, rng), pick<int32_t>({3, 5}, rng),
+        pick<int32_t>({1, 2}, rng));
+  layer(LayerType::kConv, pick<int32_t>({8, 16, 24}, rng), pick<int32_t>({3, 5}, rng),
+        pick<int32_t>({1, 2}, rng));
   LayerSpec pool;
   pool.type = LayerType::kPool;
   pool.kernel = pool.stride = 2;
   pool.maxPool = true;
   a.layers.push_back(pool);
-  layer(LayerType::kDepthwiseSeparable, pick<int32_t>({16, 24, 32}, rng), pick<int32_t>({3, 5, 7}, rng), pick<int32_t>({1, 2}, rng));
+  layer(LayerType::kDepthwiseSeparable, pick<int32_t>({16, 24, 32}, rng),
+        pick<int32_t>({3, 5, 7}, rng), pick<int32_t>({1, 2}, rng));
   layer(LayerType::kDepthwiseSeparable, pick<int32_t>({16, 32}, rng), 3, 1);
   layer(LayerType::kGlobalPool, 0, 1, 1);
   layer(LayerType::kFullyConnected, a.classes, 1, 1);
@@ -81,8 +88,8 @@ ArchSpec coverageArch(std::mt19937_64* rng) {
   a.name = "cov_r" + std::to_string(a.inputH) + "c" + std::to_string(a.inputC);
   for (const LayerSpec& l : a.layers) {
     if (l.type == LayerType::kConv || l.type == LayerType::kDepthwiseSeparable) {
-      a.name += std::string(l.type == LayerType::kConv ? "_conv" : "_dws") + std::to_string(l.out) + "k" +
-                std::to_string(l.kernel) + "s" + std::to_string(l.stride);
+      a.name += std::string(l.type == LayerType::kConv ? "_conv" : "_dws") + std::to_string(l.out) +
+                "k" + std::to_string(l.kernel) + "s" + std::to_string(l.stride);
     }
   }
   return a;
@@ -90,16 +97,26 @@ ArchSpec coverageArch(std::mt19937_64* rng) {
 
 std::vector<Network> sampleNetworks(const Options& o) {
   const SearchSpace space = mcunetSpace(28, 28, 1, 10);
-  std::mt19937_64 rng(o.seed);
+  std::mt19937_64 rng(o.seed), coverageRng(o.seed + 1000);
   std::vector<Network> nets;
+  std::set<std::string> trainSpecs;
   auto tinynas = [&](const std::string& set, int32_t i) {
-    const double w = pick(space.widths, &rng);
-    const int32_t r = pick(space.resolutions, &rng);
-    nets.push_back({set + std::to_string(i), set, sampleArch(space, w, r, &rng)});
+    ArchSpec spec;
+    do {  // a held-out network is never one of the training networks
+      const double w = pick(space.widths, &rng);
+      const int32_t r = pick(space.resolutions, &rng);
+      spec = sampleArch(space, w, r, &rng);
+    } while (set == "heldout" && trainSpecs.count(spec.name));
+    if (set == "train") trainSpecs.insert(spec.name);
+    nets.push_back({set + std::to_string(i), set, spec});
   };
   for (int32_t i = 0; i < o.train; ++i) tinynas("train", i);
-  for (int32_t i = 0; i < o.coverage; ++i) nets.push_back({"coverage" + std::to_string(i), "coverage", coverageArch(&rng)});
+  for (int32_t i = 0; i < o.coverage; ++i)
+    nets.push_back({"coverage" + std::to_string(i), "coverage", coverageArch(&coverageRng)});
   for (int32_t i = 0; i < o.heldout; ++i) tinynas("heldout", i);
+  for (int32_t i = 0; i < o.coverageHeldout; ++i) {
+    nets.push_back({"covheld" + std::to_string(i), "coverage_heldout", coverageArch(&coverageRng)});
+  }
   return nets;
 }
 
@@ -143,19 +160,20 @@ struct Row {
 };
 
 void printRows(const std::vector<Row>& rows, const std::string& set) {
-  std::printf("  %-10s %-52s %9s %11s %11s %8s %8s\n", "network", "spec", "MACs", "measured", "predicted",
-              "rel.err", "graph");
+  std::printf("  %-10s %-52s %9s %11s %11s %8s %8s\n", "network", "spec", "MACs", "measured",
+              "predicted", "rel.err", "graph");
   for (const Row& r : rows) {
     if (r.net->set != set) continue;
     std::string spec = r.net->spec.name.substr(0, 52);
-    std::printf("  %-10s %-52s %9lld %11lld %11lld %+7.2f%% %+7.2f%%\n", r.net->name.c_str(), spec.c_str(),
-                (long long)r.macs, (long long)r.measured, (long long)r.predicted,
+    std::printf("  %-10s %-52s %9lld %11lld %11lld %+7.2f%% %+7.2f%%\n", r.net->name.c_str(),
+                spec.c_str(), (long long)r.macs, (long long)r.measured, (long long)r.predicted,
                 100.0 * double(r.predicted - r.measured) / double(r.measured),
                 100.0 * double(r.graphOnly - r.measured) / double(r.measured));
   }
 }
 
-nlohmann::json errorJson(const std::vector<Row>& rows, const std::string& set, bool graphOnly = false) {
+nlohmann::json errorJson(const std::vector<Row>& rows, const std::string& set,
+                         bool graphOnly = false) {
   std::vector<double> measured, predicted;
   for (const Row& r : rows) {
     if (r.net->set != set) continue;
@@ -163,12 +181,15 @@ nlohmann::json errorJson(const std::vector<Row>& rows, const std::string& set, b
     predicted.push_back(double(graphOnly ? r.graphOnly : r.predicted));
   }
   const LatencyError e = latencyError(measured, predicted);
-  return {{"networks", measured.size()}, {"mean_abs_rel_error", e.meanAbsRelative},
-          {"max_abs_rel_error", e.maxAbsRelative}, {"spearman", e.spearman}};
+  return {{"networks", measured.size()},
+          {"mean_abs_rel_error", e.meanAbsRelative},
+          {"max_abs_rel_error", e.maxAbsRelative},
+          {"spearman", e.spearman}};
 }
 
 struct Planned {
   Graph graph;
+  PlannedModel model;
   std::vector<LayerFeatures> features;       // from the plan (in-place use exact)
   std::vector<LayerFeatures> graphFeatures;  // from the planned graph alone
   int64_t macs = 0;
@@ -183,14 +204,17 @@ std::map<std::string, Planned> planAll(const std::vector<Network>& nets) {
       std::printf("%s: %s\n", n.name.c_str(), p.error().c_str());
       continue;
     }
-    out[n.name] = {g.value(), latencyFeatures(p.value()), latencyFeatures(p.value().graph), archCost(n.spec).macs};
+    out[n.name] = {g.value(), p.value(), latencyFeatures(p.value()),
+                   latencyFeatures(p.value().graph), archCost(n.spec).macs};
   }
   return out;
 }
 
 // Measures every network (or takes it from the cache) on one device; the cache is updated.
-std::map<std::string, Measurement> measureAll(const std::vector<Network>& nets, const std::map<std::string, Planned>& planned,
-                                              const std::string& core, const std::string& device, nlohmann::json* cache) {
+std::map<std::string, Measurement> measureAll(const std::vector<Network>& nets,
+                                              const std::map<std::string, Planned>& planned,
+                                              const std::string& core, const std::string& device,
+                                              nlohmann::json* cache) {
   std::map<std::string, Measurement> out;
   const fs::path work = fs::temp_directory_path() / ("tinyforge_latency_" + core);
   for (const Network& n : nets) {
@@ -202,13 +226,14 @@ std::map<std::string, Measurement> measureAll(const std::vector<Network>& nets, 
     }
     const auto start = std::chrono::steady_clock::now();
     Result<Measurement> m = measure(planned.at(n.name).graph, device, work);
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (!m) {
       std::printf("  %s %s: %s (skipped)\n", core.c_str(), n.name.c_str(), m.error().c_str());
       continue;
     }
-    std::printf("  %s %-10s %11lld instructions, %zu layers, %.1f s\n", core.c_str(), n.name.c_str(),
-                (long long)m.value().total, m.value().perLayer.size(), s);
+    std::printf("  %s %-10s %11lld instructions, %zu layers, %.1f s\n", core.c_str(),
+                n.name.c_str(), (long long)m.value().total, m.value().perLayer.size(), s);
     std::fflush(stdout);
     out[n.name] = m.value();
     c = {{"spec", n.spec.name}, {"total", m.value().total}, {"per_layer", m.value().perLayer}};
@@ -218,8 +243,9 @@ std::map<std::string, Measurement> measureAll(const std::vector<Network>& nets, 
 }
 
 // Per-kernel mean absolute relative error of one set's layers (those above 1000 instructions).
-void printKernelErrors(const LatencyModel& model, const std::vector<Network>& nets, const std::string& set,
-                       const std::map<std::string, Planned>& planned, const std::map<std::string, Measurement>& measured) {
+void printKernelErrors(const LatencyModel& model, const std::vector<Network>& nets,
+                       const std::string& set, const std::map<std::string, Planned>& planned,
+                       const std::map<std::string, Measurement>& measured) {
   std::map<std::string, std::pair<double, int32_t>> err;
   for (const Network& n : nets) {
     if (n.set != set || !measured.count(n.name)) continue;
@@ -228,76 +254,125 @@ void printKernelErrors(const LatencyModel& model, const std::vector<Network>& ne
     for (size_t i = 0; i < p.features.size() && i < m.perLayer.size(); ++i) {
       if (m.perLayer[i] < 1000) continue;
       auto& [sum, count] = err[latencyKernelName(p.features[i].kernel)];
-      sum += std::fabs(predictLayer(model, p.features[i]) - double(m.perLayer[i])) / double(m.perLayer[i]);
+      sum += std::fabs(predictLayer(model, p.features[i]) - double(m.perLayer[i])) /
+             double(m.perLayer[i]);
       ++count;
     }
   }
   std::printf("  %s layers, mean |rel. error| per kernel (layers):", set.c_str());
-  for (const auto& [name, e] : err) std::printf("  %s %.2f%% (%d)", name.c_str(), 100.0 * e.first / e.second, e.second);
+  for (const auto& [name, e] : err)
+    std::printf("  %s %.2f%% (%d)", name.c_str(), 100.0 * e.first / e.second, e.second);
   std::printf("\n");
 }
 
-Result<LatencyModel> calibrate(const std::vector<Network>& nets, const std::map<std::string, Planned>& planned,
-                               const std::string& core, const std::string& device, const Options& o,
-                               nlohmann::json* cache) {
+// What the search pays per candidate: features from the planned model, then the model.
+void printPredictionCost(const LatencyModel& model, const std::map<std::string, Planned>& planned) {
   const auto start = std::chrono::steady_clock::now();
-  std::printf("%s (%s): measuring %zu networks in QEMU\n", core.c_str(), device.c_str(), nets.size());
-  const std::map<std::string, Measurement> measured = measureAll(nets, planned, core, device, cache);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::vector<LayerSample> samples;
-  for (const Network& n : nets) {
-    if (n.set == "heldout" || !measured.count(n.name)) continue;
-    for (LayerSample& s : samplesOf(planned.at(n.name).features, measured.at(n.name))) samples.push_back(s);
+  int64_t sum = 0, calls = 0;
+  for (int repeat = 0; repeat < 20; ++repeat) {
+    for (const auto& [name, p] : planned) {
+      sum += predictInstructions(model, p.model);
+      ++calls;
+    }
   }
-  Result<LatencyModel> fitted = fitLatencyModel(samples, core);
-  if (!fitted) return fitted;
-  LatencyModel model = fitted.value();
-  model.device = device;
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("  prediction: %.1f us per network (features + model, %lld calls, checksum %lld)\n",
+              1e6 * s / double(calls), (long long)calls, (long long)sum);
+}
+
+// Tables of the networks and per-kernel errors; records the errors in model->calibration.
+void report(const std::vector<Network>& nets, const std::map<std::string, Planned>& planned,
+            const std::map<std::string, Measurement>& measured, const Options& o, size_t samples,
+            LatencyModel* model) {
   std::vector<Row> rows;
   for (const Network& n : nets) {
     if (!measured.count(n.name)) continue;
     const Planned& p = planned.at(n.name);
-    rows.push_back({&n, p.macs, measured.at(n.name).total, predictLatency(model, p.features).instructions,
-                    predictLatency(model, p.graphFeatures).instructions});
+    rows.push_back({&n, p.macs, measured.at(n.name).total,
+                    predictLatency(*model, p.features).instructions,
+                    predictLatency(*model, p.graphFeatures).instructions});
   }
-  std::printf("%s: training networks (fitted on)\n", core.c_str());
-  printRows(rows, "train");
-  printRows(rows, "coverage");
-  printKernelErrors(model, nets, "train", planned, measured);
-  printKernelErrors(model, nets, "coverage", planned, measured);
-  std::printf("%s: held-out networks (not fitted on); 'graph': predicted from the graph without the plan\n", core.c_str());
-  printRows(rows, "heldout");
-  printKernelErrors(model, nets, "heldout", planned, measured);
-  model.calibration = {{"tool", "bench/latency_calibration"}, {"space", "mcunetSpace(28, 28, 1, 10)"},
-                       {"planner", "best"}, {"fast_kernels", true}, {"seed", o.seed},
-                       {"layer_samples", samples.size()},
-                       {"train", errorJson(rows, "train")}, {"coverage", errorJson(rows, "coverage")},
-                       {"heldout", errorJson(rows, "heldout")},
-                       {"heldout_graph_only", errorJson(rows, "heldout", true)}};
-  const nlohmann::json& h = model.calibration["heldout"];
-  std::printf("%s: held-out %d networks: mean |rel. error| %.2f%%, max %.2f%%, Spearman %.4f (train mean %.2f%%); "
-              "measuring took %.0f s\n\n",
-              core.c_str(), h["networks"].get<int>(), 100 * h["mean_abs_rel_error"].get<double>(),
-              100 * h["max_abs_rel_error"].get<double>(), h["spearman"].get<double>(),
-              100 * model.calibration["train"]["mean_abs_rel_error"].get<double>(), seconds);
+  std::printf("%s: training networks (fitted on)\n", model->core.c_str());
+  for (const char* set : {"train", "coverage"}) printRows(rows, set);
+  for (const char* set : {"train", "coverage"})
+    printKernelErrors(*model, nets, set, planned, measured);
+  std::printf("%s: held-out networks (not fitted on); 'graph': predicted without the plan\n",
+              model->core.c_str());
+  for (const char* set : {"heldout", "coverage_heldout"}) printRows(rows, set);
+  for (const char* set : {"heldout", "coverage_heldout"}) {
+    printKernelErrors(*model, nets, set, planned, measured);
+  }
+  printPredictionCost(*model, planned);
+  model->calibration = {{"tool", "bench/latency_calibration"},
+                        {"space", "mcunetSpace(28, 28, 1, 10)"},
+                        {"planner", "best"},
+                        {"fast_kernels", true},
+                        {"seed", o.seed},
+                        {"layer_samples", samples},
+                        {"train", errorJson(rows, "train")},
+                        {"coverage", errorJson(rows, "coverage")},
+                        {"heldout", errorJson(rows, "heldout")},
+                        {"heldout_graph_only", errorJson(rows, "heldout", true)},
+                        {"coverage_heldout", errorJson(rows, "coverage_heldout")}};
+}
+
+// Measures (or reads from the cache), fits on the training and coverage networks, reports.
+Result<LatencyModel> calibrate(const std::vector<Network>& nets,
+                               const std::map<std::string, Planned>& planned,
+                               const std::string& core, const std::string& device, const Options& o,
+                               nlohmann::json* cache) {
+  const auto start = std::chrono::steady_clock::now();
+  std::printf("%s (%s): measuring %zu networks in QEMU\n", core.c_str(), device.c_str(),
+              nets.size());
+  const std::map<std::string, Measurement> measured =
+      measureAll(nets, planned, core, device, cache);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::vector<LayerSample> samples;
+  for (const Network& n : nets) {
+    if ((n.set != "train" && n.set != "coverage") || !measured.count(n.name)) continue;
+    for (LayerSample& s : samplesOf(planned.at(n.name).features, measured.at(n.name))) {
+      samples.push_back(s);
+    }
+  }
+  Result<LatencyModel> model = fitLatencyModel(samples, core);
+  if (!model) return model;
+  model.value().device = device;
+  report(nets, planned, measured, o, samples.size(), &model.value());
+  const nlohmann::json& c = model.value().calibration;
+  std::printf(
+      "%s: held-out %d networks: mean |rel. error| %.2f%%, max %.2f%%, Spearman %.4f "
+      "(train: mean %.2f%%); measuring took %.0f s\n\n",
+      core.c_str(), c["heldout"]["networks"].get<int>(),
+      100 * c["heldout"]["mean_abs_rel_error"].get<double>(),
+      100 * c["heldout"]["max_abs_rel_error"].get<double>(), c["heldout"]["spearman"].get<double>(),
+      100 * c["train"]["mean_abs_rel_error"].get<double>(), seconds);
   return model;
 }
 
 bool parseArgs(int argc, char** argv, Options* o) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (i + 1 >= argc) return false;
-    const std::string v = argv[++i];
-    if (a == "--out") o->out = v;
-    else if (a == "--cache") o->cache = v;
-    else if (a == "--core") o->onlyCore = v;
-    else if (a == "--train") o->train = std::stoi(v);
-    else if (a == "--heldout") o->heldout = std::stoi(v);
-    else if (a == "--coverage") o->coverage = std::stoi(v);
-    else if (a == "--seed") o->seed = std::stoull(v);
-    else return false;
+  const std::map<std::string, std::string*> strings = {
+      {"--out", &o->out}, {"--cache", &o->cache}, {"--core", &o->onlyCore}};
+  const std::map<std::string, int32_t*> counts = {{"--train", &o->train},
+                                                  {"--heldout", &o->heldout},
+                                                  {"--coverage", &o->coverage},
+                                                  {"--coverage-heldout", &o->coverageHeldout}};
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i], value = argv[i + 1];
+    char* end = nullptr;
+    const long long n = std::strtoll(value.c_str(), &end, 10);
+    const bool number = !value.empty() && *end == 0 && n >= 0 && n < (1 << 20);
+    if (strings.count(flag)) {
+      *strings.at(flag) = value;
+    } else if (counts.count(flag) && number) {
+      *counts.at(flag) = int32_t(n);
+    } else if (flag == "--seed" && number) {
+      o->seed = uint64_t(n);
+    } else {
+      return false;
+    }
   }
-  return o->train > 0 && o->heldout > 1 && o->coverage >= 0;
+  return argc % 2 == 1 && o->train > 0 && o->heldout > 1;
 }
 
 }  // namespace
@@ -305,17 +380,20 @@ bool parseArgs(int argc, char** argv, Options* o) {
 int main(int argc, char** argv) {
   Options o;
   if (!parseArgs(argc, argv, &o)) {
-    std::fprintf(stderr, "usage: latency_calibration [--out DIR] [--train N] [--heldout N] [--coverage N] "
-                         "[--seed S] [--cache FILE] [--core cortex-m4|cortex-m7]\n");
+    std::fprintf(stderr,
+                 "usage: latency_calibration [--out DIR] [--train N] [--heldout N] [--coverage N] "
+                 "[--coverage-heldout N] [--seed S] [--cache FILE] [--core cortex-m4|cortex-m7]\n");
     return 2;
   }
   const auto start = std::chrono::steady_clock::now();
   const std::vector<Network> nets = sampleNetworks(o);
   const std::map<std::string, Planned> planned = planAll(nets);
   nlohmann::json cache = nlohmann::json::object();
-  if (!o.cache.empty() && fs::exists(o.cache)) cache = nlohmann::json::parse(std::ifstream(o.cache), nullptr, false);
+  if (!o.cache.empty() && fs::exists(o.cache))
+    cache = nlohmann::json::parse(std::ifstream(o.cache), nullptr, false);
   if (!cache.is_object()) cache = nlohmann::json::object();
-  const std::pair<std::string, std::string> cores[] = {{"cortex-m4", "mps2-an386"}, {"cortex-m7", "mps2-an500"}};
+  const std::pair<std::string, std::string> cores[] = {{"cortex-m4", "mps2-an386"},
+                                                       {"cortex-m7", "mps2-an500"}};
   for (const auto& [core, device] : cores) {
     if (!o.onlyCore.empty() && o.onlyCore != core) continue;
     Result<LatencyModel> m = calibrate(nets, planned, core, device, o, &cache);

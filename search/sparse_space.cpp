@@ -194,4 +194,27 @@ nlohmann::json sparseArchToJson(const SparseArch& a) {
   return {{"blocks", blocks}, {"hidden_units", a.hiddenUnits}, {"fc_sparsity", a.fcSparsity}};
 }
 
+Result<SparseArch> sparseArchFromJson(const nlohmann::json& j) {
+  try {
+    SparseArch a;
+    for (const nlohmann::json& b : j.at("blocks")) {
+      const std::string type = b.at("type").get<std::string>();
+      SparseBlock block;
+      block.type = type == "dwsep" ? SparseBlockType::kDepthwiseSeparable
+                   : type == "downsampled_conv" ? SparseBlockType::kDownsampledConv : SparseBlockType::kConv;
+      block.filters = b.at("filters").get<int32_t>();
+      block.kernel = b.at("kernel").get<int32_t>();
+      block.pool = b.at("pool").get<bool>();
+      block.sparsity = b.at("sparsity").get<double>();
+      block.keepRatio = b.at("keep_ratio").get<double>();
+      a.blocks.push_back(block);
+    }
+    a.hiddenUnits = j.at("hidden_units").get<int32_t>();
+    a.fcSparsity = j.at("fc_sparsity").get<double>();
+    return a;
+  } catch (const std::exception& e) {
+    return Status::error(std::string("sparse architecture: ") + e.what());
+  }
+}
+
 }  // namespace tinyforge

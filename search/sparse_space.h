@@ -74,5 +74,6 @@ std::vector<double> sparseOpSparsity(const SparseSpace& space, const SparseArch&
 std::map<int32_t, double> sparseKeepRatios(const SparseSpace& space, const SparseArch& a);
 
 nlohmann::json sparseArchToJson(const SparseArch& a);
+Result<SparseArch> sparseArchFromJson(const nlohmann::json& json);
 
 }  // namespace tinyforge

@@ -217,7 +217,7 @@ Result<std::unique_ptr<Supernet>> Supernet::create(const SearchSpace& space, dou
     impl->build();
     return std::unique_ptr<Supernet>(new Supernet(std::move(impl)));
   } catch (const std::exception& e) {
-    return Status::error(std::string("supernet (libtorch): ") + e.what());
+    return Status::error(std::string("supernet (libtorch): ") + firstLine(e));
   }
 }
 
@@ -268,7 +268,7 @@ Result<int> Supernet::train(const Dataset& data, const std::vector<uint32_t>& tr
     }
     return resumed;
   } catch (const std::exception& e) {
-    return Status::error(std::string("supernet training failed (libtorch): ") + e.what());
+    return Status::error(std::string("supernet training failed (libtorch): ") + firstLine(e));
   }
 }
 
@@ -280,7 +280,7 @@ Result<std::vector<float>> Supernet::logits(const ArchChoice& choice, const Data
     const torch::Tensor out = m_impl->forward(imageBatch(data, idx, 0, idx.size(), false, nullptr), choice, nullptr).contiguous();
     return std::vector<float>(out.data_ptr<float>(), out.data_ptr<float>() + out.numel());
   } catch (const std::exception& e) {
-    return Status::error(std::string("supernet (libtorch): ") + e.what());
+    return Status::error(std::string("supernet (libtorch): ") + firstLine(e));
   }
 }
 
@@ -297,7 +297,7 @@ Result<double> Supernet::evaluate(const ArchChoice& choice, const Dataset& data,
     }
     return evalIdx.empty() ? 0.0 : double(correct) / double(evalIdx.size());
   } catch (const std::exception& e) {
-    return Status::error(std::string("supernet (libtorch): ") + e.what());
+    return Status::error(std::string("supernet (libtorch): ") + firstLine(e));
   }
 }
 
@@ -332,7 +332,7 @@ Result<FloatNet> Supernet::extract(const ArchChoice& choice, const Dataset& data
     }
     return f;
   } catch (const std::exception& e) {
-    return Status::error(std::string("supernet (libtorch): ") + e.what());
+    return Status::error(std::string("supernet (libtorch): ") + firstLine(e));
   }
 }
 

@@ -138,7 +138,7 @@ class NetImpl : public torch::nn::Module {
         return push(std::move(u));
       }
       case LayerType::kFullyConnected: {
-        int32_t depth = s->h * s->w * s->c;
+        const int32_t depth = s->h >= 0 ? s->h * s->w * s->c : s->c;
         if (s->h >= 0) {  // spatial input: RESHAPE (NHWC order, as the engine flattens)
           Unit r;
           r.kind = OpKind::kReshape;
@@ -423,7 +423,7 @@ Result<TrainResult> trainNetwork(const ArchSpec& spec, const Dataset& train, con
     r.net = exportNet(net, spec);
     return r;
   } catch (const std::exception& e) {
-    return Status::error(std::string("training failed (libtorch): ") + e.what());
+    return Status::error(std::string("training failed (libtorch): ") + firstLine(e));
   }
 }
 
@@ -449,7 +449,7 @@ Result<TrainResult> qatFinetune(const FloatNet& net, const Dataset& train, const
     for (size_t i = 0; i < r.net.ops.size(); ++i) r.net.ops[i].mask = net.ops[i].mask;
     return r;
   } catch (const std::exception& e) {
-    return Status::error(std::string("quantization-aware fine-tuning failed (libtorch): ") + e.what());
+    return Status::error(std::string("quantization-aware fine-tuning failed (libtorch): ") + firstLine(e));
   }
 }
 
@@ -464,7 +464,7 @@ Result<std::vector<float>> floatNetLogits(const FloatNet& net, const Dataset& da
     const torch::Tensor out = n->forward(imageBatch(data, idx, 0, idx.size(), false, nullptr)).contiguous();
     return std::vector<float>(out.data_ptr<float>(), out.data_ptr<float>() + out.numel());
   } catch (const std::exception& e) {
-    return Status::error(std::string("libtorch: ") + e.what());
+    return Status::error(std::string("libtorch: ") + firstLine(e));
   }
 }
 

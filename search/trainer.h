@@ -45,6 +45,7 @@ struct TrainProgress {
   int epoch = 0, epochs = 0;
   int64_t batch = 0, batches = 0;
   double loss = 0, accuracy = 0, learningRate = 0;
+  double hypervolume = 0;  // "sparse": the front's hypervolume after this point
 };
 
 struct TrainResult {

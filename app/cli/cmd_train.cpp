@@ -33,6 +33,12 @@ int runTrainTool(const std::vector<std::string>& toolArgs, const std::string& co
 
 int cmdTrain(const Args& args) { return runTrainTool(args, "train"); }
 
+int cmdSparseSearch(const Args& args) {
+  std::vector<std::string> toolArgs = {"--sparse-search"};
+  toolArgs.insert(toolArgs.end(), args.begin(), args.end());
+  return runTrainTool(toolArgs, "sparse-search");
+}
+
 int cmdSearch(const Args& args) {
   std::vector<std::string> toolArgs = {"--search"};
   toolArgs.insert(toolArgs.end(), args.begin(), args.end());

@@ -44,6 +44,9 @@ constexpr const char* kUsage =
     "  search --project P.json --out DIR [--preset quick|full] [--json]\n"
     "                                   TinyNAS: space optimization, supernet, evolution under the\n"
     "                                   project's budgets, fine-tune, int8, firmware verified in QEMU\n"
+    "  sparse-search --project P.json --out DIR [--preset quick|full] [--method bayes|random]\n"
+    "                                   SpArSe: Bayesian search over architecture and pruning;\n"
+    "                                   Pareto front of error, flash and working memory\n"
     "  help                             this text\n";
 
 }  // namespace
@@ -65,6 +68,7 @@ int main(int argc, char** argv) {
     if (command == "space") return cmdSpace(args);
     if (command == "train") return cmdTrain(args);
     if (command == "search") return cmdSearch(args);
+    if (command == "sparse-search") return cmdSparseSearch(args);
     if (command == "help" || command == "--help" || command == "-h") {
       std::cout << kUsage;
       return 0;

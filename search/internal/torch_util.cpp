@@ -88,6 +88,11 @@ void setLearningRate(torch::optim::Optimizer& opt, double lr) {
   for (auto& group : opt.param_groups()) group.options().set_lr(lr);
 }
 
+std::string firstLine(const std::exception& e) {
+  const std::string text = e.what();
+  return text.substr(0, text.find('\n'));
+}
+
 double cosineRate(double peak, double progress) { return 0.5 * peak * (1.0 + std::cos(M_PI * progress)); }
 
 void checkFinite(const torch::Tensor& loss, int epoch, size_t batch) {

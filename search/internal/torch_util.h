@@ -34,6 +34,9 @@ void saveCheckpoint(torch::nn::Module& module, torch::optim::Optimizer& opt, int
 int loadCheckpoint(torch::nn::Module& module, torch::optim::Optimizer& opt, const std::string& path,
                    const std::string& signature);
 
+// The first line of an exception's message (libtorch appends a backtrace).
+std::string firstLine(const std::exception& e);
+
 // Throws when the loss is not finite (the callers turn it into an error message).
 void checkFinite(const torch::Tensor& loss, int epoch, size_t batch);
 

@@ -167,6 +167,21 @@ TEST(Train, PrunedNetworksAreSmallerAndStaySparseThroughFineTuning) {
   EXPECT_GT(sparse.value().floatTestAccuracy, 0.4);
 }
 
+TEST(Train, HiddenFullyConnectedLayersTrainAndConvert) {
+  REQUIRE_DATA();
+  const char* text = R"({"name": "mlp_head", "input": [28, 28, 1], "classes": 10, "layers": [
+    {"type": "conv", "out": 8, "kernel": 3, "stride": 2, "act": "relu"},
+    {"type": "fc", "out": 16, "act": "relu"},
+    {"type": "fc", "out": 10, "act": "none"}]})";
+  const ArchSpec spec = archSpecFromJson(nlohmann::json::parse(text)).value();
+  TrainOptions o;
+  o.epochs = 1;
+  o.subset = 300;
+  Result<TrainResult> r = trainNetwork(spec, data()->train, data()->test, o, {}, nullptr);
+  ASSERT_TRUE(r) << r.status().message();
+  EXPECT_TRUE(quantizeFloatNet(r.value().net));
+}
+
 // A real kill (SIGKILL) of `tinyforge-train` after its first checkpoint, then a rerun.
 TEST(Train, KilledTrainingResumesFromItsCheckpoint) {
   REQUIRE_DATA();

@@ -1,0 +1,41 @@
+// SpArSe end to end: the Bayesian search (or the random baseline) where every proposed point is
+// trained, pruned (channels removed, then gradual magnitude pruning with quantization-aware
+// fine-tuning) and measured on the validation split; then the Pareto front's int8 test accuracy
+// with the engine, and the chosen point (the most accurate front point within the budgets)
+// exported as firmware and verified in QEMU. The history is saved after every point; an
+// interrupted run started again resumes from it.
+//
+//   SparseRunOptions o = sparseRunPreset("quick").value();  o.outDir = "out/";
+//   Result<nlohmann::json> report = runSparseSearch(train, test, o, onProgress, &cancel);
+#pragma once
+#include <atomic>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "search/bayes_search.h"
+#include "search/trainer.h"
+
+namespace tinyforge {
+
+struct SparseRunOptions {
+  std::string preset = "quick";
+  int iterations = 20;            // trained candidates (the same for both methods)
+  BayesOptions bayes;
+  TrainOptions train;             // per candidate
+  int pruneSteps = 2;             // gradual pruning rounds, one fine-tuning epoch each
+  double pruneLearningRate = 0.002;
+  int64_t memoryBudget = 64 * 1024, flashBudget = 64 * 1024;  // for the chosen point
+  std::string device = "stm32f746";
+  bool verify = true;
+  std::string outDir;
+};
+
+Result<SparseRunOptions> sparseRunPreset(const std::string& name);
+
+// Writes outDir/history.json (every candidate, hypervolume per iteration), front.json and
+// report.json, and outDir/firmware for the chosen point.
+Result<nlohmann::json> runSparseSearch(const Dataset& train, const Dataset& test, const SparseRunOptions& options,
+                                       const TrainCallback& progress, const std::atomic<bool>* cancel);
+
+}  // namespace tinyforge
