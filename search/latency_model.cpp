@@ -5,85 +5,127 @@
 #include <fstream>
 #include <numeric>
 
+#include <Eigen/Dense>
+
 #include "engine/ops/op_def.h"
 #include "engine/ops/op_util.h"
 
 namespace tinyforge {
 namespace {
 
-enum Feature : size_t { kMacs, kOutputs, kInputs, kPixels, kChannels, kEdge, kRows, kWeights, kOne };
-
+// clang-format off
+enum Feature : size_t {
+  kMacs, kOutputs, kInputs, kPixels, kChannels, kEdge, kTaps, kRows, kWeights, kScalar, kOne
+};
+// clang-format on
+constexpr size_t kF = kLatencyFeatureCount;
+static_assert(kOne + 1 == kF, "one Feature per name in kLatencyFeatureNames");
 constexpr uint32_t bit(Feature f) { return 1u << f; }
 
-struct KernelInfo {
-  const char* name;
-  uint32_t features;        // the features this kernel's cost is fitted on
-  LatencyKernel fallback;   // whose coefficients it borrows when it has no samples
+const std::array<const char*, kLatencyKernelCount> kKernelNames = {
+#define TINYFORGE_LATENCY_NAME(e, n) n,
+    TINYFORGE_LATENCY_KERNELS(TINYFORGE_LATENCY_NAME)
+#undef TINYFORGE_LATENCY_NAME
 };
 
-// Per kernel: the loops it runs (engine/kernels) decide its features.
-constexpr uint32_t kSpatial = bit(kMacs) | bit(kOutputs) | bit(kPixels) | bit(kOne);
+// Per kernel (in enum order): the features its loops make it pay for (engine/kernels), and the
+// kernel whose coefficients it borrows when it has no samples.
+struct KernelInfo {
+  uint32_t features;
+  LatencyKernel fallback;
+};
 using K = LatencyKernel;
+constexpr uint32_t kSpatial = bit(kMacs) | bit(kOutputs) | bit(kPixels) | bit(kOne);
 const std::array<KernelInfo, kLatencyKernelCount> kKernels = {{
-    {"conv2d_1x1", kSpatial, K::kConv1x1InPlace},
-    {"conv2d_1x1_inplace", kSpatial | bit(kInputs), K::kConv1x1},
-    {"conv2d_simd", kSpatial | bit(kEdge) | bit(kRows), K::kConv},
-    {"conv2d", kSpatial | bit(kRows), K::kConvSimd},
-    {"depthwise_3x3", kSpatial | bit(kEdge), K::kDepthwise3x3InPlace},
-    {"depthwise", kSpatial | bit(kRows), K::kDepthwiseInPlace},
-    {"depthwise_3x3_inplace", kSpatial | bit(kInputs) | bit(kEdge) | bit(kChannels), K::kDepthwise3x3},
-    {"depthwise_inplace", kSpatial | bit(kInputs) | bit(kRows) | bit(kChannels) | bit(kWeights),
-     K::kDepthwise},
-    {"add", bit(kOutputs) | bit(kOne), K::kOther},
-    {"average_pool", kSpatial, K::kMaxPool},
-    {"max_pool", kSpatial, K::kAveragePool},
-    {"fully_connected", bit(kMacs) | bit(kOutputs) | bit(kOne), K::kConv1x1},
-    {"copy", bit(kOutputs) | bit(kOne), K::kOther},
-    {"alias", bit(kOne), K::kAlias},
-    {"other", bit(kOutputs) | bit(kInputs) | bit(kOne), K::kCopy},
-    {"invoke", bit(kOne), K::kInvoke},
+    {kSpatial | bit(kScalar), K::kConv1x1InPlace},                               // conv2d_1x1
+    {kSpatial | bit(kScalar) | bit(kInputs), K::kConv1x1},                       // .._inplace
+    {kSpatial | bit(kEdge) | bit(kTaps) | bit(kRows) | bit(kScalar), K::kConv},  // conv2d_simd
+    {kSpatial | bit(kRows), K::kConvSimd},                                       // conv2d
+    {kSpatial | bit(kEdge) | bit(kTaps), K::kDepthwise3x3InPlace},               // dw 3x3
+    {kSpatial | bit(kRows), K::kDepthwiseInPlace},                               // dw
+    {kSpatial | bit(kInputs) | bit(kEdge) | bit(kTaps) | bit(kChannels),
+     K::kDepthwise3x3},  // dw 3x3 in place
+    {kSpatial | bit(kInputs) | bit(kRows) | bit(kChannels) | bit(kWeights),
+     K::kDepthwise},                                                       // dw in place
+    {bit(kOutputs) | bit(kOne), K::kOther},                                // add
+    {kSpatial, K::kMaxPool},                                               // average_pool
+    {kSpatial, K::kAveragePool},                                           // max_pool
+    {bit(kMacs) | bit(kOutputs) | bit(kScalar) | bit(kOne), K::kConv1x1},  // fc
+    {bit(kOutputs) | bit(kOne), K::kOther},                                // copy
+    {bit(kOne), K::kAlias},                                                // alias
+    {bit(kOutputs) | bit(kInputs) | bit(kOne), K::kCopy},                  // other
+    {bit(kOne), K::kInvoke},                                               // invoke
 }};
 
-// One spatial axis: taps inside the image summed over the outputs, and outputs whose whole
-// window lies inside (the kernels' unrolled interior path).
+// Taps of a window starting at `origin` that lie inside [0, in).
+int32_t tapsInside(int32_t origin, int32_t kernel, int32_t dilation, int32_t in) {
+  int32_t n = 0;
+  for (int32_t t = 0; t < kernel; ++t)
+    n += (origin + t * dilation >= 0 && origin + t * dilation < in) ? 1 : 0;
+  return n;
+}
+
+// One spatial axis: taps inside the image summed over the outputs, and outputs whose whole window
+// lies inside (the kernels' unrolled interior path).
 struct AxisTaps {
-  double valid = 0;
-  double interior = 0;
+  double valid = 0, interior = 0;
 };
 
-AxisTaps axisTaps(int32_t in, int32_t out, int32_t kernel, int32_t stride, int32_t dilation, int32_t pad) {
+AxisTaps axisTaps(int32_t in, int32_t out, int32_t kernel, int32_t stride, int32_t dilation,
+                  int32_t pad) {
   AxisTaps a;
   for (int32_t o = 0; o < out; ++o) {
     const int32_t origin = o * stride - pad;
-    for (int32_t t = 0; t < kernel; ++t) {
-      const int32_t i = origin + t * dilation;
-      a.valid += (i >= 0 && i < in) ? 1 : 0;
-    }
+    a.valid += tapsInside(origin, kernel, dilation, in);
     a.interior += (origin >= 0 && origin + (kernel - 1) * dilation < in) ? 1 : 0;
   }
   return a;
 }
 
-// NHWC output H x W (batches included), or the rows of a [rows, units] output.
-double pixelsOf(const Tensor& t) {
-  double p = 1;
-  for (size_t i = 0; i + 1 < t.shape.size(); ++i) p *= t.shape[i];
-  return p;
-}
-
 LatencyKernel convKernel(const Graph& g, const Op& op, const SpatialGeometry& s, bool inPlace) {
-  const Tensor& in = g.tensor(op.inputs[0]);
+  const int32_t inC = g.tensor(op.inputs[0]).shape[3];
   if (op.kind == OpKind::kConv2D) {
     const bool pointwise = s.kernelH == 1 && s.kernelW == 1 && s.strideH == 1 && s.strideW == 1 &&
                            s.padTop == 0 && s.padLeft == 0;
     if (inPlace) return K::kConv1x1InPlace;
     if (pointwise) return K::kConv1x1;
-    return in.shape[3] >= 2 ? K::kConvSimd : K::kConv;
+    return inC >= 2 ? K::kConvSimd : K::kConv;
   }
   const bool k3 = s.kernelH == 3 && s.kernelW == 3 && s.dilationH == 1 && s.dilationW == 1;
-  if (!inPlace && in.shape[3] == 1 && op.params.depthMultiplier > 1) return K::kConvSimd;
+  if (!inPlace && inC == 1 && op.params.depthMultiplier > 1) return K::kConvSimd;
   if (inPlace) return k3 ? K::kDepthwise3x3InPlace : K::kDepthwiseInPlace;
   return k3 && op.params.depthMultiplier == 1 ? K::kDepthwise3x3 : K::kDepthwise;
+}
+
+// tfk_conv2d_simd_s8 walks each output row in pixel pairs whose windows lie inside the image
+// (2 x 2 SIMD dot products over kw * Cin bytes per kernel row) and computes the other pixels one
+// at a time, checking every tap.
+void simdFeatures(const Tensor& in, const Tensor& out, const SpatialGeometry& s, const AxisTaps& y,
+                  const AxisTaps& x, LayerFeatures* f) {
+  const int32_t oh = out.shape[1], ow = out.shape[2], inC = in.shape[3];
+  double pairs = 0, singles = 0, singleTaps = 0;
+  for (int32_t ox = 0; ox < ow;) {
+    const int32_t x0 = ox * s.strideW - s.padLeft;
+    if (ox + 1 < ow && x0 >= 0 && x0 + s.strideW + (s.kernelW - 1) * s.dilationW < in.shape[2]) {
+      pairs += 1;
+      ox += 2;
+    } else {
+      singles += 1;
+      singleTaps += tapsInside(x0, s.kernelW, s.dilationW, in.shape[2]);
+      ox += 1;
+    }
+  }
+  // Pairs only lie in rows whose window is inside (y.interior of them); the rest is border.
+  const double rowsIn = y.interior, cout = out.shape[3], taps = double(s.kernelH) * s.kernelW;
+  const bool rowContiguous = s.dilationW == 1;
+  const double dotDepth = rowContiguous ? double(s.kernelW) * inC : double(inC);
+  const double dots =
+      rowsIn * pairs * std::ceil(cout / 2) * s.kernelH * (rowContiguous ? 1 : s.kernelW);
+  const double borderTaps = y.valid * x.valid - rowsIn * s.kernelH * (x.valid - singleTaps);
+  f->x[kEdge] = cout * (rowsIn * singles + (double(oh) - rowsIn) * ow) * taps;
+  f->x[kTaps] = cout * borderTaps;
+  f->x[kRows] = dots;
+  f->x[kScalar] = cout * borderTaps * inC + dots * 4 * double(int64_t(dotDepth) % 4);
 }
 
 // Convolutions and pooling: taps inside the image, border outputs, kernel rows visited.
@@ -93,123 +135,91 @@ void spatialFeatures(const Graph& g, const Op& op, const SpatialGeometry& s, Lay
   const int32_t oh = out.shape[1], ow = out.shape[2];
   const AxisTaps y = axisTaps(in.shape[1], oh, s.kernelH, s.strideH, s.dilationH, s.padTop);
   const AxisTaps x = axisTaps(in.shape[2], ow, s.kernelW, s.strideW, s.dilationW, s.padLeft);
-  const double channels = out.shape[3];
+  const double channels = double(out.shape[3]) * out.shape[0], taps = double(s.kernelH) * s.kernelW;
   const double depth = op.kind == OpKind::kConv2D ? double(in.shape[3]) : 1.0;
-  f->x[kMacs] = channels * depth * y.valid * x.valid * out.shape[0];
-  f->x[kEdge] = channels * (double(oh) * ow - y.interior * x.interior) * out.shape[0];
-  f->x[kRows] = channels * y.valid * ow * out.shape[0];
+  f->x[kMacs] = channels * depth * y.valid * x.valid;
+  f->x[kEdge] = channels * (double(oh) * ow - y.interior * x.interior) * taps;
+  f->x[kTaps] = channels * (y.valid * x.valid - y.interior * x.interior * taps);
+  f->x[kRows] = channels * y.valid * ow;
+  if (f->kernel == K::kConvSimd && op.kind == OpKind::kConv2D) simdFeatures(in, out, s, y, x, f);
+  if (f->kernel == K::kConv1x1 || f->kernel == K::kConv1x1InPlace) {
+    f->x[kScalar] = channels * oh * ow * double(in.shape[3] % 4);
+  }
 }
 
 bool isGraphOutput(const Graph& g, TensorId t) {
   return std::find(g.outputs.begin(), g.outputs.end(), t) != g.outputs.end();
 }
 
-
-constexpr size_t kF = kLatencyFeatureCount;
-using Matrix = std::array<std::array<double, kF>, kF>;
-
-// Relative error weighting; small layers (a few SysTick ticks) are not trusted to the instruction.
-constexpr double kWeightFloor = 400;
-
-// Weighted normal equations of one kernel's samples, columns scaled to a unit diagonal.
-struct NormalEquations {
-  Matrix gram{};
-  std::array<double, kF> rhs{}, scale{};
-  double yy = 0;
-};
-
-NormalEquations normalEquations(const std::vector<const LayerSample*>& samples) {
-  NormalEquations n;
-  for (const LayerSample* s : samples) {
-    const double y = double(s->instructions);
-    const double w = 1.0 / std::pow(std::max(y, kWeightFloor), 2.0);
-    for (size_t i = 0; i < kF; ++i) {
-      n.rhs[i] += w * s->features.x[i] * y;
-      for (size_t j = 0; j < kF; ++j) n.gram[i][j] += w * s->features.x[i] * s->features.x[j];
-    }
-    n.yy += w * y * y;
+// Features of every op; inPlace(op, input 0, output 0) says whether output 0 sits on input 0.
+template <typename InPlace>
+std::vector<LayerFeatures> featuresOf(const Graph& g, InPlace inPlace) {
+  std::vector<LayerFeatures> layers;
+  layers.reserve(g.ops.size());
+  for (size_t i = 0; i < g.ops.size(); ++i) {
+    const Op& op = g.ops[i];
+    const TensorId in = op.inputs.empty() ? kNoTensor : op.inputs[0];
+    const bool shared =
+        in >= 0 && !op.outputs.empty() && !g.tensor(in).isConstant && inPlace(i, in, op.outputs[0]);
+    layers.push_back(layerFeatures(g, int32_t(i), shared));
   }
-  for (size_t i = 0; i < kF; ++i) n.scale[i] = n.gram[i][i] > 0 ? 1.0 / std::sqrt(n.gram[i][i]) : 0.0;
-  for (size_t i = 0; i < kF; ++i) {
-    n.rhs[i] *= n.scale[i];
-    for (size_t j = 0; j < kF; ++j) n.gram[i][j] *= n.scale[i] * n.scale[j];
-  }
-  return n;
+  return layers;
 }
 
-// Least squares on the columns in `subset` (Cholesky); false when (nearly) singular. On success
-// `coef` holds the scaled coefficients and `sse` the weighted squared error.
-bool solveSubset(const NormalEquations& n, uint32_t subset, std::array<double, kF>* coef, double* sse) {
-  std::vector<size_t> cols;
-  for (size_t i = 0; i < kF; ++i) {
-    if (subset & (1u << i)) cols.push_back(i);
+// Non-negative least squares by enumeration, weighted for relative error (layers of a few SysTick
+// ticks are not trusted to the instruction): the NNLS optimum is the unconstrained fit on its own
+// support, so the best feasible fit over all supports (at most 2^11, columns scaled) is it.
+std::array<double, kF> fitKernel(const std::vector<const LayerSample*>& samples,
+                                 uint32_t features) {
+  constexpr double kWeightFloor = 400;
+  std::vector<int> cols;
+  for (size_t j = 0; j < kF; ++j) {
+    if (features & (1u << j)) cols.push_back(int(j));
   }
-  const size_t m = cols.size();
-  std::vector<double> l(m * m, 0.0), z(m, 0.0);
-  for (size_t i = 0; i < m; ++i) {
-    for (size_t j = 0; j <= i; ++j) {
-      double v = n.gram[cols[i]][cols[j]];
-      for (size_t k = 0; k < j; ++k) v -= l[i * m + k] * l[j * m + k];
-      if (i == j) {
-        if (v < 1e-10) return false;
-        l[i * m + i] = std::sqrt(v);
-      } else {
-        l[i * m + j] = v / l[j * m + j];
-      }
+  Eigen::MatrixXd a(samples.size(), cols.size());
+  Eigen::VectorXd y(samples.size());
+  for (size_t i = 0; i < samples.size(); ++i) {
+    const double instructions = double(samples[i]->instructions);
+    const double w = 1.0 / std::max(instructions, kWeightFloor);
+    y(Eigen::Index(i)) = w * instructions;
+    for (size_t c = 0; c < cols.size(); ++c)
+      a(Eigen::Index(i), Eigen::Index(c)) = w * samples[i]->features.x[size_t(cols[c])];
+  }
+  const Eigen::VectorXd norm = a.colwise().norm().transpose();
+  const Eigen::VectorXd scale = (norm.array() > 0).select(norm.cwiseInverse(), 0.0);
+  a = a * scale.asDiagonal();
+  const Eigen::MatrixXd gram = a.transpose() * a;
+  const Eigen::VectorXd rhs = a.transpose() * y;
+  std::array<double, kF> best{};
+  double bestSse = y.squaredNorm();
+  for (uint32_t subset = 1; subset < (1u << cols.size()); ++subset) {
+    std::vector<int> idx;
+    for (size_t c = 0; c < cols.size(); ++c) {
+      if (subset & (1u << c)) idx.push_back(int(c));
+    }
+    const Eigen::MatrixXd g = gram(idx, idx);
+    const Eigen::LLT<Eigen::MatrixXd> llt(g);
+    if (llt.info() != Eigen::Success || llt.matrixLLT().diagonal().minCoeff() < 1e-5)
+      continue;  // singular
+    const Eigen::VectorXd c = llt.solve(rhs(idx));
+    if (c.minCoeff() < 0) continue;
+    const double sse = y.squaredNorm() - 2 * c.dot(rhs(idx)) + c.dot(g * c);
+    if (sse >= bestSse) continue;
+    bestSse = sse;
+    best.fill(0.0);
+    for (size_t k = 0; k < idx.size(); ++k) {
+      best[size_t(cols[size_t(idx[k])])] = c(Eigen::Index(k)) * scale(idx[k]);
     }
   }
-  for (size_t i = 0; i < m; ++i) {  // L z = b, then L^T c = z
-    double v = n.rhs[cols[i]];
-    for (size_t k = 0; k < i; ++k) v -= l[i * m + k] * z[k];
-    z[i] = v / l[i * m + i];
-  }
-  coef->fill(0.0);
-  for (size_t i = m; i-- > 0;) {
-    double v = z[i];
-    for (size_t k = i + 1; k < m; ++k) v -= l[k * m + i] * (*coef)[cols[k]];
-    (*coef)[cols[i]] = v / l[i * m + i];
-  }
-  double quad = 0, lin = 0;
-  for (size_t i : cols) {
-    lin += (*coef)[i] * n.rhs[i];
-    for (size_t j : cols) quad += (*coef)[i] * n.gram[i][j] * (*coef)[j];
-  }
-  *sse = n.yy - 2 * lin + quad;
-  return true;
-}
-
-// Non-negative least squares by enumeration: the NNLS optimum is the unconstrained fit on its
-// own support, so the best feasible fit over all supports (at most 2^9) is the optimum.
-std::array<double, kF> fitKernel(const std::vector<const LayerSample*>& samples, uint32_t features) {
-  const NormalEquations n = normalEquations(samples);
-  uint32_t mask = 0;
-  for (size_t i = 0; i < kF; ++i) {
-    if ((features & (1u << i)) && n.scale[i] > 0) mask |= 1u << i;
-  }
-  std::array<double, kF> best{}, coef{};
-  double bestSse = n.yy, sse = 0;
-  for (uint32_t s = mask; s != 0; s = (s - 1) & mask) {
-    if (!solveSubset(n, s, &coef, &sse)) continue;
-    if (std::any_of(coef.begin(), coef.end(), [](double c) { return c < 0; })) continue;
-    if (sse < bestSse) {
-      bestSse = sse;
-      best = coef;
-    }
-  }
-  for (size_t i = 0; i < kF; ++i) best[i] *= n.scale[i];
   return best;
 }
 
+// Ranks from 1, ties at their mean rank.
 std::vector<double> ranks(const std::vector<double>& v) {
-  std::vector<size_t> idx(v.size());
-  std::iota(idx.begin(), idx.end(), size_t(0));
-  std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return v[a] < v[b]; });
-  std::vector<double> r(v.size());
-  for (size_t i = 0; i < idx.size();) {
-    size_t j = i;
-    while (j + 1 < idx.size() && v[idx[j + 1]] == v[idx[i]]) ++j;
-    for (size_t k = i; k <= j; ++k) r[idx[k]] = 0.5 * double(i + j) + 1.0;
-    i = j + 1;
+  std::vector<double> r(v.size(), 1.0);
+  for (size_t i = 0; i < v.size(); ++i) {
+    for (size_t j = 0; j < v.size(); ++j)
+      r[i] += v[j] < v[i] ? 1.0 : (v[j] == v[i] && j != i ? 0.5 : 0.0);
   }
   return r;
 }
@@ -227,16 +237,50 @@ double pearson(const std::vector<double>& a, const std::vector<double>& b) {
   return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : 0.0;
 }
 
+// Throws nlohmann::json::exception on values of the wrong type (caught by the caller).
+Result<LatencyModel> modelFromJson(const nlohmann::json& j) {
+  using R = Result<LatencyModel>;
+  if (!j.is_object() || !j.contains("core") || !j["core"].is_string())
+    return R::failure("latency model: no \"core\" string");
+  if (!j.contains("kernels") || !j["kernels"].is_object())
+    return R::failure("latency model: no \"kernels\" object");
+  LatencyModel m;
+  m.core = j["core"].get<std::string>();
+  m.device = j.value("device", std::string());
+  if (j.contains("calibration")) m.calibration = j["calibration"];
+  for (const auto& [name, kj] : j["kernels"].items()) {
+    LatencyKernel k;
+    if (!latencyKernelFromName(name, &k))
+      return R::failure("latency model: unknown kernel \"" + name + "\"");
+    KernelCoefficients& kc = m.kernels[size_t(k)];
+    if (!kj.is_object() || !kj.contains("coefficients") || !kj["coefficients"].is_object()) {
+      return R::failure("latency model: kernels." + name + ": no \"coefficients\" object");
+    }
+    for (const auto& [feature, v] : kj["coefficients"].items()) {
+      const auto it = std::find(kLatencyFeatureNames.begin(), kLatencyFeatureNames.end(), feature);
+      if (it == kLatencyFeatureNames.end() || !v.is_number()) {
+        return R::failure("latency model: kernels." + name + ".coefficients." + feature +
+                          ": unknown feature or not a number");
+      }
+      kc.c[size_t(it - kLatencyFeatureNames.begin())] = v.get<double>();
+    }
+    kc.samples = kj.value("samples", 0);
+    kc.borrowedFrom = kj.value("borrowed_from", std::string());
+  }
+  return m;
+}
+
 }  // namespace
 
 const std::array<const char*, kLatencyFeatureCount> kLatencyFeatureNames = {
-    "macs", "outputs", "inputs", "pixels", "channels", "edge", "rows", "weights", "one"};
+    "macs", "outputs", "inputs",  "pixels", "channels", "edge",
+    "taps", "rows",    "weights", "scalar", "one"};
 
-const char* latencyKernelName(LatencyKernel k) { return kKernels[size_t(k)].name; }
+const char* latencyKernelName(LatencyKernel k) { return kKernelNames[size_t(k)]; }
 
 bool latencyKernelFromName(const std::string& name, LatencyKernel* out) {
   for (size_t i = 0; i < kKernels.size(); ++i) {
-    if (name == kKernels[i].name) {
+    if (name == kKernelNames[i]) {
       *out = LatencyKernel(i);
       return true;
     }
@@ -249,8 +293,8 @@ LayerFeatures layerFeatures(const Graph& g, int32_t opIndex, bool inPlace) {
   LayerFeatures f;
   const Tensor& out = g.tensor(op.outputs[0]);
   f.x[kOutputs] = double(out.elementCount());
-  f.x[kPixels] = pixelsOf(out);
-  f.x[kChannels] = out.shape.empty() ? 1.0 : double(out.shape.back());
+  f.x[kChannels] = out.shape.empty() ? 1.0 : double(std::max(1, out.shape.back()));
+  f.x[kPixels] = f.x[kOutputs] / f.x[kChannels];  // N x H x W, or rows
   f.x[kOne] = 1;
   for (TensorId id : op.inputs) {
     if (id < 0) continue;
@@ -259,29 +303,22 @@ LayerFeatures layerFeatures(const Graph& g, int32_t opIndex, bool inPlace) {
     if (t.isConstant && t.type == DType::kInt8) f.x[kWeights] += double(t.elementCount());
   }
   SpatialGeometry s;
-  switch (op.kind) {
-    case OpKind::kConv2D:
-    case OpKind::kDepthwiseConv2D:
-      spatialGeometry(g, op, &s);
-      f.kernel = convKernel(g, op, s, inPlace);
-      spatialFeatures(g, op, s, &f);
-      break;
-    case OpKind::kAveragePool2D:
-    case OpKind::kMaxPool2D:
-      spatialGeometry(g, op, &s);
-      f.kernel = op.kind == OpKind::kMaxPool2D ? K::kMaxPool : K::kAveragePool;
-      spatialFeatures(g, op, s, &f);
-      break;
-    case OpKind::kFullyConnected:
-      f.kernel = K::kFullyConnected;
-      f.x[kMacs] = double(opDef(op.kind).macs(g, op));
-      break;
-    case OpKind::kAdd: f.kernel = K::kAdd; break;
-    case OpKind::kReshape: f.kernel = inPlace ? K::kAlias : K::kCopy; break;
-    case OpKind::kPad:
-    case OpKind::kConcatenation:
-    case OpKind::kTranspose: f.kernel = K::kCopy; break;
-    default: f.kernel = K::kOther; break;
+  if (spatialGeometry(g, op, &s)) {  // convolutions and pooling
+    f.kernel = op.kind == OpKind::kMaxPool2D       ? K::kMaxPool
+               : op.kind == OpKind::kAveragePool2D ? K::kAveragePool
+                                                   : convKernel(g, op, s, inPlace);
+    spatialFeatures(g, op, s, &f);
+  } else if (op.kind == OpKind::kFullyConnected) {
+    f.kernel = K::kFullyConnected;
+    f.x[kMacs] = double(opDef(op.kind).macs(g, op));
+    f.x[kScalar] = f.x[kOutputs] * double(g.tensor(op.inputs[1]).shape[1] % 4);
+  } else {
+    const bool copy = op.kind == OpKind::kPad || op.kind == OpKind::kConcatenation ||
+                      op.kind == OpKind::kTranspose || op.kind == OpKind::kReshape;
+    f.kernel = op.kind == OpKind::kAdd                  ? K::kAdd
+               : op.kind == OpKind::kReshape && inPlace ? K::kAlias
+               : copy                                   ? K::kCopy
+                                                        : K::kOther;
   }
   return f;
 }
@@ -295,39 +332,25 @@ LayerFeatures invokeFeatures() {
 
 std::vector<LayerFeatures> latencyFeatures(const PlannedModel& m) {
   const Graph& g = m.graph;
-  std::vector<LayerFeatures> layers;
-  layers.reserve(g.ops.size());
-  for (size_t i = 0; i < g.ops.size(); ++i) {
-    const Op& op = g.ops[i];
-    const TensorId in = op.inputs.empty() ? kNoTensor : op.inputs[0];
-    const bool inPlace = in >= 0 && !g.tensor(in).isConstant && size_t(in) < m.plan.offsets.size() &&
-                         m.plan.offsets[size_t(in)] >= 0 &&
-                         m.plan.offsets[size_t(in)] == m.plan.offsets[size_t(op.outputs[0])];
-    layers.push_back(layerFeatures(g, int32_t(i), inPlace));
-  }
-  return layers;
+  const std::vector<int64_t>& at = m.plan.offsets;
+  return featuresOf(g, [&](size_t, TensorId in, TensorId out) {
+    return size_t(std::max(in, out)) < at.size() && at[size_t(in)] >= 0 &&
+           at[size_t(in)] == at[size_t(out)];
+  });
 }
 
 std::vector<LayerFeatures> latencyFeatures(const Graph& g) {
-  std::vector<int32_t> lastReader(g.tensors.size(), -1);
+  std::vector<size_t> lastReader(g.tensors.size(), 0);
   for (size_t i = 0; i < g.ops.size(); ++i) {
     for (TensorId id : g.ops[i].inputs) {
-      if (id >= 0) lastReader[size_t(id)] = int32_t(i);
+      if (id >= 0) lastReader[size_t(id)] = i;
     }
   }
-  std::vector<LayerFeatures> layers;
-  layers.reserve(g.ops.size());
-  for (size_t i = 0; i < g.ops.size(); ++i) {
+  return featuresOf(g, [&](size_t i, TensorId in, TensorId) {
     const Op& op = g.ops[i];
-    const TensorId in = op.inputs.empty() ? kNoTensor : op.inputs[0];
-    bool inPlace = false;
-    if (in >= 0 && !g.tensor(in).isConstant && lastReader[size_t(in)] == int32_t(i) &&
-        !isGraphOutput(g, in) && opDef(op.kind).inPlace) {
-      inPlace = (opDef(op.kind).inPlace(g, op).inputMask & 1u) != 0;
-    }
-    layers.push_back(layerFeatures(g, int32_t(i), inPlace));
-  }
-  return layers;
+    return lastReader[size_t(in)] == i && !isGraphOutput(g, in) && opDef(op.kind).inPlace &&
+           (opDef(op.kind).inPlace(g, op).inputMask & 1u) != 0;
+  });
 }
 
 double predictLayer(const LatencyModel& model, const LayerFeatures& f) {
@@ -337,7 +360,8 @@ double predictLayer(const LatencyModel& model, const LayerFeatures& f) {
   return std::max(0.0, y);
 }
 
-LatencyPrediction predictLatency(const LatencyModel& model, const std::vector<LayerFeatures>& layers) {
+LatencyPrediction predictLatency(const LatencyModel& model,
+                                 const std::vector<LayerFeatures>& layers) {
   LatencyPrediction p;
   p.perLayer.reserve(layers.size());
   double total = p.invoke = predictLayer(model, invokeFeatures());
@@ -357,14 +381,17 @@ int64_t predictInstructions(const LatencyModel& model, const Graph& plannedGraph
   return predictLatency(model, latencyFeatures(plannedGraph)).instructions;
 }
 
-Result<LatencyModel> fitLatencyModel(const std::vector<LayerSample>& samples, const std::string& core) {
-  if (samples.empty()) return Result<LatencyModel>::failure("latency model '" + core + "': no samples");
+Result<LatencyModel> fitLatencyModel(const std::vector<LayerSample>& samples,
+                                     const std::string& core) {
+  if (samples.empty())
+    return Result<LatencyModel>::failure("latency model '" + core + "': no samples");
   std::array<std::vector<const LayerSample*>, kLatencyKernelCount> byKernel;
   for (size_t i = 0; i < samples.size(); ++i) {
     if (samples[i].instructions < 0) {
       return Result<LatencyModel>::failure("latency sample " + std::to_string(i) + " (" +
-                                           latencyKernelName(samples[i].features.kernel) + "): " +
-                                           std::to_string(samples[i].instructions) + " instructions");
+                                           latencyKernelName(samples[i].features.kernel) +
+                                           "): " + std::to_string(samples[i].instructions) +
+                                           " instructions");
     }
     byKernel[size_t(samples[i].features.kernel)].push_back(&samples[i]);
   }
@@ -378,7 +405,7 @@ Result<LatencyModel> fitLatencyModel(const std::vector<LayerSample>& samples, co
     const size_t from = size_t(kKernels[k].fallback);
     if (m.kernels[k].samples == 0 && from != k && m.kernels[from].samples > 0) {
       m.kernels[k].c = m.kernels[from].c;
-      m.kernels[k].borrowedFrom = kKernels[from].name;
+      m.kernels[k].borrowedFrom = kKernelNames[from];
     }
   }
   return m;
@@ -389,41 +416,27 @@ nlohmann::json latencyModelToJson(const LatencyModel& m) {
   for (size_t k = 0; k < kLatencyKernelCount; ++k) {
     nlohmann::json c = nlohmann::json::object();
     for (size_t j = 0; j < kF; ++j) {
-      if (kKernels[k].features & (1u << j) || m.kernels[k].c[j] != 0) c[kLatencyFeatureNames[j]] = m.kernels[k].c[j];
+      if (kKernels[k].features & (1u << j) || m.kernels[k].c[j] != 0)
+        c[kLatencyFeatureNames[j]] = m.kernels[k].c[j];
     }
-    kernels[kKernels[k].name] = {{"coefficients", c}, {"samples", m.kernels[k].samples}};
-    if (!m.kernels[k].borrowedFrom.empty()) kernels[kKernels[k].name]["borrowed_from"] = m.kernels[k].borrowedFrom;
+    kernels[kKernelNames[k]] = {{"coefficients", c}, {"samples", m.kernels[k].samples}};
+    if (!m.kernels[k].borrowedFrom.empty())
+      kernels[kKernelNames[k]]["borrowed_from"] = m.kernels[k].borrowedFrom;
   }
-  return {{"core", m.core}, {"device", m.device}, {"unit", "instructions per inference (QEMU -icount)"},
-          {"features", kLatencyFeatureNames}, {"kernels", kernels}, {"calibration", m.calibration}};
+  return {{"core", m.core},
+          {"device", m.device},
+          {"unit", "instructions per inference (QEMU -icount)"},
+          {"features", kLatencyFeatureNames},
+          {"kernels", kernels},
+          {"calibration", m.calibration}};
 }
 
 Result<LatencyModel> latencyModelFromJson(const nlohmann::json& j) {
-  using R = Result<LatencyModel>;
-  if (!j.is_object() || !j.contains("core") || !j["core"].is_string()) return R::failure("latency model: no \"core\" string");
-  if (!j.contains("kernels") || !j["kernels"].is_object()) return R::failure("latency model: no \"kernels\" object");
-  LatencyModel m;
-  m.core = j["core"].get<std::string>();
-  m.device = j.value("device", std::string());
-  if (j.contains("calibration")) m.calibration = j["calibration"];
-  for (const auto& [name, kj] : j["kernels"].items()) {
-    LatencyKernel k;
-    if (!latencyKernelFromName(name, &k)) return R::failure("latency model: unknown kernel \"" + name + "\"");
-    KernelCoefficients& kc = m.kernels[size_t(k)];
-    if (!kj.is_object() || !kj.contains("coefficients") || !kj["coefficients"].is_object()) {
-      return R::failure("latency model: kernels." + name + ": no \"coefficients\" object");
-    }
-    for (const auto& [feature, v] : kj["coefficients"].items()) {
-      const auto it = std::find(kLatencyFeatureNames.begin(), kLatencyFeatureNames.end(), feature);
-      if (it == kLatencyFeatureNames.end() || !v.is_number()) {
-        return R::failure("latency model: kernels." + name + ".coefficients." + feature + ": unknown feature or not a number");
-      }
-      kc.c[size_t(it - kLatencyFeatureNames.begin())] = v.get<double>();
-    }
-    kc.samples = kj.value("samples", 0);
-    kc.borrowedFrom = kj.value("borrowed_from", std::string());
+  try {
+    return modelFromJson(j);
+  } catch (const nlohmann::json::exception& e) {
+    return Result<LatencyModel>::failure(std::string("latency model: ") + e.what());
   }
-  return m;
 }
 
 Result<LatencyModel> loadLatencyModel(const std::string& path) {
@@ -436,7 +449,8 @@ Result<LatencyModel> loadLatencyModel(const std::string& path) {
   return m;
 }
 
-LatencyError latencyError(const std::vector<double>& measured, const std::vector<double>& predicted) {
+LatencyError latencyError(const std::vector<double>& measured,
+                          const std::vector<double>& predicted) {
   LatencyError e;
   const size_t n = std::min(measured.size(), predicted.size());
   if (n == 0) return e;

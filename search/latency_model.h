@@ -2,7 +2,9 @@
 // kernel each op compiles to (engine/ops/*: emit, fast kernels) and that call's shape features,
 // by a non-negative linear model per kernel calibrated against the per-layer counts the firmware
 // verifier measures in QEMU (bench/latency_calibration.cpp writes resources/latency/<core>.json).
-// No emulator at run time: a prediction costs microseconds per network.
+// No emulator at run time: a prediction costs microseconds per network. Instructions are those
+// of the verification firmware (fast kernels, planner "best", per-layer profiling marks included),
+// exact to the 40 instructions of a SysTick tick.
 //
 //   Result<LatencyModel> m = loadLatencyModel("resources/latency/cortex-m4.json");
 //   Result<PlannedModel> p = planModel(graph, "best");          // the exporter's graph and plan
@@ -24,23 +26,23 @@ namespace tinyforge {
 
 // The kernel an op runs as (fast kernels), each with its own coefficients.
 //   X(Enum, "json name")
-#define TINYFORGE_LATENCY_KERNELS(X)                                                       \
-  X(Conv1x1, "conv2d_1x1")                  /* tfk_conv2d_1x1_fast_s8 */                  \
-  X(Conv1x1InPlace, "conv2d_1x1_inplace")   /* tfk_conv2d_1x1_inplace_fast_s8 */          \
-  X(ConvSimd, "conv2d_simd")                /* tfk_conv2d_simd_s8: k x k, Cin >= 2 */     \
-  X(Conv, "conv2d")                         /* tfk_conv2d_fast_s8: Cin == 1 */            \
-  X(Depthwise3x3, "depthwise_3x3")          /* tfk_depthwise_conv2d_fast_s8, 3x3 path */  \
-  X(Depthwise, "depthwise")                 /* tfk_depthwise_conv2d_fast_s8, other k */   \
-  X(Depthwise3x3InPlace, "depthwise_3x3_inplace") /* tfk_depthwise_conv2d_inplace_s8 */   \
-  X(DepthwiseInPlace, "depthwise_inplace")  /* the same, k != 3 */                        \
-  X(Add, "add")                                                                            \
-  X(AveragePool, "average_pool")                                                           \
-  X(MaxPool, "max_pool")                                                                   \
-  X(FullyConnected, "fully_connected")      /* tfk_fully_connected_fast_s8 */             \
-  X(Copy, "copy")                           /* RESHAPE not in place (memmove), PAD, ... */\
-  X(Alias, "alias")                         /* RESHAPE in place: the profiling mark only */\
-  X(Other, "other")                         /* SOFTMAX, MEAN, MUL, QUANTIZE, ... */        \
-  X(Invoke, "invoke")                       /* per inference, outside the layers */
+#define TINYFORGE_LATENCY_KERNELS(X)                                                           \
+  X(Conv1x1, "conv2d_1x1")                        /* tfk_conv2d_1x1_fast_s8 */                 \
+  X(Conv1x1InPlace, "conv2d_1x1_inplace")         /* tfk_conv2d_1x1_inplace_fast_s8 */         \
+  X(ConvSimd, "conv2d_simd")                      /* tfk_conv2d_simd_s8: k x k, Cin >= 2 */    \
+  X(Conv, "conv2d")                               /* tfk_conv2d_fast_s8: Cin == 1 */           \
+  X(Depthwise3x3, "depthwise_3x3")                /* tfk_depthwise_conv2d_fast_s8, 3x3 path */ \
+  X(Depthwise, "depthwise")                       /* tfk_depthwise_conv2d_fast_s8, other k */  \
+  X(Depthwise3x3InPlace, "depthwise_3x3_inplace") /* tfk_depthwise_conv2d_inplace_s8 */        \
+  X(DepthwiseInPlace, "depthwise_inplace")        /* the same, k != 3 */                       \
+  X(Add, "add")                                                                                \
+  X(AveragePool, "average_pool")                                                               \
+  X(MaxPool, "max_pool")                                                                       \
+  X(FullyConnected, "fully_connected") /* tfk_fully_connected_fast_s8 */                       \
+  X(Copy, "copy")                      /* RESHAPE not in place (memmove), PAD, ... */          \
+  X(Alias, "alias")                    /* RESHAPE in place: the profiling mark only */         \
+  X(Other, "other")                    /* SOFTMAX, MEAN, MUL, QUANTIZE, ... */                 \
+  X(Invoke, "invoke")                  /* per inference, outside the layers */
 
 enum class LatencyKernel : uint8_t {
 #define TINYFORGE_LATENCY_ENUM(e, n) k##e,
@@ -56,10 +58,14 @@ bool latencyKernelFromName(const std::string& name, LatencyKernel* out);
 //   macs     multiply-accumulates over the taps inside the image (pooling: window reads)
 //   outputs  output elements          inputs   non-constant input elements
 //   pixels   output H x W             channels output channels
-//   edge     output elements computed on a kernel's border path (not the unrolled interior)
-//   rows     kernel rows visited (inside the image) summed over output elements
-//   weights  constant elements the op reads          one      1
-constexpr size_t kLatencyFeatureCount = 9;
+//   edge     taps checked on a kernel's border path: k x k per output not on its interior path
+//   taps     taps inside the image on the border path, summed over those outputs
+//   rows     kernel rows visited (inside the image) summed over output elements; for the SIMD
+//            convolution its 2 x 2 dot products (one per kernel row and pixel/channel pair block)
+//   weights  constant int8 elements the op reads
+//   scalar   multiply-accumulates done one at a time by a SIMD kernel (its border pixels and the
+//            depth % 4 remainder of its dot products)               one      1
+constexpr size_t kLatencyFeatureCount = 11;
 extern const std::array<const char*, kLatencyFeatureCount> kLatencyFeatureNames;
 
 struct LayerFeatures {
@@ -67,7 +73,8 @@ struct LayerFeatures {
   std::array<double, kLatencyFeatureCount> x{};
 };
 
-// Features of op `opIndex`, running in place (output 0 on input 0's bytes) or not.
+// Features of op `opIndex` of a validated graph, running in place (output 0 on input 0's bytes)
+// or not.
 LayerFeatures layerFeatures(const Graph& graph, int32_t opIndex, bool inPlace);
 // The per-inference term (kernel kInvoke, feature `one`).
 LayerFeatures invokeFeatures();
@@ -84,21 +91,22 @@ struct LayerSample {
 
 struct KernelCoefficients {
   std::array<double, kLatencyFeatureCount> c{};  // instructions per unit of each feature
-  int32_t samples = 0;       // measured calls the coefficients were fitted on
+  int32_t samples = 0;                           // measured calls the coefficients were fitted on
   std::string borrowedFrom;  // no samples: the kernel whose coefficients these are ("" = none)
 };
 
 struct LatencyModel {
-  std::string core;                 // "cortex-m4", "cortex-m7"
-  std::string device;               // the board measured ("mps2-an386")
+  std::string core;    // "cortex-m4", "cortex-m7"
+  std::string device;  // the board measured ("mps2-an386")
   std::array<KernelCoefficients, kLatencyKernelCount> kernels{};
-  nlohmann::json calibration;       // provenance and held-out error, written by the calibration tool
+  nlohmann::json calibration;  // provenance and held-out error, written by the calibration tool
 };
 
 // Non-negative least squares per kernel on each kernel's own features, weighted for relative
 // error; kernels without samples borrow a similar kernel's coefficients. Errors: no samples, a
 // sample with a negative count.
-Result<LatencyModel> fitLatencyModel(const std::vector<LayerSample>& samples, const std::string& core);
+Result<LatencyModel> fitLatencyModel(const std::vector<LayerSample>& samples,
+                                     const std::string& core);
 
 double predictLayer(const LatencyModel& model, const LayerFeatures& features);  // >= 0
 
@@ -107,7 +115,8 @@ struct LatencyPrediction {
   double invoke = 0;             // outside the layers
   int64_t instructions = 0;      // rounded sum
 };
-LatencyPrediction predictLatency(const LatencyModel& model, const std::vector<LayerFeatures>& layers);
+LatencyPrediction predictLatency(const LatencyModel& model,
+                                 const std::vector<LayerFeatures>& layers);
 int64_t predictInstructions(const LatencyModel& model, const PlannedModel& planned);
 int64_t predictInstructions(const LatencyModel& model, const Graph& plannedGraph);
 
@@ -120,6 +129,7 @@ struct LatencyError {
   double meanAbsRelative = 0, maxAbsRelative = 0;
   double spearman = 0;  // rank correlation, ties ranked by their mean rank
 };
-LatencyError latencyError(const std::vector<double>& measured, const std::vector<double>& predicted);
+LatencyError latencyError(const std::vector<double>& measured,
+                          const std::vector<double>& predicted);
 
 }  // namespace tinyforge

@@ -3,9 +3,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "engine/firmware/exporter.h"
-#include "engine/firmware/verifier.h"
 #include "search/pruning.h"
+#include "search/run_files.h"
 #include "search/train_pipeline.h"
 
 namespace tinyforge {
@@ -13,17 +12,6 @@ namespace tinyforge {
 namespace {
 
 namespace fs = std::filesystem;
-
-Status writeJson(const fs::path& path, const nlohmann::json& j) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream f(tmp);
-    if (!(f << j.dump(2) << "\n")) return Status::error("cannot write " + tmp.string());
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  return ec ? Status::error("cannot write " + path.string() + ": " + ec.message()) : Status::ok();
-}
 
 // Trains, prunes and fine-tunes one point; returns the pruned network and its accuracy.
 Result<TrainResult> trainPoint(const SparseSpace& space, const SparseArch& a, const Dataset& train,
@@ -46,24 +34,6 @@ nlohmann::json historyJson(const BayesianSparseSearch& bo) {
   nlohmann::json h = nlohmann::json::array();
   for (const SparseCandidate& c : bo.history()) h.push_back(sparseCandidateToJson(c));
   return {{"candidates", h}, {"hypervolume", bo.hypervolumes()}};
-}
-
-Result<nlohmann::json> deployChosen(const Graph& g, const Dataset& test, const SparseRunOptions& o,
-                                    const std::atomic<bool>* cancel) {
-  ExportOptions eo;
-  eo.device = o.device;
-  std::vector<uint8_t> image(test.imageBytes());
-  for (size_t i = 0; i < image.size(); ++i) image[i] = uint8_t(int8_t(int(test.image(0)[i]) + kInputZeroPoint));
-  eo.testInputs = {image};
-  const fs::path dir = fs::path(o.outDir) / "firmware";
-  Result<ExportSummary> e = exportFirmware(g, eo, dir.string());
-  if (!e) return e.status();
-  if (!o.verify) return nlohmann::json{{"exported", dir.string()}};
-  VerifyOptions vo;
-  vo.cancel = cancel;
-  Result<VerifyReport> v = verifyFirmware(dir.string(), vo);
-  if (!v) return v.status();
-  return verifyReportJson(v.value());
 }
 
 Result<nlohmann::json> finishSparseSearch(const SparseSpace& space, const BayesianSparseSearch& bo,
@@ -96,12 +66,13 @@ Result<nlohmann::json> finishSparseSearch(const SparseSpace& space, const Bayesi
       chosen = int64_t(front.size()) - 1;
     }
   }
-  if (Status s = writeJson(fs::path(o.outDir) / "front.json", front); !s) return s;
+  if (Status s = writeJsonFile((fs::path(o.outDir) / "front.json").string(), front); !s) return s;
   nlohmann::json report = {{"preset", o.preset}, {"method", o.bayes.randomOnly ? "random" : "bayes"},
                            {"iterations", bo.history().size()}, {"hypervolume", bo.hypervolumes()},
                            {"front", front}};
   if (chosen >= 0) {
-    Result<nlohmann::json> fw = deployChosen(graphs[size_t(chosen)], test, o, cancel);
+    Result<nlohmann::json> fw = exportAndVerify(graphs[size_t(chosen)], test, {o.device, "best", 4096},
+                                                (fs::path(o.outDir) / "firmware").string(), o.verify, cancel);
     if (!fw) return fw.status();
     report["chosen"] = front[size_t(chosen)];
     report["firmware"] = fw.value();
@@ -109,7 +80,7 @@ Result<nlohmann::json> finishSparseSearch(const SparseSpace& space, const Bayesi
     report["chosen"] = nullptr;
     report["note"] = "no front point fits the memory and flash budgets";
   }
-  if (Status s = writeJson(fs::path(o.outDir) / "report.json", report); !s) return s;
+  if (Status s = writeJsonFile((fs::path(o.outDir) / "report.json").string(), report); !s) return s;
   return report;
 }
 
@@ -171,13 +142,13 @@ Result<nlohmann::json> runSparseSearch(const Dataset& train, const Dataset& test
     bo.observe(a, r.value().floatValidationAccuracy);
     nets.push_back(r.value().net);
     points.push_back({{"arch", sparseArchToJson(a)}, {"accuracy", r.value().floatValidationAccuracy}});
-    if (Status s = writeJson(dir / "state.json", points); !s) return s;
+    if (Status s = writeJsonFile((dir / "state.json").string(), points); !s) return s;
     if (progress) {
       progress({"sparse", int(bo.history().size()), o.iterations, 0, 0, 0, r.value().floatValidationAccuracy, 0,
                 bo.hypervolumes().back()});
     }
   }
-  if (Status s = writeJson(dir / "history.json", historyJson(bo)); !s) return s;
+  if (Status s = writeJsonFile((dir / "history.json").string(), historyJson(bo)); !s) return s;
   return finishSparseSearch(space, bo, nets, train, test, o, progress, cancel);
 }
 

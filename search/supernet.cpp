@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include <torch/torch.h>
+
 #include "search/internal/torch_util.h"
 
 namespace tinyforge {

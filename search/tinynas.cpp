@@ -4,11 +4,14 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 
-#include "engine/firmware/exporter.h"
-#include "engine/firmware/verifier.h"
 #include "engine/io/tflite_export.h"
+#include "engine/firmware/device.h"
+#include "engine/firmware/embedded.h"
 #include "engine/pipeline.h"
+#include "search/latency_model.h"
+#include "search/run_files.h"
 
 namespace tinyforge {
 
@@ -19,19 +22,26 @@ using Clock = std::chrono::steady_clock;
 
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-Status writeJson(const fs::path& path, const nlohmann::json& j) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream f(tmp);
-    if (!(f << j.dump(2) << "\n")) return Status::error("cannot write " + tmp.string());
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  return ec ? Status::error("cannot write " + path.string() + ": " + ec.message()) : Status::ok();
-}
-
 std::vector<uint32_t> head(const std::vector<uint32_t>& v, size_t n) {
   return std::vector<uint32_t>(v.begin(), v.begin() + std::ptrdiff_t(std::min(n, v.size())));
+}
+
+// The calibrated latency model of the device's core (compiled in), or none (Cortex-M0+).
+LatencyFunction latencyFor(const std::string& device, const std::string& planner) {
+  Result<DeviceProfile> d = findDevice(device);
+  if (!d) return {};
+  const EmbeddedFile* f = embeddedFile("resources/latency/" + d.value().core + ".json");
+  if (!f) return {};
+  const nlohmann::json j = nlohmann::json::parse(f->data, f->data + f->size, nullptr, false);
+  Result<LatencyModel> m = latencyModelFromJson(j);
+  if (!m) return {};
+  auto model = std::make_shared<LatencyModel>(std::move(m).value());
+  return [model, planner](const ArchSpec& spec) -> int64_t {
+    Result<Graph> g = archToGraph(spec);
+    if (!g) return 0;
+    Result<PlannedModel> p = planModel(g.value(), planner);
+    return p ? predictInstructions(*model, p.value()) : 0;
+  };
 }
 
 struct Stage3 {
@@ -43,7 +53,8 @@ Result<Stage3> evolve(Supernet& net, const SearchSpace& space, const SpaceReport
                       const DataSplit& split, const TinyNasOptions& o, const TrainCallback& progress,
                       const std::atomic<bool>* cancel) {
   const PairReport& pair = s1.pairs[size_t(s1.best)];
-  EvolutionSearch evo(space, pair.width, pair.resolution, o.constraints, o.evolution);
+  EvolutionSearch evo(space, pair.width, pair.resolution, o.constraints, o.evolution,
+                      latencyFor(o.device, o.constraints.budget.planner));
   const std::vector<uint32_t> calib = head(split.train, size_t(o.calibrationImages));
   const std::vector<uint32_t> val = head(split.validation, size_t(o.validationImages));
   while (!evo.done()) {
@@ -114,28 +125,6 @@ Result<Finish> fineTuneAndConvert(Supernet& net, const Candidate& best, const Da
   return f;
 }
 
-Result<nlohmann::json> deploy(const Graph& int8, const Dataset& test, const TinyNasOptions& o, const fs::path& dir,
-                              const std::atomic<bool>* cancel) {
-  ExportOptions eo;
-  eo.device = o.device;
-  eo.planner = o.constraints.budget.planner;
-  eo.stackBytes = o.constraints.budget.stackBytes;
-  std::vector<uint8_t> image(test.imageBytes());
-  for (size_t i = 0; i < image.size(); ++i) image[i] = uint8_t(int8_t(int(test.image(0)[i]) + kInputZeroPoint));
-  eo.testInputs = {image};
-  Result<ExportSummary> ex = exportFirmware(int8, eo, (dir / "firmware").string());
-  if (!ex) return ex.status();
-  nlohmann::json j = {{"device", ex.value().device}, {"machine", ex.value().machine},
-                      {"arena_bytes", ex.value().arenaBytes}, {"constant_bytes", ex.value().constantBytes}};
-  if (!o.verify) return j;
-  VerifyOptions vo;
-  vo.cancel = cancel;
-  Result<VerifyReport> v = verifyFirmware((dir / "firmware").string(), vo);
-  if (!v) return v.status();
-  j["verify"] = verifyReportJson(v.value());
-  return j;
-}
-
 Result<nlohmann::json> finishTinyNas(Supernet& net, const Candidate& best, const Dataset& train, const Dataset& test,
                                      const DataSplit& split, const TinyNasOptions& o, int resumed,
                                      nlohmann::json seconds, const SpaceReport& s1, const TrainCallback& progress,
@@ -148,7 +137,9 @@ Result<nlohmann::json> finishTinyNas(Supernet& net, const Candidate& best, const
   seconds["finetune_and_int8"] = since(t4);
   auto t5 = Clock::now();
   if (progress) progress({"firmware", 0, 0, 0, 0, 0, 0, 0});
-  Result<nlohmann::json> fw = deploy(f.value().int8, test, o, dir, cancel);
+  Result<nlohmann::json> fw =
+      exportAndVerify(f.value().int8, test, {o.device, o.constraints.budget.planner, o.constraints.budget.stackBytes},
+                      (dir / "firmware").string(), o.verify, cancel);
   if (!fw) return fw.status();
   seconds["firmware"] = since(t5);
   seconds["total"] = since(start);
@@ -167,19 +158,20 @@ Result<nlohmann::json> finishTinyNas(Supernet& net, const Candidate& best, const
       {"params", archCost(spec).params},
       {"peak_sram_bytes", plan ? plan.value().plan.arenaBytes : -1},
       {"flash_estimate_bytes", best.cost.flashBytes},
+      {"predicted_instructions", best.instructions},
       {"firmware", fw.value()},
       {"constraints", {{"sram_bytes", o.constraints.budget.sramBytes}, {"flash_bytes", o.constraints.budget.flashBytes},
                        {"macs", o.constraints.maxMacs}, {"instructions", o.constraints.maxInstructions}}},
       {"supernet_resumed_from_epoch", resumed},
       {"seconds", seconds}};
-  if (fw.value().contains("verify")) {
-    const nlohmann::json& v = fw.value()["verify"];
+  if (o.verify) {  // exportAndVerify returned the verification report
+    const nlohmann::json& v = fw.value();
     report["instructions"] = v["instructions"];
     report["flash_bytes"] = v["flash_bytes"];
     report["ram_bytes"] = v["ram_bytes"].get<int64_t>() + v["stack_bytes"].get<int64_t>();
     report["firmware_match"] = v["match"];
   }
-  if (Status s = writeJson(dir / "report.json", report); !s) return s;
+  if (Status s = writeJsonFile((dir / "report.json").string(), report); !s) return s;
   return report;
 }
 
@@ -228,7 +220,7 @@ Result<nlohmann::json> runTinyNas(const Dataset& train, const Dataset& test, con
   const SpaceReport s1 = optimizeSpace(space, o.constraints.budget, so, {}, cancel);
   if (cancel && cancel->load()) return Status::error("cancelled");
   if (s1.best < 0) return Status::error("stage 1: no sampled network fits the budget");
-  if (Status s = writeJson(dir / "space.json", spaceReportToJson(s1)); !s) return s;
+  if (Status s = writeJsonFile((dir / "space.json").string(), spaceReportToJson(s1)); !s) return s;
   seconds["stage1"] = since(start);
   const PairReport& pair = s1.pairs[size_t(s1.best)];
   if (progress) progress({"stage1", 0, 0, 0, 0, 0, 0, 0});
@@ -249,7 +241,7 @@ Result<nlohmann::json> runTinyNas(const Dataset& train, const Dataset& test, con
   auto t3 = Clock::now();
   Result<Stage3> s3 = evolve(*net.value(), space, s1, trainR, split, o, progress, cancel);
   if (!s3) return s3.status();
-  if (Status s = writeJson(dir / "history.json", s3.value().history); !s) return s;
+  if (Status s = writeJsonFile((dir / "history.json").string(), s3.value().history); !s) return s;
   seconds["evolution"] = since(t3);
   return finishTinyNas(*net.value(), s3.value().best, trainR, testR, split, o, resumed.value(), seconds, s1,
                        progress, cancel, start);

@@ -7,6 +7,7 @@
 #include "engine/model_summary.h"
 #include "engine/pipeline.h"
 #include "search/pruning.h"
+#include "search/run_files.h"
 
 namespace tinyforge {
 
@@ -16,17 +17,6 @@ double agreement(const std::vector<int32_t>& a, const std::vector<int32_t>& b) {
   size_t same = 0;
   for (size_t i = 0; i < a.size() && i < b.size(); ++i) same += a[i] == b[i];
   return a.empty() ? 0.0 : double(same) / double(a.size());
-}
-
-Status writeText(const std::filesystem::path& path, const std::string& text) {
-  const std::filesystem::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream f(tmp);
-    if (!(f << text)) return Status::error("cannot write " + tmp.string());
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  return ec ? Status::error("cannot write " + path.string() + ": " + ec.message()) : Status::ok();
 }
 
 }  // namespace
@@ -85,7 +75,7 @@ Result<nlohmann::json> trainToInt8(const ArchSpec& spec, const Dataset& train, c
       {"dataset", o.datasetName},
       {"train_images", o.train.subset > 0 ? std::min(o.train.subset, t.split.train.size()) : t.split.train.size()},
       {"test_images", test.size()}};
-  if (Status s = writeText(dir / "report.json", report.dump(2) + "\n"); !s) return s;
+  if (Status s = writeJsonFile((dir / "report.json").string(), report); !s) return s;
   if (int8Graph) *int8Graph = std::move(g).value();
   return report;
 }

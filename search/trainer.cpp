@@ -1,7 +1,9 @@
 // The libtorch side of training: a network built from an ArchSpec as a list of units that
 // mirror archToGraph's ops one for one, the training loop, checkpoints, calibration, batch-norm
-// folding and quantization-aware fine-tuning. The only translation unit that includes torch.
+// folding and quantization-aware fine-tuning.
 #include "search/trainer.h"
+
+#include <torch/torch.h>
 
 #include "search/internal/torch_util.h"
 

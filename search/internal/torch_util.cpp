@@ -1,3 +1,5 @@
+#include <torch/torch.h>
+
 #include "search/internal/torch_util.h"
 
 #include <cmath>

@@ -1,8 +1,7 @@
 // PRIVATE to search/*.cpp: the libtorch helpers shared by the trainer and the supernet (image
-// batches, optimizers, the learning-rate schedule, checkpoints). The one header under search/
-// that includes torch; no public header includes it.
+// batches, optimizers, the learning-rate schedule, checkpoints). It only forward-declares the
+// libtorch types it names; the .cpp files that use it include <torch/torch.h> themselves.
 #pragma once
-#include <torch/torch.h>
 
 #include <memory>
 #include <random>
@@ -11,6 +10,19 @@
 
 #include "search/dataset.h"
 #include "search/trainer.h"
+
+namespace at {
+class Tensor;
+}
+namespace torch {
+using at::Tensor;
+namespace nn {
+class Module;
+}
+namespace optim {
+class Optimizer;
+}
+}  // namespace torch
 
 namespace tinyforge::torch_util {
 
