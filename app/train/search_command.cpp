@@ -1,5 +1,4 @@
 // `tinyforge-cli search --project P.json [--preset quick|full] --out DIR`: TinyNAS end to end.
-#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -7,12 +6,10 @@
 #include <vector>
 
 #include "engine/firmware/device.h"
+#include "app/train/tool_support.h"
 #include "search/tinynas.h"
 
 namespace {
-
-std::atomic<bool> g_stop{false};
-extern "C" void onStop(int) { g_stop = true; }
 
 constexpr const char* kSearchUsage =
     "usage: tinyforge-cli search --project P.json --out DIR [--preset quick|full] [--method evolution|random]\n"
@@ -22,10 +19,7 @@ constexpr const char* kSearchUsage =
     "Writes DIR/report.json, history.json, space.json, model.tflite and the firmware project;\n"
     "an interrupted search resumes from DIR/supernet.pt.\n";
 
-int fail(const std::string& message, int code = 1) {
-  std::cerr << "tinyforge-cli search: " << message << "\n";
-  return code;
-}
+int fail(const std::string& message, int code = 1) { return tinyforge::tool::fail("search", message, code); }
 
 // Budgets and device from the project file.
 tinyforge::Status applyProject(const std::string& path, tinyforge::TinyNasOptions* o) {
@@ -79,12 +73,9 @@ int runSearchCommand(const std::vector<std::string>& args) {
   o.value().outDir = out;
   if (method != "evolution" && method != "random") return fail("--method must be evolution or random", 2);
   o.value().evolution.randomOnly = method == "random";
-  Result<Dataset> train = loadFashionMnist(DatasetSplit::kTrain);
-  if (!train) return fail(train.status().message());
-  Result<Dataset> test = loadFashionMnist(DatasetSplit::kTest);
-  if (!test) return fail(test.status().message());
-  std::signal(SIGINT, onStop);
-  std::signal(SIGTERM, onStop);
+  Result<tool::TrainData> data = tool::loadTrainData("fashion-mnist");
+  if (!data) return fail(data.status().message());
+  const std::atomic<bool>* stop = tool::stopOnSignals();
   auto progress = [](const TrainProgress& p) {
     if (p.stage == "evolution") {
       std::fprintf(stderr, "evolution generation %d/%d candidate %lld/%lld: validation accuracy %.4f\n", p.epoch,
@@ -96,8 +87,8 @@ int runSearchCommand(const std::vector<std::string>& args) {
       std::fprintf(stderr, "%s\n", p.stage.c_str());
     }
   };
-  Result<nlohmann::json> r = runTinyNas(train.value(), test.value(), o.value(), progress, &g_stop);
-  if (!r) return fail(r.status().message() + (g_stop ? " (run again with the same --out to resume)" : ""));
+  Result<nlohmann::json> r = runTinyNas(data.value().train, data.value().test, o.value(), progress, stop);
+  if (!r) return fail(r.status().message() + (stop->load() ? " (run again with the same --out to resume)" : ""));
   if (json) {
     std::cout << r.value().dump(2) << "\n";
   } else {

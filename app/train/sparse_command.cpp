@@ -1,17 +1,14 @@
 // `tinyforge-cli sparse-search --project P.json [--preset quick|full] --out DIR`: SpArSe.
-#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "app/train/tool_support.h"
 #include "search/sparse_run.h"
 
 namespace {
-
-std::atomic<bool> g_halt{false};
-extern "C" void onHalt(int) { g_halt = true; }
 
 constexpr const char* kSparseUsage =
     "usage: tinyforge-cli sparse-search --project P.json --out DIR [--preset quick|full]\n"
@@ -20,10 +17,7 @@ constexpr const char* kSparseUsage =
     "exported point must meet (default 64 KB each). Writes DIR/history.json, front.json, report.json\n"
     "and the firmware of the chosen point; an interrupted run resumes from DIR/state.json.\n";
 
-int fail(const std::string& message, int code = 1) {
-  std::cerr << "tinyforge-cli sparse-search: " << message << "\n";
-  return code;
-}
+int fail(const std::string& message, int code = 1) { return tinyforge::tool::fail("sparse-search", message, code); }
 
 }  // namespace
 
@@ -55,20 +49,17 @@ int runSparseCommand(const std::vector<std::string>& args) {
   }
   o.value().bayes.randomOnly = method == "random";
   o.value().outDir = out;
-  Result<Dataset> train = loadFashionMnist(DatasetSplit::kTrain);
-  if (!train) return fail(train.status().message());
-  Result<Dataset> test = loadFashionMnist(DatasetSplit::kTest);
-  if (!test) return fail(test.status().message());
-  std::signal(SIGINT, onHalt);
-  std::signal(SIGTERM, onHalt);
+  Result<tool::TrainData> data = tool::loadTrainData("fashion-mnist");
+  if (!data) return fail(data.status().message());
+  const std::atomic<bool>* stop = tool::stopOnSignals();
   auto progress = [](const TrainProgress& pr) {
     if (pr.stage == "sparse") {
       std::fprintf(stderr, "candidate %d/%d: validation accuracy %.4f, hypervolume %.4f\n", pr.epoch, pr.epochs,
                    pr.accuracy, pr.hypervolume);
     }
   };
-  Result<nlohmann::json> r = runSparseSearch(train.value(), test.value(), o.value(), progress, &g_halt);
-  if (!r) return fail(r.status().message() + (g_halt ? " (run again with the same --out to resume)" : ""));
+  Result<nlohmann::json> r = runSparseSearch(data.value().train, data.value().test, o.value(), progress, stop);
+  if (!r) return fail(r.status().message() + (stop->load() ? " (run again with the same --out to resume)" : ""));
   if (json) {
     std::cout << r.value().dump(2) << "\n";
     return 0;

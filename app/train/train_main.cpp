@@ -3,7 +3,6 @@
 // loading libtorch.
 //
 //   tinyforge-train SPEC.json --dataset fashion-mnist [--epochs N] [--subset K] --out DIR
-#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -11,12 +10,11 @@
 #include <vector>
 
 #include "search/dataset.h"
+#include "app/train/tool_support.h"
 #include "search/train_pipeline.h"
 
 namespace {
 
-std::atomic<bool> g_cancel{false};
-extern "C" void onSignal(int) { g_cancel = true; }
 
 constexpr const char* kUsage =
     "usage: tinyforge-cli train SPEC.json --out DIR [--dataset fashion-mnist | mnist:DIR | cifar10:DIR]\n"
@@ -25,42 +23,7 @@ constexpr const char* kUsage =
     "Trains the network (resuming from DIR/checkpoint.pt after an interruption), converts it to\n"
     "int8 and writes DIR/checkpoint.pt, DIR/model.tflite and DIR/report.json.\n";
 
-int fail(const std::string& message, int code = 1) {
-  std::cerr << "tinyforge-cli train: " << message << "\n";
-  return code;
-}
-
-struct Loaded {
-  tinyforge::Dataset train, test;
-};
-
-tinyforge::Result<Loaded> loadData(const std::string& name) {
-  using namespace tinyforge;
-  Loaded d;
-  if (name == "fashion-mnist" || name.rfind("mnist:", 0) == 0) {
-    const std::string dir = name == "fashion-mnist" ? kFashionMnistDir : name.substr(6);
-    Result<Dataset> tr = loadFashionMnist(DatasetSplit::kTrain, dir);
-    if (!tr) return tr.status();
-    Result<Dataset> te = loadFashionMnist(DatasetSplit::kTest, dir);
-    if (!te) return te.status();
-    d.train = std::move(tr).value();
-    d.test = std::move(te).value();
-    return d;
-  }
-  if (name.rfind("cifar10:", 0) == 0) {
-    const std::string dir = name.substr(8) + "/";
-    std::vector<std::string> batches;
-    for (int i = 1; i <= 5; ++i) batches.push_back(dir + "data_batch_" + std::to_string(i) + ".bin");
-    Result<Dataset> tr = loadCifar10(batches);
-    if (!tr) return tr.status();
-    Result<Dataset> te = loadCifar10({dir + "test_batch.bin"});
-    if (!te) return te.status();
-    d.train = std::move(tr).value();
-    d.test = std::move(te).value();
-    return d;
-  }
-  return Status::error("unknown dataset '" + name + "' (fashion-mnist, mnist:DIR or cifar10:DIR)");
-}
+int fail(const std::string& message, int code = 1) { return tinyforge::tool::fail("train", message, code); }
 
 }  // namespace
 
@@ -109,11 +72,10 @@ int main(int argc, char** argv) {
   if (specJson.is_discarded()) return fail(specPath + " is not valid JSON");
   Result<ArchSpec> spec = archSpecFromJson(specJson);
   if (!spec) return fail(specPath + ": " + spec.status().message());
-  Result<Loaded> data = loadData(dataset);
+  Result<tool::TrainData> data = tool::loadTrainData(dataset);
   if (!data) return fail(data.status().message());
   o.datasetName = dataset;
-  std::signal(SIGINT, onSignal);
-  std::signal(SIGTERM, onSignal);
+  const std::atomic<bool>* stop = tool::stopOnSignals();
   auto progress = [](const TrainProgress& p) {
     if (p.stage == "validate") {
       std::fprintf(stderr, "epoch %d/%d: validation accuracy %.4f\n", p.epoch, p.epochs, p.accuracy);
@@ -125,10 +87,10 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "%s\n", p.stage.c_str());
     }
   };
-  Result<nlohmann::json> report = trainToInt8(spec.value(), data.value().train, data.value().test, o, progress, &g_cancel);
+  Result<nlohmann::json> report = trainToInt8(spec.value(), data.value().train, data.value().test, o, progress, stop);
   if (!report) {
     return fail(report.status().message() +
-                (g_cancel ? " (the last finished epoch is in " + o.outDir + "/checkpoint.pt; run again to resume)" : ""));
+                (stop->load() ? " (the last finished epoch is in " + o.outDir + "/checkpoint.pt; run again to resume)" : ""));
   }
   if (json) {
     std::cout << report.value().dump(2) << "\n";
