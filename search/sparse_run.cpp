@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "engine/io/tflite_export.h"
 #include "search/pruning.h"
 #include "search/run_files.h"
 #include "search/train_pipeline.h"
@@ -142,7 +143,16 @@ Result<nlohmann::json> runSparseSearch(const Dataset& train, const Dataset& test
     bo.observe(a, r.value().floatValidationAccuracy);
     nets.push_back(r.value().net);
     points.push_back({{"arch", sparseArchToJson(a)}, {"accuracy", r.value().floatValidationAccuracy}});
+    // Every point's int8 model (post-training, as trained and pruned), so that any point of the
+    // history can be opened and exported later; then the state a stopped run resumes from, and
+    // the history a viewer follows.
+    Result<Graph> g = quantizeFloatNet(r.value().net);
+    if (!g) return g.status();
+    fs::create_directories(dir / "candidates", ec);
+    const std::string model = (dir / "candidates" / (std::to_string(bo.history().size() - 1) + ".tflite")).string();
+    if (Status s = exportTfliteFile(g.value(), model); !s) return s;
     if (Status s = writeJsonFile((dir / "state.json").string(), points); !s) return s;
+    if (Status s = writeJsonFile((dir / "history.json").string(), historyJson(bo)); !s) return s;
     if (progress) {
       progress({"sparse", int(bo.history().size()), o.iterations, 0, 0, 0, r.value().floatValidationAccuracy, 0,
                 bo.hypervolumes().back()});

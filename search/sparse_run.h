@@ -33,8 +33,9 @@ struct SparseRunOptions {
 
 Result<SparseRunOptions> sparseRunPreset(const std::string& name);
 
-// Writes outDir/history.json (every candidate, hypervolume per iteration), front.json and
-// report.json, and outDir/firmware for the chosen point.
+// Writes outDir/history.json (every candidate, hypervolume per iteration; after every point),
+// outDir/candidates/<i>.tflite (every point's int8 model), front.json and report.json, and
+// outDir/firmware for the chosen point.
 Result<nlohmann::json> runSparseSearch(const Dataset& train, const Dataset& test, const SparseRunOptions& options,
                                        const TrainCallback& progress, const std::atomic<bool>* cancel);
 

@@ -49,6 +49,12 @@ struct Stage3 {
   nlohmann::json history = nlohmann::json::array();
 };
 
+nlohmann::json historyJson(const EvolutionSearch& evo) {
+  nlohmann::json h = nlohmann::json::array();
+  for (const Candidate& c : evo.history()) h.push_back(candidateToJson(c));
+  return h;
+}
+
 Result<Stage3> evolve(Supernet& net, const SearchSpace& space, const SpaceReport& s1, const Dataset& data,
                       const DataSplit& split, const TinyNasOptions& o, const TrainCallback& progress,
                       const std::atomic<bool>* cancel) {
@@ -71,11 +77,13 @@ Result<Stage3> evolve(Supernet& net, const SearchSpace& space, const SpaceReport
       }
     }
     evo.observe(batch);
+    // After every generation, so that a viewer follows the search and a stopped run keeps it.
+    if (Status s = writeJsonFile((fs::path(o.outDir) / "history.json").string(), historyJson(evo)); !s) return s;
   }
   if (!evo.best()) return Status::error("no candidate fits the constraints (see history.json)");
   Stage3 r;
   r.best = *evo.best();
-  for (const Candidate& c : evo.history()) r.history.push_back(candidateToJson(c));
+  r.history = historyJson(evo);
   return r;
 }
 
@@ -176,6 +184,43 @@ Result<nlohmann::json> finishTinyNas(Supernet& net, const Candidate& best, const
 }
 
 }  // namespace
+
+Result<TinyNasCandidateModel> tinyNasCandidateModel(const Dataset& train, const Dataset& test, const TinyNasOptions& o,
+                                                    const nlohmann::json& candidate, const std::atomic<bool>* cancel) {
+  const SearchSpace space = mcunetSpace(train.height, train.width, train.channels, train.classes ? train.classes : 10);
+  if (!candidate.is_object() || !candidate.contains("choice")) return Status::error("the candidate has no \"choice\"");
+  Result<ArchChoice> choice = choiceFromJson(space, candidate["choice"]);
+  if (!choice) return choice.status();
+  const int32_t r = choice.value().resolution;
+  const Dataset trainR = resizeDataset(train, r, r);
+  const DataSplit split = splitTrainValidation(trainR.size(), 0.1, o.seed);
+  Result<std::unique_ptr<Supernet>> net = Supernet::create(space, choice.value().width, r, o.seed);
+  if (!net) return net.status();
+  // Loading only: with the stop flag already set, train() restores the checkpoint and returns
+  // when it holds every epoch, or stops before the first batch ("cancelled") when it does not.
+  SupernetOptions sn = o.supernet;
+  sn.train.checkpointPath = (fs::path(o.outDir) / "supernet.pt").string();
+  if (!fs::exists(sn.train.checkpointPath)) return Status::error(sn.train.checkpointPath + " is missing");
+  const std::atomic<bool> loadOnly{true};
+  Result<int> loaded =
+      net.value()->train(trainR, o.trainImages ? head(split.train, o.trainImages) : split.train, sn, {}, &loadOnly);
+  if (!loaded) {
+    return Status::error("the supernet in " + sn.train.checkpointPath +
+                         " has not finished training for these settings (resume the search first)");
+  }
+  if (cancel && cancel->load()) return Status::error("cancelled");
+  Result<FloatNet> f = net.value()->extract(choice.value(), trainR, head(split.train, 2000));
+  if (!f) return f.status();
+  Result<Graph> g = quantizeFloatNet(f.value());
+  if (!g) return g.status();
+  if (cancel && cancel->load()) return Status::error("cancelled");
+  TinyNasCandidateModel m;
+  Result<Int8Evaluation> e = evaluateInt8(g.value(), resizeDataset(test, r, r));
+  if (!e) return e.status();
+  m.int8TestAccuracy = e.value().accuracy;
+  m.graph = std::move(g).value();
+  return m;
+}
 
 Result<TinyNasOptions> tinyNasPreset(const std::string& name) {
   TinyNasOptions o;

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/graph.h"
 #include "search/evolution.h"
 #include "search/supernet.h"
 
@@ -39,5 +40,16 @@ Result<TinyNasOptions> tinyNasPreset(const std::string& name);
 // Writes outDir/report.json, history.json, space.json, model.tflite, firmware/.
 Result<nlohmann::json> runTinyNas(const Dataset& train, const Dataset& test, const TinyNasOptions& options,
                                   const TrainCallback& progress, const std::atomic<bool>* cancel);
+
+// A candidate of a run (an entry of history.json) as an int8 graph with the supernet's inherited
+// weights: batch norm re-calibrated, converted after training without fine-tuning (the winner
+// of runTinyNas is fine-tuned; other candidates are what the supernet gives). Needs the run's
+// finished supernet (o.outDir/supernet.pt) and the options it was trained with.
+struct TinyNasCandidateModel {
+  Graph graph;
+  double int8TestAccuracy = 0;
+};
+Result<TinyNasCandidateModel> tinyNasCandidateModel(const Dataset& train, const Dataset& test, const TinyNasOptions& o,
+                                                    const nlohmann::json& candidate, const std::atomic<bool>* cancel);
 
 }  // namespace tinyforge

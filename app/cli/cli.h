@@ -17,6 +17,7 @@ int cmdSpace(const Args& args);
 int cmdTrain(const Args& args);
 int cmdSearch(const Args& args);
 int cmdSparseSearch(const Args& args);
+int cmdSearchExport(const Args& args);
 
 // "tinyforge-cli: <message>" on stderr; returns 1 (or `code`).
 int fail(const std::string& message, int code = 1);

@@ -39,6 +39,12 @@ int cmdSparseSearch(const Args& args) {
   return runTrainTool(toolArgs, "sparse-search");
 }
 
+int cmdSearchExport(const Args& args) {
+  std::vector<std::string> toolArgs = {"--search-export"};
+  toolArgs.insert(toolArgs.end(), args.begin(), args.end());
+  return runTrainTool(toolArgs, "search-export");
+}
+
 int cmdSearch(const Args& args) {
   std::vector<std::string> toolArgs = {"--search"};
   toolArgs.insert(toolArgs.end(), args.begin(), args.end());

@@ -47,6 +47,8 @@ constexpr const char* kUsage =
     "  sparse-search --project P.json --out DIR [--preset quick|full] [--method bayes|random]\n"
     "                                   SpArSe: Bayesian search over architecture and pruning;\n"
     "                                   Pareto front of error, flash and working memory\n"
+    "  search-export --run DIR --candidate N --out FILE.tflite\n"
+    "                                   any candidate of a search's history as an int8 model\n"
     "  help                             this text\n";
 
 }  // namespace
@@ -69,6 +71,7 @@ int main(int argc, char** argv) {
     if (command == "train") return cmdTrain(args);
     if (command == "search") return cmdSearch(args);
     if (command == "sparse-search") return cmdSparseSearch(args);
+    if (command == "search-export") return cmdSearchExport(args);
     if (command == "help" || command == "--help" || command == "-h") {
       std::cout << kUsage;
       return 0;

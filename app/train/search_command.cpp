@@ -1,53 +1,40 @@
-// `tinyforge-cli search --project P.json [--preset quick|full] --out DIR`: TinyNAS end to end.
+// `tinyforge-cli search --project P.json [--preset quick|full] --out DIR`: TinyNAS end to end, and
+// `tinyforge-cli search-export --run DIR --candidate N --out FILE.tflite`: any candidate of a
+// TinyNAS or SpArSe run as an int8 model.
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
 
-#include "engine/firmware/device.h"
+#include "app/train/search_settings.h"
 #include "app/train/tool_support.h"
+#include "engine/io/tflite_export.h"
+#include "search/run_files.h"
 #include "search/tinynas.h"
 
 namespace {
+
+namespace fs = std::filesystem;
 
 constexpr const char* kSearchUsage =
     "usage: tinyforge-cli search --project P.json --out DIR [--preset quick|full] [--method evolution|random]\n"
     "       [--json]\n"
     "The project names the device and may hold \"search\": {\"sram_bytes\", \"flash_bytes\", \"macs\",\n"
-    "\"instructions\", \"planner\"}; without them the device's SRAM and flash are the budget.\n"
-    "Writes DIR/report.json, history.json, space.json, model.tflite and the firmware project;\n"
-    "an interrupted search resumes from DIR/supernet.pt.\n";
+    "\"instructions\", \"planner\", \"dataset\", \"train_images\", \"epochs\", \"population\",\n"
+    "\"generations\", \"verify\"}; without budgets the device's SRAM and flash are the budget.\n"
+    "Writes DIR/run.json, events.jsonl, space.json, history.json (after every generation),\n"
+    "report.json, model.tflite and the firmware project; run again with the same --out to resume.\n";
+
+constexpr const char* kExportUsage =
+    "usage: tinyforge-cli search-export --run DIR --candidate N --out FILE.tflite [--json]\n"
+    "Writes candidate N of DIR/history.json as an int8 model: a TinyNAS candidate with the\n"
+    "supernet's inherited weights (batch norm re-calibrated), a SpArSe point as it was trained.\n";
 
 int fail(const std::string& message, int code = 1) { return tinyforge::tool::fail("search", message, code); }
-
-// Budgets and device from the project file.
-tinyforge::Status applyProject(const std::string& path, tinyforge::TinyNasOptions* o) {
-  using namespace tinyforge;
-  std::ifstream f(path);
-  if (!f) return Status::error("cannot open " + path);
-  const nlohmann::json j = nlohmann::json::parse(f, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return Status::error(path + " is not a JSON object");
-  o->device = j.value("device", o->device);
-  Result<DeviceProfile> d = findDevice(o->device);
-  if (!d) return Status::error(path + ": " + d.status().message());
-  o->constraints.budget.sramBytes = d.value().sramBytes;
-  o->constraints.budget.flashBytes = d.value().flashBytes;
-  o->constraints.maxMacs = 0;
-  o->constraints.budget.planner = j.value("planner", std::string("best"));
-  if (j.contains("search")) {
-    const nlohmann::json& s = j["search"];
-    try {
-      o->constraints.budget.sramBytes = s.value("sram_bytes", o->constraints.budget.sramBytes);
-      o->constraints.budget.flashBytes = s.value("flash_bytes", o->constraints.budget.flashBytes);
-      o->constraints.maxMacs = s.value("macs", int64_t(0));
-      o->constraints.maxInstructions = s.value("instructions", int64_t(0));
-      o->constraints.budget.planner = s.value("planner", o->constraints.budget.planner);
-    } catch (const std::exception& e) {
-      return Status::error(path + ": \"search\": " + e.what());
-    }
-  }
-  return Status::ok();
+int failExport(const std::string& message, int code = 1) {
+  return tinyforge::tool::fail("search-export", message, code);
 }
 
 }  // namespace
@@ -69,26 +56,45 @@ int runSearchCommand(const std::vector<std::string>& args) {
   if (project.empty() || out.empty()) return fail("--project and --out are required\n" + std::string(kSearchUsage), 2);
   Result<TinyNasOptions> o = tinyNasPreset(preset);
   if (!o) return fail(o.status().message(), 2);
-  if (Status s = applyProject(project, &o.value()); !s) return fail(s.message());
-  o.value().outDir = out;
   if (method != "evolution" && method != "random") return fail("--method must be evolution or random", 2);
+  Result<nlohmann::json> p = tool::readJsonObject(project);
+  if (!p) return fail(p.status().message());
+  std::string dataset = "fashion-mnist";
+  if (Status s = tool::applySearchProject(p.value(), &o.value(), &dataset); !s) return fail(project + ": " + s.message());
+  o.value().outDir = out;
   o.value().evolution.randomOnly = method == "random";
-  Result<tool::TrainData> data = tool::loadTrainData("fashion-mnist");
-  if (!data) return fail(data.status().message());
+  o.value().supernet.train.logEveryBatches = 5;  // the event log keeps at most two a second
+  // What search-export needs to rebuild this run's supernet, and the studio to show its settings.
+  tool::EventLog events(out);  // creates the folder
+  const nlohmann::json run = {{"command", "search"}, {"preset", preset}, {"method", method}, {"project", p.value()}};
+  if (Status s = writeJsonFile((fs::path(out) / "run.json").string(), run); !s) return fail(s.message());
+  Result<tool::TrainData> data = tool::loadTrainData(dataset);
+  if (!data) {
+    events.write({{"event", "end"}, {"ok", false}, {"message", data.status().message()}});
+    return fail(data.status().message());
+  }
+  events.write({{"event", "start"}, {"command", "search"}, {"preset", preset}, {"method", method}});
   const std::atomic<bool>* stop = tool::stopOnSignals();
-  auto progress = [](const TrainProgress& p) {
-    if (p.stage == "evolution") {
-      std::fprintf(stderr, "evolution generation %d/%d candidate %lld/%lld: validation accuracy %.4f\n", p.epoch,
-                   p.epochs, static_cast<long long>(p.batch), static_cast<long long>(p.batches), p.accuracy);
-    } else if (p.batches > 0) {
-      std::fprintf(stderr, "%s epoch %d/%d batch %lld/%lld: loss %.4f\n", p.stage.c_str(), p.epoch, p.epochs,
-                   static_cast<long long>(p.batch), static_cast<long long>(p.batches), p.loss);
+  auto progress = [&events](const TrainProgress& pr) {
+    events.progress(pr);
+    if (pr.stage == "evolution") {
+      std::fprintf(stderr, "evolution generation %d/%d candidate %lld/%lld: validation accuracy %.4f\n", pr.epoch,
+                   pr.epochs, static_cast<long long>(pr.batch), static_cast<long long>(pr.batches), pr.accuracy);
+    } else if (pr.batches > 0) {
+      if (pr.batch % 50 != 0 && pr.batch != pr.batches) return;
+      std::fprintf(stderr, "%s epoch %d/%d batch %lld/%lld: loss %.4f\n", pr.stage.c_str(), pr.epoch, pr.epochs,
+                   static_cast<long long>(pr.batch), static_cast<long long>(pr.batches), pr.loss);
     } else {
-      std::fprintf(stderr, "%s\n", p.stage.c_str());
+      std::fprintf(stderr, "%s\n", pr.stage.c_str());
     }
   };
   Result<nlohmann::json> r = runTinyNas(data.value().train, data.value().test, o.value(), progress, stop);
-  if (!r) return fail(r.status().message() + (stop->load() ? " (run again with the same --out to resume)" : ""));
+  if (!r) {
+    const bool stopped = stop->load();
+    events.write({{"event", "end"}, {"ok", false}, {"stopped", stopped}, {"message", r.status().message()}});
+    return fail(r.status().message() + (stopped ? " (run again with the same --out to resume)" : ""));
+  }
+  events.write({{"event", "end"}, {"ok", true}, {"message", "finished"}});
   if (json) {
     std::cout << r.value().dump(2) << "\n";
   } else {
@@ -99,5 +105,67 @@ int runSearchCommand(const std::vector<std::string>& args) {
     std::printf("peak SRAM %lld B, %lld MACs; report in %s/report.json, firmware in %s/firmware\n",
                 j["peak_sram_bytes"].get<long long>(), j["macs"].get<long long>(), out.c_str(), out.c_str());
   }
+  return 0;
+}
+
+int runSearchExportCommand(const std::vector<std::string>& args) {
+  using namespace tinyforge;
+  std::string runDir, out;
+  long long index = -1;
+  bool json = false;
+  try {
+    for (size_t i = 0; i < args.size(); ++i) {
+      const bool v = i + 1 < args.size();
+      if (args[i] == "--run" && v) runDir = args[++i];
+      else if (args[i] == "--candidate" && v) index = std::stoll(args[++i]);
+      else if (args[i] == "--out" && v) out = args[++i];
+      else if (args[i] == "--json") json = true;
+      else if (args[i] == "--help" || args[i] == "-h") return std::cerr << kExportUsage, 0;
+      else return failExport("unknown option or missing value '" + args[i] + "'\n" + kExportUsage, 2);
+    }
+  } catch (const std::exception&) {
+    return failExport("--candidate needs a number", 2);
+  }
+  if (runDir.empty() || out.empty() || index < 0) return failExport(std::string("--run, --candidate and --out are required\n") + kExportUsage, 2);
+  Result<nlohmann::json> run = tool::readJsonObject((fs::path(runDir) / "run.json").string());
+  if (!run) return failExport(run.status().message() + " (is " + runDir + " a search's --out folder?)");
+  const std::string command = run.value().value("command", std::string());
+  nlohmann::json result = {{"candidate", index}, {"model", out}};
+  if (command == "sparse-search") {
+    const fs::path model = fs::path(runDir) / "candidates" / (std::to_string(index) + ".tflite");
+    std::error_code ec;
+    if (!fs::exists(model)) return failExport(model.string() + " is missing (no such candidate in this run)");
+    fs::copy_file(model, out, fs::copy_options::overwrite_existing, ec);
+    if (ec) return failExport("cannot write " + out + ": " + ec.message());
+  } else if (command == "search") {
+    std::ifstream hf(fs::path(runDir) / "history.json");
+    const nlohmann::json history = hf ? nlohmann::json::parse(hf, nullptr, false) : nlohmann::json();
+    if (!history.is_array()) return failExport(runDir + "/history.json is missing or not a TinyNAS history");
+    if (index >= static_cast<long long>(history.size())) {
+      return failExport("candidate " + std::to_string(index) + " does not exist (the history has " +
+                  std::to_string(history.size()) + ")");
+    }
+    const nlohmann::json& c = history[size_t(index)];
+    if (!c.value("feasible", false)) {
+      return failExport("candidate " + std::to_string(index) + " does not fit the budget (" +
+                  c.value("violation", std::string("infeasible")) + "); it was never trained");
+    }
+    Result<TinyNasOptions> o = tinyNasPreset(run.value().value("preset", std::string("quick")));
+    if (!o) return failExport(o.status().message());
+    std::string dataset = "fashion-mnist";
+    if (Status s = tool::applySearchProject(run.value()["project"], &o.value(), &dataset); !s) return failExport(s.message());
+    o.value().outDir = runDir;
+    Result<tool::TrainData> data = tool::loadTrainData(dataset);
+    if (!data) return failExport(data.status().message());
+    Result<TinyNasCandidateModel> m =
+        tinyNasCandidateModel(data.value().train, data.value().test, o.value(), c, tool::stopOnSignals());
+    if (!m) return failExport(m.status().message());
+    if (Status s = exportTfliteFile(m.value().graph, out); !s) return failExport(s.message());
+    result["int8_test_accuracy"] = m.value().int8TestAccuracy;
+  } else {
+    return failExport(runDir + "/run.json does not name a search");
+  }
+  if (json) std::cout << result.dump(2) << "\n";
+  else std::printf("candidate %lld written to %s\n", index, out.c_str());
   return 0;
 }

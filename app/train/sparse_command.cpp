@@ -1,11 +1,14 @@
 // `tinyforge-cli sparse-search --project P.json [--preset quick|full] --out DIR`: SpArSe.
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "app/train/search_settings.h"
 #include "app/train/tool_support.h"
+#include "search/run_files.h"
 #include "search/sparse_run.h"
 
 namespace {
@@ -13,9 +16,11 @@ namespace {
 constexpr const char* kSparseUsage =
     "usage: tinyforge-cli sparse-search --project P.json --out DIR [--preset quick|full]\n"
     "       [--method bayes|random] [--json]\n"
-    "The project may hold \"sparse\": {\"memory_bytes\", \"flash_bytes\", \"device\"}: the budgets the\n"
-    "exported point must meet (default 64 KB each). Writes DIR/history.json, front.json, report.json\n"
-    "and the firmware of the chosen point; an interrupted run resumes from DIR/state.json.\n";
+    "The project names the device and may hold \"search\": {\"sram_bytes\", \"flash_bytes\" (the working\n"
+    "memory and flash the exported point must meet, default 64 KB each), \"dataset\", \"train_images\",\n"
+    "\"epochs\", \"iterations\", \"verify\"}. Writes DIR/run.json, events.jsonl, history.json and\n"
+    "candidates/N.tflite (after every point), front.json, report.json and the firmware of the chosen\n"
+    "point; an interrupted run resumes from DIR/state.json.\n";
 
 int fail(const std::string& message, int code = 1) { return tinyforge::tool::fail("sparse-search", message, code); }
 
@@ -38,28 +43,37 @@ int runSparseCommand(const std::vector<std::string>& args) {
   if (method != "bayes" && method != "random") return fail("--method must be bayes or random", 2);
   Result<SparseRunOptions> o = sparseRunPreset(preset);
   if (!o) return fail(o.status().message(), 2);
-  std::ifstream f(project);
-  if (!f) return fail("cannot open " + project);
-  const nlohmann::json p = nlohmann::json::parse(f, nullptr, false);
-  if (p.is_discarded() || !p.is_object()) return fail(project + " is not a JSON object");
-  o.value().device = p.value("device", o.value().device);
-  if (p.contains("sparse") && p["sparse"].is_object()) {
-    o.value().memoryBudget = p["sparse"].value("memory_bytes", o.value().memoryBudget);
-    o.value().flashBudget = p["sparse"].value("flash_bytes", o.value().flashBudget);
-  }
+  Result<nlohmann::json> p = tool::readJsonObject(project);
+  if (!p) return fail(p.status().message());
+  std::string dataset = "fashion-mnist";
+  if (Status s = tool::applySparseProject(p.value(), &o.value(), &dataset); !s) return fail(project + ": " + s.message());
   o.value().bayes.randomOnly = method == "random";
+  o.value().train.logEveryBatches = 5;  // the event log keeps at most two a second
   o.value().outDir = out;
-  Result<tool::TrainData> data = tool::loadTrainData("fashion-mnist");
-  if (!data) return fail(data.status().message());
+  tool::EventLog events(out);  // creates the folder
+  const nlohmann::json run = {{"command", "sparse-search"}, {"preset", preset}, {"method", method}, {"project", p.value()}};
+  if (Status s = writeJsonFile((std::filesystem::path(out) / "run.json").string(), run); !s) return fail(s.message());
+  Result<tool::TrainData> data = tool::loadTrainData(dataset);
+  if (!data) {
+    events.write({{"event", "end"}, {"ok", false}, {"message", data.status().message()}});
+    return fail(data.status().message());
+  }
+  events.write({{"event", "start"}, {"command", "sparse-search"}, {"preset", preset}, {"method", method}});
   const std::atomic<bool>* stop = tool::stopOnSignals();
-  auto progress = [](const TrainProgress& pr) {
+  auto progress = [&events](const TrainProgress& pr) {
+    events.progress(pr);
     if (pr.stage == "sparse") {
       std::fprintf(stderr, "candidate %d/%d: validation accuracy %.4f, hypervolume %.4f\n", pr.epoch, pr.epochs,
                    pr.accuracy, pr.hypervolume);
     }
   };
   Result<nlohmann::json> r = runSparseSearch(data.value().train, data.value().test, o.value(), progress, stop);
-  if (!r) return fail(r.status().message() + (stop->load() ? " (run again with the same --out to resume)" : ""));
+  if (!r) {
+    const bool stopped = stop->load();
+    events.write({{"event", "end"}, {"ok", false}, {"stopped", stopped}, {"message", r.status().message()}});
+    return fail(r.status().message() + (stopped ? " (run again with the same --out to resume)" : ""));
+  }
+  events.write({{"event", "end"}, {"ok", true}, {"message", "finished"}});
   if (json) {
     std::cout << r.value().dump(2) << "\n";
     return 0;

@@ -29,12 +29,14 @@ int fail(const std::string& message, int code = 1) { return tinyforge::tool::fai
 
 int runSearchCommand(const std::vector<std::string>& args);  // search_command.cpp
 int runSparseCommand(const std::vector<std::string>& args);  // sparse_command.cpp
+int runSearchExportCommand(const std::vector<std::string>& args);  // search_command.cpp
 
 int main(int argc, char** argv) {
   using namespace tinyforge;
   std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty() && args[0] == "--search") return runSearchCommand({args.begin() + 1, args.end()});
   if (!args.empty() && args[0] == "--sparse-search") return runSparseCommand({args.begin() + 1, args.end()});
+  if (!args.empty() && args[0] == "--search-export") return runSearchExportCommand({args.begin() + 1, args.end()});
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::cerr << kUsage;
     return args.empty() ? 2 : 0;

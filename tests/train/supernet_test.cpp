@@ -3,6 +3,8 @@
 // supernet training resumes from its checkpoint after a cancel.
 #include "search/supernet.h"
 
+#include <fstream>
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -10,6 +12,7 @@
 #include <filesystem>
 
 #include "engine/validate.h"
+#include "search/tinynas.h"
 
 namespace tinyforge {
 namespace {
@@ -89,6 +92,62 @@ TEST(Supernet, TrainingResumesAfterCancel) {
   ASSERT_TRUE(resumed) << resumed.status().message();
   EXPECT_EQ(resumed.value(), 1);
   std::filesystem::remove_all(dir);
+}
+
+// A small TinyNAS run without firmware; then a candidate of its history (not the winner) comes
+// back as an int8 model with the supernet's weights, the structure of its spec, and an accuracy.
+TEST(TinyNas, AnyCandidateOfARunBecomesAnInt8Model) {
+  Result<Dataset> full = loadFashionMnist(DatasetSplit::kTrain);
+  if (!full) GTEST_SKIP() << "Fashion-MNIST not installed";
+  Dataset train = std::move(full).value(), test = train;
+  train.images.resize(1500 * train.imageBytes());
+  train.labels.resize(1500);
+  test.images.assign(test.images.begin() + 50000 * std::ptrdiff_t(test.imageBytes()),
+                     test.images.begin() + 50200 * std::ptrdiff_t(test.imageBytes()));
+  test.labels.assign(test.labels.begin() + 50000, test.labels.begin() + 50200);
+  Result<TinyNasOptions> o = tinyNasPreset("quick");
+  ASSERT_TRUE(o);
+  o.value().outDir = (std::filesystem::temp_directory_path() / ("tinyforge_tinynas_" + std::to_string(getpid()))).string();
+  o.value().stage1Samples = 20;
+  o.value().trainImages = 400;
+  o.value().supernet.train.epochs = 1;
+  o.value().evolution.population = 4;
+  o.value().evolution.generations = 1;
+  o.value().calibrationImages = 100;
+  o.value().validationImages = 100;
+  o.value().finetuneEpochs = 0;
+  o.value().verify = false;
+  // No supernet yet: a clear error.
+  const nlohmann::json none = {{"choice", choiceToJson(smallestChoice(mcunetSpace(28, 28, 1, 10), 0.35, 28))}};
+  Result<TinyNasCandidateModel> early = tinyNasCandidateModel(train, test, o.value(), none, nullptr);
+  ASSERT_FALSE(early);
+  EXPECT_NE(early.status().message().find("supernet.pt"), std::string::npos) << early.status().message();
+  Result<nlohmann::json> report = runTinyNas(train, test, o.value(), {}, nullptr);
+  ASSERT_TRUE(report) << report.status().message();
+  std::ifstream hf(std::filesystem::path(o.value().outDir) / "history.json");
+  const nlohmann::json history = nlohmann::json::parse(hf);
+  ASSERT_TRUE(history.is_array());
+  const SearchSpace space = mcunetSpace(28, 28, 1, 10);
+  int checked = 0;
+  for (const nlohmann::json& c : history) {
+    if (!c["feasible"].get<bool>() || checked == 2) continue;
+    Result<TinyNasCandidateModel> m = tinyNasCandidateModel(train, test, o.value(), c, nullptr);
+    ASSERT_TRUE(m) << m.status().message();
+    EXPECT_TRUE(validateGraph(m.value().graph));
+    Result<Graph> shape = archToGraph(choiceToSpec(space, choiceFromJson(space, c["choice"]).value()));
+    ASSERT_TRUE(shape);
+    EXPECT_EQ(m.value().graph.ops.size(), shape.value().ops.size());
+    EXPECT_GT(m.value().int8TestAccuracy, 0.0);
+    EXPECT_LE(m.value().int8TestAccuracy, 1.0);
+    ++checked;
+  }
+  EXPECT_EQ(checked, 2);
+  // Settings other than the run's (more epochs): the checkpoint is not this supernet's.
+  TinyNasOptions other = o.value();
+  other.supernet.train.epochs = 3;
+  Result<TinyNasCandidateModel> wrong = tinyNasCandidateModel(train, test, other, history.back(), nullptr);
+  EXPECT_FALSE(wrong);
+  std::filesystem::remove_all(o.value().outDir);
 }
 
 }  // namespace

@@ -1,0 +1,29 @@
+// How a project file sets up the searches: the "search" object of a project (written by the
+// studio's project settings, or by hand) applied over a preset. Keys, all optional:
+//
+//   "search": {
+//     "dataset": "fashion-mnist" | "mnist:DIR" | "cifar10:DIR",
+//     "sram_bytes", "flash_bytes",   budgets (default: the device's SRAM and flash; for SpArSe the
+//                                    working memory and flash of the exported point, default 64 KB)
+//     "macs", "instructions",        TinyNAS limits (0: none)
+//     "planner": "best" | "patch" | "tflm",
+//     "train_images", "epochs", "population", "generations", "iterations", "verify"
+//                                    overrides of the preset (0 or absent: the preset's value)
+//   }
+//
+// The older "sparse": {"memory_bytes", "flash_bytes"} object is still read by SpArSe.
+#pragma once
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/status.h"
+#include "search/sparse_run.h"
+#include "search/tinynas.h"
+
+namespace tinyforge::tool {
+
+Status applySearchProject(const nlohmann::json& project, TinyNasOptions* options, std::string* dataset);
+Status applySparseProject(const nlohmann::json& project, SparseRunOptions* options, std::string* dataset);
+
+}  // namespace tinyforge::tool
