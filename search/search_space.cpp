@@ -115,6 +115,8 @@ SpaceReport optimizeSpace(const SearchSpace& space, const DeviceBudget& budget,
   return report;
 }
 
+int32_t stage1Samples(const std::string& preset) { return preset == "quick" ? 200 : 1000; }
+
 nlohmann::json spaceReportToJson(const SpaceReport& r) {
   nlohmann::json pairs = nlohmann::json::array();
   for (const PairReport& p : r.pairs) {

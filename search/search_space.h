@@ -87,6 +87,8 @@ struct SpaceOptions {
   int32_t samples = 1000;  // per (w, r) pair
   uint64_t seed = 1;
 };
+// Samples per pair of a search preset: "quick" 200, "full" (and anything else) 1000.
+int32_t stage1Samples(const std::string& preset);
 
 // Progress: (pairs done, pairs total). Cancel: stops between pairs with what was measured.
 SpaceReport optimizeSpace(const SearchSpace& space, const DeviceBudget& budget,

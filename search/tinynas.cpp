@@ -225,8 +225,8 @@ Result<TinyNasCandidateModel> tinyNasCandidateModel(const Dataset& train, const 
 Result<TinyNasOptions> tinyNasPreset(const std::string& name) {
   TinyNasOptions o;
   o.preset = name;
+  o.stage1Samples = stage1Samples(name);
   if (name == "quick") {
-    o.stage1Samples = 200;
     o.trainImages = 6000;
     o.supernet.train.epochs = 2;
     o.supernet.randomSubnets = 1;
@@ -235,7 +235,6 @@ Result<TinyNasOptions> tinyNasPreset(const std::string& name) {
     o.validationImages = 1000;
     o.finetuneEpochs = 1;
   } else if (name == "full") {
-    o.stage1Samples = 1000;
     o.supernet.train.epochs = 30;
     o.evolution.population = 100;
     o.evolution.generations = 20;

@@ -31,6 +31,7 @@
 #include "views/graph_view.h"
 #include "views/layer_table_view.h"
 #include "views/memory_timeline_view.h"
+#include "views/search_results_model.h"
 
 namespace tinyforge::studio {
 
@@ -66,6 +67,7 @@ void MainWindow::buildUi() {
   m_tabs->addTab(modelSplit, tr("Model"));
   m_tabs->addTab(m_timeline, tr("Memory"));
   m_tabs->addTab(m_deploy, tr("Deploy"));
+  buildSearchUi();
 
   m_banner = new QLabel;
   m_banner->setWordWrap(true);
@@ -156,6 +158,8 @@ QWidget* MainWindow::buildJobsStrip() {
   connect(m_jobCancel, &QPushButton::clicked, this, [this] {
     if (m_deployJob) m_deployJob->cancel();
     if (m_analysisJob) m_analysisJob->cancel();
+    if (m_candidateJob) m_candidateJob->cancel();
+    if (m_spaceJob) m_spaceJob->cancel();
   });
   layout->addWidget(m_jobLabel);
   layout->addWidget(m_jobProgress);
@@ -200,7 +204,7 @@ void MainWindow::buildMenus() {
   edit->addAction(undo);
   edit->addAction(redo);
   QMenu* view = menuBar()->addMenu(tr("&View"));
-  const QStringList names = {tr("&Model"), tr("M&emory"), tr("&Deploy")};
+  const QStringList names = {tr("&Model"), tr("M&emory"), tr("&Deploy"), tr("&Space"), tr("Sea&rch")};
   for (int i = 0; i < names.size(); ++i) {
     view->addAction(names[i], QKeySequence(QString("Ctrl+%1").arg(i + 1)), this,
                     [this, i] { showView(static_cast<View>(i)); });
@@ -214,9 +218,14 @@ void MainWindow::buildMenus() {
     const QString path = QFileDialog::getOpenFileName(this, tr("Add model"), {}, tr("TFLite models (*.tflite)"));
     if (!path.isEmpty()) addModel(path);
   });
+  project->addAction(tr("&Settings (dataset, budgets, search)..."), this, [this] { openSettingsDialog(); });
   QMenu* run = menuBar()->addMenu(tr("&Run"));
   run->addAction(tr("&Export firmware"), this, [this] { exportFirmware(m_deploy->outputFolder()); });
   run->addAction(tr("Build and &verify in emulator"), this, [this] { verifyFirmware(m_deploy->outputFolder()); });
+  run->addSeparator();
+  run->addAction(tr("&Start search"), this, [this] { startSearch(); });
+  run->addAction(tr("St&op search"), this, &MainWindow::stopSearch);
+  run->addAction(tr("&Resume search"), this, [this] { resumeSearch(); });
   QMenu* help = menuBar()->addMenu(tr("&Help"));
   help->addAction(tr("&About TinyForge Studio"), this, [this] {
     QMessageBox::about(this, tr("TinyForge Studio"),

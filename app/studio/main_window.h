@@ -12,6 +12,7 @@
 
 #include "app/studio/job.h"
 #include "app/studio/project_document.h"
+#include "app/studio/search_run.h"
 #include "engine/firmware/verifier.h"
 #include "views/model_analysis.h"
 #include "views/selection_model.h"
@@ -31,6 +32,9 @@ class DeployPanel;
 class GraphView;
 class LayerTableView;
 class MemoryTimelineView;
+class SearchView;
+class SpaceView;
+struct SearchResults;
 }  // namespace tinyforge::views
 
 namespace tinyforge::studio {
@@ -38,7 +42,7 @@ namespace tinyforge::studio {
 class MainWindow : public QMainWindow {
   Q_OBJECT
  public:
-  enum class View { kModel, kMemory, kDeploy };
+  enum class View { kModel, kMemory, kDeploy, kSpace, kSearch };
   explicit MainWindow(QWidget* parent = nullptr);
   ~MainWindow() override;
 
@@ -52,6 +56,15 @@ class MainWindow : public QMainWindow {
   void exportFirmware(const QString& dir);
   void verifyFirmware(const QString& dir);  // exports first, then builds and runs in QEMU
 
+  // Space and Search (main_window_search.cpp). Failures show in the window and return false.
+  bool openSettingsDialog();
+  bool startSearch();             // a new run of the project's search settings
+  bool resumeSearch();            // the project's stopped run, from its checkpoint
+  void stopSearch();
+  void showCandidate(int index);  // opens it in the Model and Memory views
+  bool exportCandidate(int index);  // its weights -> a model of the project -> build and verify
+  void recomputeSpace();
+
   // State, for the tests and the screenshot script.
   ProjectDocument* document() { return &m_doc; }
   views::SelectionModel* selection() { return &m_selection; }
@@ -64,6 +77,11 @@ class MainWindow : public QMainWindow {
   views::LayerTableView* layerTable() const { return m_table; }
   views::MemoryTimelineView* timeline() const { return m_timeline; }
   views::DeployPanel* deployPanel() const { return m_deploy; }
+  views::SpaceView* spaceView() const { return m_space; }
+  views::SearchView* searchView() const { return m_search; }
+  SearchRun* searchRun() { return &m_run; }
+  const views::SearchResults& searchResults() const { return *m_results; }
+  bool spaceBusy() const;
   QTabWidget* tabs() const { return m_tabs; }
 
  protected:
@@ -91,12 +109,20 @@ class MainWindow : public QMainWindow {
   void openDialog();
   bool saveAsDialog();
   void exportLayerCsv();
+  void buildSearchUi();
+  void onSearchSettingsChanged();
+  void loadProjectRun();
+  void onRunEvents(int first);
+  void onRunHistory();
+  void onRunState();
+  QString runDirForNewRun() const;
+  QString searchSettingsText() const;
 
   ProjectDocument m_doc;
   views::SelectionModel m_selection;
   std::shared_ptr<const views::ModelAnalysis> m_analysis;
   QString m_analysedPath;
-  std::unique_ptr<Job> m_analysisJob, m_deployJob;
+  std::unique_ptr<Job> m_analysisJob, m_deployJob, m_spaceJob, m_candidateJob;
   std::optional<VerifyReport> m_lastVerify;
   QString m_lastError, m_lastExportDir;
 
@@ -104,6 +130,14 @@ class MainWindow : public QMainWindow {
   views::LayerTableView* m_table = nullptr;
   views::MemoryTimelineView* m_timeline = nullptr;
   views::DeployPanel* m_deploy = nullptr;
+  views::SpaceView* m_space = nullptr;
+  views::SearchView* m_search = nullptr;
+  SearchRun m_run;
+  std::unique_ptr<views::SearchResults> m_results;
+  QString m_spaceKey, m_loadedRunDir, m_verifyAfterAnalysis;
+  int m_candidate = -1;
+  bool m_previewPlaceholder = false;  // the model views show a candidate with placeholder weights
+  double m_curveStep = 0;
   QTabWidget* m_tabs = nullptr;
   QListWidget* m_models = nullptr;
   QTextBrowser* m_inspector = nullptr;

@@ -58,6 +58,11 @@ void MainWindow::exportFirmware(const QString& dir) {
     showError(tr("Open a model before exporting firmware."));
     return;
   }
+  if (m_previewPlaceholder) {
+    showError(tr("The views show a search candidate's architecture with placeholder weights. Use \"Export "
+                 "firmware\" in the Search tab: it takes the candidate's trained weights."));
+    return;
+  }
   if (m_deployJob && m_deployJob->isRunning()) {
     showError(tr("An export or verification is already running."));
     return;

@@ -28,7 +28,8 @@ QString q(const std::string& s) { return QString::fromStdString(s); }
 }  // namespace
 
 bool MainWindow::busy() const {
-  return (m_analysisJob && m_analysisJob->isRunning()) || (m_deployJob && m_deployJob->isRunning());
+  return (m_analysisJob && m_analysisJob->isRunning()) || (m_deployJob && m_deployJob->isRunning()) ||
+         (m_candidateJob && m_candidateJob->isRunning());
 }
 
 void MainWindow::startJob(std::unique_ptr<Job>& slot, Job* job) {
@@ -59,6 +60,7 @@ void MainWindow::startJob(std::unique_ptr<Job>& slot, Job* job) {
 void MainWindow::analyseSelectedModel() {
   const QString path = m_doc.modelPath(m_doc.data().selectedModel);
   m_analysedPath = path;
+  m_previewPlaceholder = false;
   m_selection.setOp(-1);
   if (path.isEmpty()) {
     onAnalysis(nullptr);
@@ -79,8 +81,14 @@ void MainWindow::analyseSelectedModel() {
       return;
     }
     clearError();
+    m_previewPlaceholder = false;
     onAnalysis(result->value());
     log(tr("analysed %1: %2 ops\n").arg(path).arg(result->value()->graph.ops.size()));
+    if (!m_verifyAfterAnalysis.isEmpty()) {  // an exported search candidate: build and verify it
+      const QString dir = m_verifyAfterAnalysis;
+      m_verifyAfterAnalysis.clear();
+      verifyFirmware(dir);
+    }
   });
   startJob(m_analysisJob, job);
 }

@@ -105,6 +105,7 @@ void MainWindow::onProjectChanged() {
   } else {
     onAnalysis(m_analysis);  // planner or device changed: redraw from the same analysis
   }
+  onSearchSettingsChanged();
   updateTitle();
 }
 
@@ -123,7 +124,16 @@ bool MainWindow::maybeSave() {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
-  if (busy()) {
+  if (m_run.isRunning()) {
+    const auto answer = QMessageBox::question(
+        this, tr("Search running"),
+        tr("A search is running. Stop it and quit? It keeps its checkpoint: reopening the project offers to "
+           "resume it."));
+    if (answer != QMessageBox::Yes) {
+      event->ignore();
+      return;
+    }
+  } else if (busy()) {
     const auto answer = QMessageBox::question(this, tr("Work in progress"),
                                               tr("A job is still running. Stop it and quit?"));
     if (answer != QMessageBox::Yes) {

@@ -14,13 +14,57 @@ namespace {
 bool g_failNextWrite = false;
 }
 
+namespace {
+
+json searchToJson(const SearchSettings& s) {
+  json j = {{"method", s.method}, {"preset", s.preset}, {"dataset", s.dataset}};
+  auto put = [&j](const char* key, int64_t v) {  // 0 means "not set": the key stays out
+    if (v > 0) j[key] = v;
+  };
+  put("sram_bytes", s.sramBytes);
+  put("flash_bytes", s.flashBytes);
+  put("macs", s.macs);
+  put("instructions", s.instructions);
+  put("train_images", s.trainImages);
+  put("epochs", s.epochs);
+  put("population", s.population);
+  put("generations", s.generations);
+  put("iterations", s.iterations);
+  if (!s.runDir.empty()) j["run_dir"] = s.runDir;
+  return j;
+}
+
+void searchFromJson(const json& j, SearchSettings* s) {
+  if (!j.is_object()) throw std::runtime_error("not an object");
+  s->method = j.value("method", s->method);
+  if (s->method != "tinynas" && s->method != "tinynas-random" && s->method != "sparse" && s->method != "sparse-random") {
+    throw std::runtime_error("\"method\" must be tinynas, tinynas-random, sparse or sparse-random");
+  }
+  s->preset = j.value("preset", s->preset);
+  if (s->preset != "quick" && s->preset != "full") throw std::runtime_error("\"preset\" must be quick or full");
+  s->dataset = j.value("dataset", s->dataset);
+  s->sramBytes = j.value("sram_bytes", s->sramBytes);
+  s->flashBytes = j.value("flash_bytes", s->flashBytes);
+  s->macs = j.value("macs", s->macs);
+  s->instructions = j.value("instructions", s->instructions);
+  s->trainImages = j.value("train_images", s->trainImages);
+  s->epochs = j.value("epochs", s->epochs);
+  s->population = j.value("population", s->population);
+  s->generations = j.value("generations", s->generations);
+  s->iterations = j.value("iterations", s->iterations);
+  s->runDir = j.value("run_dir", s->runDir);
+}
+
+}  // namespace
+
 nlohmann::json projectToJson(const ProjectData& d) {
   json models = json::array();
   for (const ProjectModel& m : d.models) models.push_back({{"name", m.name}, {"path", m.path}});
   return {{"format", "tinyforge-project"}, {"version", 1}, {"name", d.name}, {"models", models},
           {"selected_model", d.selectedModel}, {"device", d.device}, {"planner", d.planner},
           {"export", {{"dir", d.exportDir}, {"fast_kernels", d.fastKernels},
-                      {"stack_bytes", d.stackBytes}}}};
+                      {"stack_bytes", d.stackBytes}}},
+          {"search", searchToJson(d.search)}};
 }
 
 bool projectFromJson(const nlohmann::json& j, ProjectData* d, std::string* error) {
@@ -50,6 +94,8 @@ bool projectFromJson(const nlohmann::json& j, ProjectData* d, std::string* error
     r.exportDir = e.value("dir", r.exportDir);
     r.fastKernels = e.value("fast_kernels", r.fastKernels);
     r.stackBytes = e.value("stack_bytes", r.stackBytes);
+    key = "search";
+    if (j.contains("search")) searchFromJson(j["search"], &r.search);
     *d = r;
     return true;
   } catch (const std::exception& e) {
@@ -197,8 +243,12 @@ bool ProjectDocument::saveAs(const QString& path, QString* error) {
 
 QString ProjectDocument::modelPath(int32_t index) const {
   if (index < 0 || size_t(index) >= m_data.models.size()) return {};
-  const QString p = QString::fromStdString(m_data.models[size_t(index)].path);
-  if (QFileInfo(p).isAbsolute() || m_path.isEmpty()) return p;
+  return resolvePath(m_data.models[size_t(index)].path);
+}
+
+QString ProjectDocument::resolvePath(const std::string& stored) const {
+  const QString p = QString::fromStdString(stored);
+  if (p.isEmpty() || QFileInfo(p).isAbsolute() || m_path.isEmpty()) return p;
   return QDir::cleanPath(QFileInfo(m_path).dir().absoluteFilePath(p));
 }
 

@@ -24,6 +24,22 @@ struct ProjectModel {
   bool operator==(const ProjectModel&) const = default;
 };
 
+// What the Space and Search views run: the keys of the project's "search" object are the ones
+// tinyforge-cli search / sparse-search read (app/train/search_settings.h), so a project saved by
+// the studio runs the same search from the command line. Budgets of 0: the device's SRAM/flash.
+struct SearchSettings {
+  std::string method = "tinynas";  // "tinynas", "tinynas-random", "sparse", "sparse-random"
+  std::string preset = "quick";    // "quick" or "full"
+  std::string dataset = "fashion-mnist";  // or "mnist:DIR", "cifar10:DIR"
+  int64_t sramBytes = 0, flashBytes = 0;
+  int64_t macs = 0, instructions = 0;     // 0: no limit
+  // Overrides of the preset (0: the preset's value).
+  int64_t trainImages = 0;
+  int32_t epochs = 0, population = 0, generations = 0, iterations = 0;
+  std::string runDir;  // the last run's folder, relative to the project's folder or absolute
+  bool operator==(const SearchSettings&) const = default;
+};
+
 struct ProjectData {
   std::string name = "Untitled";
   std::vector<ProjectModel> models;
@@ -33,6 +49,7 @@ struct ProjectData {
   std::string exportDir;  // empty: <project folder>/firmware
   bool fastKernels = true;
   int64_t stackBytes = 4096;
+  SearchSettings search;
   bool operator==(const ProjectData&) const = default;
 };
 
@@ -65,6 +82,8 @@ class ProjectDocument : public QObject {
   // The model's file resolved against the project folder.
   QString modelPath(int32_t index) const;
   QString exportDir() const;
+  // A path as stored in the project (relative to its folder, or absolute) resolved.
+  QString resolvePath(const std::string& stored) const;
 
   // Autosave: every `ms` while dirty, to autosavePath(); removed after a successful save.
   void setAutosaveInterval(int ms);

@@ -1,0 +1,230 @@
+// The Space and Search tabs end to end, as a user drives them: the Space view against the search
+// library's own stage 1; a small quick TinyNAS run started from the window (a subset of
+// Fashion-MNIST, one supernet epoch, two small generations), stopped, the studio closed and the
+// project reopened (the history is there and Resume is offered), resumed to the end; then a
+// Pareto-front point clicked in the scatter (it opens in the model views) and exported as
+// firmware in one click, built and verified in QEMU. The worst event-loop stall while the search
+// runs is printed (not asserted: wall times are not stable here). With TINYFORGE_SCREENSHOT_DIR
+// set, screenshots of the Space and Search tabs are saved there during the run.
+#include <QComboBox>
+#include <QElapsedTimer>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <cmath>
+
+#include <QChartView>
+
+#include "app/studio/main_window.h"
+#include "app/studio/settings_dialog.h"
+#include "engine/firmware/device.h"
+#include "search/dataset.h"
+#include "search/search_space.h"
+#include "views/memory_timeline_view.h"
+#include "views/search_results_model.h"
+#include "views/search_scatter_view.h"
+#include "views/search_view.h"
+#include "views/space_chart_model.h"
+#include "views/space_view.h"
+
+using namespace tinyforge;
+using namespace tinyforge::studio;
+
+namespace {
+
+bool haveTools() {
+  return !QStandardPaths::findExecutable("arm-none-eabi-gcc").isEmpty() &&
+         !QStandardPaths::findExecutable("qemu-system-arm").isEmpty();
+}
+
+// The longest gap between two ticks of a 5 ms timer: how long the UI thread was blocked.
+class StallMeter : public QObject {
+ public:
+  StallMeter() {
+    m_timer.setInterval(5);
+    connect(&m_timer, &QTimer::timeout, this, [this] {
+      const qint64 now = m_clock.nsecsElapsed();
+      if (m_last > 0) m_worst = std::max(m_worst, now - m_last);
+      m_last = now;
+    });
+    m_clock.start();
+    m_timer.start();
+  }
+  double worstMs() const { return double(m_worst) / 1e6; }
+
+ private:
+  QTimer m_timer;
+  QElapsedTimer m_clock;
+  qint64 m_last = 0, m_worst = 0;
+};
+
+void shoot(MainWindow* w, MainWindow::View view, const QString& name) {
+  const QString dir = qEnvironmentVariable("TINYFORGE_SCREENSHOT_DIR");
+  if (dir.isEmpty()) return;
+  QDir().mkpath(dir);
+  w->showView(view);
+  QTest::qWait(150);
+  w->grab().save(QDir(dir).absoluteFilePath(name + ".png"));
+}
+
+}  // namespace
+
+class SearchTest : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+  void settingsRoundTripThroughTheProjectFile() {
+    ProjectData d;
+    d.search.method = "sparse";
+    d.search.preset = "full";
+    d.search.dataset = "cifar10:/data/cifar";
+    d.search.sramBytes = 16384;
+    d.search.flashBytes = 65536;
+    d.search.macs = 30000000;
+    d.search.trainImages = 5000;
+    d.search.iterations = 12;
+    d.search.runDir = "runs/x";
+    ProjectData back;
+    std::string error;
+    QVERIFY(projectFromJson(projectToJson(d), &back, &error));
+    QVERIFY(back == d);
+    // The keys the command-line tool reads (app/train/search_settings.h).
+    const nlohmann::json s = projectToJson(d)["search"];
+    QCOMPARE(s["sram_bytes"].get<int64_t>(), int64_t(16384));
+    QCOMPARE(s["dataset"].get<std::string>(), std::string("cifar10:/data/cifar"));
+    QVERIFY(!s.contains("instructions"));  // 0: not set, so the tool applies no limit
+    nlohmann::json bad = projectToJson(d);
+    bad["search"]["method"] = "grid";
+    QVERIFY(!projectFromJson(bad, &back, &error));
+    QVERIFY2(QString::fromStdString(error).contains("method"), error.c_str());
+    // A dataset folder that does not exist cannot run.
+    QVERIFY(SettingsDialog::check(d).contains("/data/cifar"));
+    d.search.dataset = "fashion-mnist";
+    QVERIFY(SettingsDialog::check(d).isEmpty());
+  }
+
+  void searchFromTheWindow() {
+    if (!QFileInfo::exists(QString(kFashionMnistDir) + "/train-images-idx3-ubyte.gz") &&
+        !QFileInfo::exists(QString(kFashionMnistDir) + "/train-images-idx3-ubyte")) {
+      QSKIP("Fashion-MNIST (dataset-fashion-mnist) is not installed");
+    }
+    QTemporaryDir tmp;
+    const QString project = tmp.filePath("search.tinyforge");
+    {
+      ProjectData d;
+      d.name = "search test";
+      d.device = "stm32f746";
+      d.search.sramBytes = 64000;
+      d.search.flashBytes = 64000;
+      d.search.macs = 30000000;
+      d.search.trainImages = 1000;
+      d.search.epochs = 1;
+      d.search.population = 8;
+      d.search.generations = 2;
+      ProjectDocument doc;
+      QString error;
+      doc.reset(d);
+      QVERIFY2(doc.saveAs(project, &error), qPrintable(error));
+    }
+    QString runDir;
+    {
+      auto w = std::make_unique<MainWindow>();
+      w->resize(1280, 800);
+      w->show();
+      QVERIFY(w->openProject(project, false));
+
+      // The Space view shows what the search library computes for these budgets.
+      QTRY_VERIFY_WITH_TIMEOUT(w->spaceView()->state() == views::SpaceView::State::kReport, 120000);
+      DeviceBudget budget;
+      budget.sramBytes = 64000;
+      budget.flashBytes = 64000;
+      budget.planner = "best";
+      SpaceOptions so;
+      so.samples = stage1Samples("quick");
+      const SpaceReport direct = optimizeSpace(mcunetSpace(28, 28, 1, 10), budget, so);
+      const views::SpaceChartModel& m = w->spaceView()->model();
+      QVERIFY(direct.best >= 0);
+      const views::SpaceChartModel expected = views::buildSpaceChartModel(direct);
+      QCOMPARE(m.curves.size(), expected.curves.size());
+      QCOMPARE(m.best, expected.best);
+      QVERIFY(m.chosenCurve() && expected.chosenCurve());
+      QCOMPARE(m.chosenCurve()->points, expected.chosenCurve()->points);
+      shoot(w.get(), MainWindow::View::kSpace, "space");
+
+      // Start from the Search tab's button; stop once the evolution has written its history.
+      w->showView(MainWindow::View::kSearch);
+      StallMeter stalls;
+      QTest::mouseClick(w->searchView()->startButton(), Qt::LeftButton);
+      QVERIFY2(w->searchRun()->isRunning(), qPrintable(w->lastError()));
+      runDir = w->searchRun()->dir();
+      QVERIFY(runDir.startsWith(tmp.path()));
+      QTRY_VERIFY_WITH_TIMEOUT(!w->searchResults().points.empty() || !w->searchRun()->isRunning(), 300000);
+      QVERIFY2(w->searchRun()->isRunning(), qPrintable(w->searchRun()->lastMessage()));
+      QVERIFY(w->searchView()->progressBar()->value() > 0);
+      shoot(w.get(), MainWindow::View::kSearch, "search_running");
+      QTest::mouseClick(w->searchView()->stopButton(), Qt::LeftButton);
+      QTRY_VERIFY_WITH_TIMEOUT(!w->searchRun()->isRunning(), 60000);
+      QCOMPARE(w->searchRun()->state(), SearchRun::State::kStopped);
+      QVERIFY(w->searchView()->resumeButton()->isEnabled());
+      std::printf("worst event-loop stall while the search ran: %.1f ms\n", stalls.worstMs());
+      QString error;
+      QVERIFY2(w->document()->save(&error), qPrintable(error));
+    }  // the studio closes
+
+    // Reopened: the history is shown and Resume is offered; resume runs it to the end.
+    auto w = std::make_unique<MainWindow>();
+    w->resize(1280, 800);
+    w->show();
+    QVERIFY(w->openProject(project, false));
+    QCOMPARE(w->searchRun()->dir(), runDir);
+    QCOMPARE(w->searchRun()->state(), SearchRun::State::kStopped);
+    QVERIFY(!w->searchResults().points.empty());
+    QVERIFY(w->searchView()->resumeButton()->isEnabled());
+    w->showView(MainWindow::View::kSearch);
+    StallMeter stalls;
+    QTest::mouseClick(w->searchView()->resumeButton(), Qt::LeftButton);
+    QVERIFY2(w->searchRun()->isRunning(), qPrintable(w->lastError()));
+    QTRY_VERIFY_WITH_TIMEOUT(!w->searchRun()->isRunning(), 600000);
+    QVERIFY2(w->searchRun()->state() == SearchRun::State::kFinished, qPrintable(w->searchRun()->lastMessage()));
+    std::printf("worst event-loop stall while the resumed search ran: %.1f ms\n", stalls.worstMs());
+    QVERIFY(w->searchRun()->report().contains("int8_test_accuracy"));
+    QCOMPARE(w->searchView()->progressBar()->value(), 1000);
+
+    // The scatter's front agrees with the library; click a front point.
+    const views::SearchResults& results = w->searchResults();
+    views::SearchScatterView* scatter = w->searchView()->scatter();
+    QCOMPARE(scatter->front(), views::frontFor(results, scatter->xMetric(), scatter->yMetric()));
+    QVERIFY(!scatter->front().empty());
+    const int point = scatter->front().front();
+    QTest::qWait(100);  // the chart lays out
+    QTest::mouseClick(scatter->chartView()->viewport(), Qt::LeftButton, {}, scatter->viewPosOf(point));
+    QTRY_VERIFY_WITH_TIMEOUT(w->analysis() && w->analysis()->path == "search candidate #" + std::to_string(point),
+                             60000);
+    QCOMPARE(scatter->selected(), point);
+    QVERIFY(!w->timeline()->panels().empty());
+    // Placeholder weights are never exported from the Deploy tab.
+    w->exportFirmware(tmp.filePath("placeholder"));
+    QVERIFY(w->lastError().contains("placeholder"));
+    shoot(w.get(), MainWindow::View::kSearch, "search_finished");
+    shoot(w.get(), MainWindow::View::kMemory, "search_candidate_memory");
+
+    // One click: the candidate's weights from the supernet, a model of the project, verified.
+    if (!haveTools()) QSKIP("arm-none-eabi-gcc or qemu-system-arm missing: export not verified");
+    const size_t models = w->document()->data().models.size();
+    QVERIFY(w->searchView()->exportButton()->isEnabled());
+    QTest::mouseClick(w->searchView()->exportButton(), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(w->document()->data().models.size() == models + 1, 300000);
+    QTRY_VERIFY_WITH_TIMEOUT(w->lastVerify().has_value() && !w->busy(), 300000);
+    QVERIFY2(w->lastError().isEmpty(), qPrintable(w->lastError()));
+    QVERIFY(w->lastVerify()->match);
+    QVERIFY(w->lastVerify()->instructions > 0);
+    QVERIFY(QString::fromStdString(w->analysis()->path).endsWith(QString("candidate-%1.tflite").arg(point)));
+    shoot(w.get(), MainWindow::View::kDeploy, "search_candidate_deployed");
+  }
+};
+
+QTEST_MAIN(SearchTest)
+#include "app_search_test.moc"
