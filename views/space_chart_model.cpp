@@ -141,6 +141,13 @@ QString formatMacsM(double macs) {
   return QStringLiteral("%1 M").arg(m, 0, 'f', decimals);
 }
 
+QString formatPercent(double fraction) {
+  const double p = 100.0 * fraction;
+  return QStringLiteral("%1%").arg(p, 0, 'f', p > 0 && p < 9.95 ? 1 : 0);
+}
+
+QColor chosenPairColour() { return QColor(229, 57, 53); }
+
 SpaceChartModel buildSpaceChartModel(const SpaceReport& report) {
   SpaceChartModel m;
   m.best = report.best;

@@ -67,6 +67,8 @@ struct SpaceChartModel {
 
 QString pairLabel(double width, int32_t resolution);  // "w0.50 r24"
 QString formatMacsM(double macs);                     // 1234567 -> "1.23 M"
+QString formatPercent(double fraction);               // 0.0512 -> "5.1%", 0.28 -> "28%"
+QColor chosenPairColour();                            // red: the chosen pair, curve and cell
 
 SpaceChartModel buildSpaceChartModel(const SpaceReport& report);
 

@@ -73,10 +73,15 @@ void MainWindow::buildUi() {
   m_banner->setWordWrap(true);
   m_banner->setStyleSheet("QLabel { background: #ffebee; color: #b71c1c; padding: 6px; border: 1px solid #ef9a9a; }");
   m_banner->hide();
+  m_previewBar = new QLabel;
+  m_previewBar->setStyleSheet("QLabel { background: #e3f2fd; color: #0d47a1; padding: 4px; border: 1px solid #90caf9; }");
+  m_previewBar->hide();
+  connect(m_previewBar, &QLabel::linkActivated, this, [this] { analyseSelectedModel(); });
   auto* central = new QWidget;
   auto* centralLayout = new QVBoxLayout(central);
   centralLayout->setContentsMargins(4, 4, 4, 4);
   centralLayout->addWidget(m_banner);
+  centralLayout->addWidget(m_previewBar);
   centralLayout->addWidget(m_tabs, 1);
   setCentralWidget(central);
 
@@ -247,6 +252,10 @@ void MainWindow::showError(const QString& message) {
 void MainWindow::clearError() {
   m_lastError.clear();
   m_banner->hide();
+  m_previewBar = new QLabel;
+  m_previewBar->setStyleSheet("QLabel { background: #e3f2fd; color: #0d47a1; padding: 4px; border: 1px solid #90caf9; }");
+  m_previewBar->hide();
+  connect(m_previewBar, &QLabel::linkActivated, this, [this] { analyseSelectedModel(); });
 }
 
 void MainWindow::log(const QString& text) {

@@ -143,6 +143,7 @@ class MainWindow : public QMainWindow {
   QTextBrowser* m_inspector = nullptr;
   QPlainTextEdit* m_log = nullptr;
   QLabel* m_banner = nullptr;
+  QLabel* m_previewBar = nullptr;  // "the views show search candidate #12" with a way back
   QComboBox *m_deviceBox = nullptr, *m_plannerBox = nullptr, *m_metricBox = nullptr,
             *m_timelineMode = nullptr;
   QLabel* m_jobLabel = nullptr;

@@ -61,6 +61,7 @@ void MainWindow::analyseSelectedModel() {
   const QString path = m_doc.modelPath(m_doc.data().selectedModel);
   m_analysedPath = path;
   m_previewPlaceholder = false;
+  m_previewBar->hide();
   m_selection.setOp(-1);
   if (path.isEmpty()) {
     onAnalysis(nullptr);

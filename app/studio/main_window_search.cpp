@@ -4,6 +4,7 @@
 #include <QDateTime>
 #include <QDir>
 #include <QFileInfo>
+#include <QLabel>
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <cmath>
@@ -363,6 +364,14 @@ void MainWindow::showCandidate(int index) {
     }
     onAnalysis(result->value());
     m_previewPlaceholder = !sparse;
+    const int32_t selected = m_doc.data().selectedModel;
+    const QString back = selected >= 0 ? tr(" <a href=\"back\">Back to %1</a>").arg(
+                                             q(m_doc.data().models[size_t(selected)].name).toHtmlEscaped())
+                                       : QString();
+    m_previewBar->setText(tr("The views show <b>%1</b> of the search%2.%3")
+                              .arg(label, sparse ? QString() : tr(" (its architecture; weights come with Export firmware)"),
+                                   back));
+    m_previewBar->show();
     log(tr("%1 is shown in the Model and Memory views%2\n")
             .arg(label, sparse ? QString() : tr(" (architecture with placeholder weights)")));
   });
@@ -400,11 +409,20 @@ bool MainWindow::exportCandidate(int index) {
     return JobOutcome{true, {}};
   });
   m_search->setExportBusy(true, tr("Extracting candidate #%1...").arg(index));
-  connect(job, &Job::finished, this, [this, index, model](bool ok, const QString& message) {
+  connect(job, &Job::finished, this, [this, index, model, output](bool ok, const QString& message) {
     m_search->setExportBusy(false, {});
     if (!ok) {
       showError(tr("Cannot export candidate #%1: %2").arg(index).arg(message));
       return;
+    }
+    const size_t brace = output->output.rfind("\n{");  // --json: the last thing printed
+    const nlohmann::json r = nlohmann::json::parse(output->output.substr(brace == std::string::npos ? 0 : brace),
+                                                   nullptr, false);
+    if (r.is_object() && r.contains("int8_test_accuracy")) {
+      log(tr("candidate #%1 extracted to %2: int8 test accuracy %3 % (inherited weights, not fine-tuned)\n")
+              .arg(index)
+              .arg(model)
+              .arg(r["int8_test_accuracy"].get<double>() * 100, 0, 'f', 2));
     }
     // The candidate joins the project as a model; when its analysis is done, it is built and
     // verified in QEMU like any model (the Deploy tab shows the result).

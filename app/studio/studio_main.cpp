@@ -2,6 +2,8 @@
 //
 //   tinyforge [PROJECT.tinyforge | MODEL.tflite]
 //   tinyforge [...] --screenshots DIR [--size 1280x800]   opens each view, saves PNGs, exits
+//   tinyforge [...] --search-tour DIR [--size 1280x800]   runs the project's search as a user
+//                                                         would, to verified firmware; PNGs, exits
 //
 // With no argument it opens the bundled default project (copied to the user's data folder).
 #include <QApplication>
@@ -12,6 +14,7 @@
 #include <cstdio>
 
 #include "app/studio/screenshot_tour.h"
+#include "app/studio/search_tour.h"
 #include "app/studio/main_window.h"
 
 using tinyforge::studio::MainWindow;
@@ -28,7 +31,10 @@ int main(int argc, char** argv) {
   parser.addPositionalArgument("file", "A project (.tinyforge) or a model (.tflite) to open.");
   QCommandLineOption shots("screenshots", "Open each view, save screenshots in DIR and exit.", "DIR");
   QCommandLineOption size("size", "Window size for --screenshots (default 1280x800).", "WxH", "1280x800");
+  QCommandLineOption searchTour("search-tour", "Run the project's search to firmware as a user would, save "
+                                "screenshots in DIR and exit.", "DIR");
   parser.addOption(shots);
+  parser.addOption(searchTour);
   parser.addOption(size);
   parser.process(app);
 
@@ -40,9 +46,10 @@ int main(int argc, char** argv) {
   } else if (files.first().endsWith(".tflite", Qt::CaseInsensitive)) {
     opened = window.addModel(files.first());
   } else {
-    opened = window.openProject(files.first(), !parser.isSet(shots));
+    opened = window.openProject(files.first(), !parser.isSet(shots) && !parser.isSet(searchTour));
   }
-  if (!parser.isSet(shots)) {
+  const bool tour = parser.isSet(shots) || parser.isSet(searchTour);
+  if (!tour) {
     window.resize(1400, 900);
     window.show();
     return app.exec();
@@ -54,7 +61,12 @@ int main(int argc, char** argv) {
   const QStringList wh = parser.value(size).split('x');
   window.resize(wh.value(0).toInt(), wh.value(1).toInt());
   window.show();
-  tinyforge::studio::ScreenshotTour tour(&window, parser.value(shots), &sinceLaunch);
-  QTimer::singleShot(0, &tour, &tinyforge::studio::ScreenshotTour::start);
+  if (parser.isSet(searchTour)) {
+    tinyforge::studio::SearchTour s(&window, parser.value(searchTour), &sinceLaunch);
+    QTimer::singleShot(0, &s, &tinyforge::studio::SearchTour::start);
+    return app.exec();
+  }
+  tinyforge::studio::ScreenshotTour shotsTour(&window, parser.value(shots), &sinceLaunch);
+  QTimer::singleShot(0, &shotsTour, &tinyforge::studio::ScreenshotTour::start);
   return app.exec();
 }

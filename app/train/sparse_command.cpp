@@ -15,7 +15,7 @@ namespace {
 
 constexpr const char* kSparseUsage =
     "usage: tinyforge-cli sparse-search --project P.json --out DIR [--preset quick|full]\n"
-    "       [--method bayes|random] [--json]\n"
+    "       [--method bayes|random] [--seed S] [--json]\n"
     "The project names the device and may hold \"search\": {\"sram_bytes\", \"flash_bytes\" (the working\n"
     "memory and flash the exported point must meet, default 64 KB each), \"dataset\", \"train_images\",\n"
     "\"epochs\", \"iterations\", \"verify\"}. Writes DIR/run.json, events.jsonl, history.json and\n"
@@ -28,7 +28,7 @@ int fail(const std::string& message, int code = 1) { return tinyforge::tool::fai
 
 int runSparseCommand(const std::vector<std::string>& args) {
   using namespace tinyforge;
-  std::string project, preset = "quick", out, method = "bayes";
+  std::string project, preset = "quick", out, method = "bayes", seed;
   bool json = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const bool v = i + 1 < args.size();
@@ -37,6 +37,7 @@ int runSparseCommand(const std::vector<std::string>& args) {
     else if (args[i] == "--out" && v) out = args[++i];
     else if (args[i] == "--method" && v) method = args[++i];
     else if (args[i] == "--json") json = true;
+    else if (args[i] == "--seed" && v) seed = args[++i];
     else return fail("unknown option or missing value '" + args[i] + "'\n" + kSparseUsage, 2);
   }
   if (project.empty() || out.empty()) return fail(std::string("--project and --out are required\n") + kSparseUsage, 2);
@@ -48,10 +49,18 @@ int runSparseCommand(const std::vector<std::string>& args) {
   std::string dataset = "fashion-mnist";
   if (Status s = tool::applySparseProject(p.value(), &o.value(), &dataset); !s) return fail(project + ": " + s.message());
   o.value().bayes.randomOnly = method == "random";
+  if (!seed.empty()) {  // the search's proposals and every candidate's training
+    try {
+      o.value().bayes.seed = o.value().train.seed = std::stoull(seed);
+    } catch (const std::exception&) {
+      return fail("--seed needs a number", 2);
+    }
+  }
   o.value().train.logEveryBatches = 5;  // the event log keeps at most two a second
   o.value().outDir = out;
   tool::EventLog events(out);  // creates the folder
-  const nlohmann::json run = {{"command", "sparse-search"}, {"preset", preset}, {"method", method}, {"project", p.value()}};
+  const nlohmann::json run = {{"command", "sparse-search"}, {"preset", preset}, {"method", method},
+                              {"seed", o.value().bayes.seed}, {"project", p.value()}};
   if (Status s = writeJsonFile((std::filesystem::path(out) / "run.json").string(), run); !s) return fail(s.message());
   Result<tool::TrainData> data = tool::loadTrainData(dataset);
   if (!data) {

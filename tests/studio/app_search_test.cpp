@@ -106,6 +106,53 @@ class SearchTest : public QObject {
     QVERIFY(SettingsDialog::check(d).isEmpty());
   }
 
+  // Progress from the run's events: monotone, ETA from the rate since the last start (a resumed
+  // run does not count the work done before it), 1 at a successful end.
+  void progressFromEvents() {
+    auto ev = [](const char* kind, const char* stage, int epoch, int epochs, qint64 batch, qint64 batches,
+                 double time) {
+      RunEvent e;
+      e.kind = kind;
+      e.stage = stage;
+      e.epoch = epoch;
+      e.epochs = epochs;
+      e.batch = batch;
+      e.batches = batches;
+      e.time = time;
+      return e;
+    };
+    std::vector<RunEvent> events = {ev("start", "", 0, 0, 0, 0, 100), ev("progress", "stage1", 0, 0, 0, 0, 101),
+                                    ev("progress", "supernet", 1, 2, 50, 100, 111)};
+    RunProgress p = runProgress(events, "search", 111);
+    QVERIFY(std::abs(p.fraction - (0.02 + 0.55 * 0.25)) < 1e-9);
+    QVERIFY(p.stage.contains("supernet"));
+    QVERIFY(std::abs(p.etaSeconds - 11 * (1 - p.fraction) / p.fraction) < 1e-6);
+    double last = p.fraction;
+    for (const RunEvent& e : {ev("progress", "supernet", 2, 2, 100, 100, 150), ev("progress", "evolution", 1, 2, 4, 8, 160),
+                              ev("progress", "qat", 1, 1, 10, 20, 170), ev("progress", "validate", 1, 1, 0, 0, 175),
+                              ev("progress", "firmware", 0, 0, 0, 0, 190)}) {
+      events.push_back(e);
+      p = runProgress(events, "search", e.time);
+      QVERIFY2(p.fraction > last, qPrintable(e.stage));
+      last = p.fraction;
+    }
+    // Stopped, then resumed: the ETA counts only the work since the new start.
+    events.push_back(ev("end", "", 0, 0, 0, 0, 191));
+    QVERIFY(runProgress(events, "search", 191).etaSeconds < 0);
+    events.push_back(ev("start", "", 0, 0, 0, 0, 1000));
+    events.push_back(ev("progress", "firmware", 0, 0, 0, 0, 1000));
+    QVERIFY(runProgress(events, "search", 1010).etaSeconds < 0);  // no progress since the start yet
+    RunEvent end = ev("end", "", 0, 0, 0, 0, 1020);
+    end.ok = true;
+    events.push_back(end);
+    QCOMPARE(runProgress(events, "search", 1020).fraction, 1.0);
+    // SpArSe: by points.
+    std::vector<RunEvent> sparse = {ev("start", "", 0, 0, 0, 0, 0), ev("progress", "sparse", 2, 4, 0, 0, 20)};
+    QVERIFY(std::abs(runProgress(sparse, "sparse-search", 20).fraction - 0.95 * 0.5) < 1e-9);
+    sparse.push_back(ev("progress", "train", 1, 2, 5, 10, 25));
+    QVERIFY(runProgress(sparse, "sparse-search", 25).fraction > 0.95 * 0.5);
+  }
+
   void searchFromTheWindow() {
     if (!QFileInfo::exists(QString(kFashionMnistDir) + "/train-images-idx3-ubyte.gz") &&
         !QFileInfo::exists(QString(kFashionMnistDir) + "/train-images-idx3-ubyte")) {
@@ -153,6 +200,17 @@ class SearchTest : public QObject {
       QVERIFY(m.chosenCurve() && expected.chosenCurve());
       QCOMPARE(m.chosenCurve()->points, expected.chosenCurve()->points);
       shoot(w.get(), MainWindow::View::kSpace, "space");
+      // A smaller SRAM budget: recomputed in the background, the view follows.
+      w->document()->edit("smaller budget", [](ProjectData& d) { d.search.sramBytes = 24000; });
+      QCOMPARE(w->spaceView()->state(), views::SpaceView::State::kComputing);
+      QTRY_VERIFY_WITH_TIMEOUT(w->spaceView()->state() == views::SpaceView::State::kReport, 120000);
+      budget.sramBytes = 24000;
+      const views::SpaceChartModel small = views::buildSpaceChartModel(optimizeSpace(mcunetSpace(28, 28, 1, 10), budget, so));
+      QCOMPARE(w->spaceView()->model().best, small.best);
+      QCOMPARE(w->spaceView()->model().curves.size(), small.curves.size());
+      w->document()->undoStack()->undo();
+      QTRY_VERIFY_WITH_TIMEOUT(w->spaceView()->state() == views::SpaceView::State::kReport &&
+                                   w->spaceView()->model().best == expected.best, 120000);
 
       // Start from the Search tab's button; stop once the evolution has written its history.
       w->showView(MainWindow::View::kSearch);
