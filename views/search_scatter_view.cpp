@@ -240,9 +240,9 @@ void SearchScatterView::updateSelectedMarker() {
   QPointF pos;
   if (m_selected >= 0 && plotPosition(m_results.points[size_t(m_selected)], &pos)) pts.append(pos);
   m_selectedMarker->replace(pts);
-  // Shown in the legend only while something is selected.
-  for (QLegendMarker* m : m_chart->legend()->markers(m_selectedMarker))
-    m->setVisible(!pts.isEmpty());
+  // Never in the legend: Qt Charts 6.4 lays a marker that turns visible later over its
+  // neighbour, without its label; the ring on the point says enough.
+  hideFromLegend(m_chart, m_selectedMarker);
 }
 
 QPoint SearchScatterView::viewPosOf(int candidateIndex) const {

@@ -33,13 +33,18 @@ SearchSpace spaceForDataset(const std::string& dataset) {
   return mcunetSpace(28, 28, 1, 10);
 }
 
+bool isSparse(const std::string& method) { return method.rfind("sparse", 0) == 0; }
+
 // The budgets of the search as the tool applies them (app/train/search_settings.cpp): the
-// project's, or the device's SRAM and flash.
+// project's; else TinyNAS takes the device's SRAM and flash, SpArSe 64 KB of working memory and
+// 64 KB of flash for the exported point.
 DeviceBudget searchBudget(const ProjectData& d) {
   DeviceBudget b;
   Result<DeviceProfile> device = findDevice(d.device);
-  b.sramBytes = d.search.sramBytes > 0 ? d.search.sramBytes : (device ? device.value().sramBytes : 0);
-  b.flashBytes = d.search.flashBytes > 0 ? d.search.flashBytes : (device ? device.value().flashBytes : 0);
+  const int64_t sram = isSparse(d.search.method) ? 64 * 1024 : (device ? device.value().sramBytes : 0);
+  const int64_t flash = isSparse(d.search.method) ? 64 * 1024 : (device ? device.value().flashBytes : 0);
+  b.sramBytes = d.search.sramBytes > 0 ? d.search.sramBytes : sram;
+  b.flashBytes = d.search.flashBytes > 0 ? d.search.flashBytes : flash;
   b.planner = d.planner;
   return b;
 }
@@ -77,9 +82,9 @@ void MainWindow::buildSearchUi() {
 QString MainWindow::searchSettingsText() const {
   const ProjectData& d = m_doc.data();
   const DeviceBudget b = searchBudget(d);
-  QString text = tr("<b>%1</b>, %2 preset &middot; %3 &middot; %4 &middot; SRAM %L5 B &middot; flash %L6 B")
+  QString text = tr("<b>%1</b>, %2 preset &middot; %3 &middot; %4 &middot; %5 %L6 B &middot; flash %L7 B")
                      .arg(methodName(d.search.method), q(d.search.preset), q(d.search.dataset).toHtmlEscaped(),
-                          q(d.device))
+                          q(d.device), isSparse(d.search.method) ? tr("working memory") : tr("SRAM"))
                      .arg(b.sramBytes)
                      .arg(b.flashBytes);
   if (d.search.macs > 0) text += tr(" &middot; %1 M MACs").arg(double(d.search.macs) / 1e6, 0, 'f', 1);

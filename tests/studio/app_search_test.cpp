@@ -100,6 +100,14 @@ class SearchTest : public QObject {
     bad["search"]["method"] = "grid";
     QVERIFY(!projectFromJson(bad, &back, &error));
     QVERIFY2(QString::fromStdString(error).contains("method"), error.c_str());
+    // The dialog shows every setting and gives it back unchanged when nothing is touched.
+    d.search.instructions = 12500000;
+    d.search.epochs = 3;
+    d.search.population = 20;
+    d.search.generations = 4;
+    d.device = "stm32h743";
+    d.planner = "patch";
+    QVERIFY(SettingsDialog(d).result() == d);
     // A dataset folder that does not exist cannot run.
     QVERIFY(SettingsDialog::check(d).contains("/data/cifar"));
     d.search.dataset = "fashion-mnist";
@@ -281,6 +289,55 @@ class SearchTest : public QObject {
     QVERIFY(w->lastVerify()->instructions > 0);
     QVERIFY(QString::fromStdString(w->analysis()->path).endsWith(QString("candidate-%1.tflite").arg(point)));
     shoot(w.get(), MainWindow::View::kDeploy, "search_candidate_deployed");
+  }
+
+  // SpArSe from the window: three trained points, the hypervolume curve, a front point opened
+  // with its real int8 model and exported in one click.
+  void sparseSearchFromTheWindow() {
+    if (!QFileInfo::exists(QString(kFashionMnistDir) + "/train-images-idx3-ubyte.gz") &&
+        !QFileInfo::exists(QString(kFashionMnistDir) + "/train-images-idx3-ubyte")) {
+      QSKIP("Fashion-MNIST (dataset-fashion-mnist) is not installed");
+    }
+    QTemporaryDir tmp;
+    const QString project = tmp.filePath("sparse.tinyforge");
+    {
+      ProjectData d;
+      d.search.method = "sparse";
+      d.search.trainImages = 1000;
+      d.search.epochs = 1;
+      d.search.iterations = 3;
+      ProjectDocument doc;
+      QString error;
+      doc.reset(d);
+      QVERIFY2(doc.saveAs(project, &error), qPrintable(error));
+    }
+    MainWindow w;
+    w.resize(1280, 800);
+    w.show();
+    QVERIFY(w.openProject(project, false));
+    w.showView(MainWindow::View::kSearch);
+    QVERIFY(w.startSearch());
+    QTRY_VERIFY_WITH_TIMEOUT(!w.searchRun()->isRunning(), 600000);
+    QVERIFY2(w.searchRun()->state() == SearchRun::State::kFinished, qPrintable(w.searchRun()->lastMessage()));
+    const views::SearchResults& results = w.searchResults();
+    QCOMPARE(results.method, views::SearchMethod::kSparse);
+    QCOMPARE(results.points.size(), size_t(3));
+    QCOMPARE(results.hypervolume.size(), size_t(3));
+    views::SearchScatterView* scatter = w.searchView()->scatter();
+    QCOMPARE(scatter->front(), views::frontFor(results, scatter->xMetric(), scatter->yMetric()));
+    QVERIFY(!scatter->front().empty());
+    const int point = scatter->front().front();
+    QTest::qWait(100);
+    QTest::mouseClick(scatter->chartView()->viewport(), Qt::LeftButton, {}, scatter->viewPosOf(point));
+    const QString model = QDir(w.searchRun()->dir()).absoluteFilePath(QString("candidates/%1.tflite").arg(point));
+    QTRY_VERIFY_WITH_TIMEOUT(w.analysis() && QString::fromStdString(w.analysis()->path) == model, 60000);
+    shoot(&w, MainWindow::View::kSearch, "sparse_finished");
+    if (!haveTools()) QSKIP("arm-none-eabi-gcc or qemu-system-arm missing: export not verified");
+    QVERIFY(w.searchView()->exportButton()->isEnabled());
+    QTest::mouseClick(w.searchView()->exportButton(), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(w.lastVerify().has_value() && !w.busy(), 300000);
+    QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+    QVERIFY(w.lastVerify()->match);
   }
 };
 
