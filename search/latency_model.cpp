@@ -93,7 +93,15 @@ LatencyKernel convKernel(const Graph& g, const Op& op, const SpatialGeometry& s,
   }
   const bool k3 = s.kernelH == 3 && s.kernelW == 3 && s.dilationH == 1 && s.dilationW == 1;
   if (!inPlace && inC == 1 && op.params.depthMultiplier > 1) return K::kConvSimd;
-  if (inPlace) return k3 ? K::kDepthwise3x3InPlace : K::kDepthwiseInPlace;
+  if (inPlace) {
+    // Row by row it runs the fast kernel's row code (plus copies of the rows it overwrites);
+    // otherwise channel plane by plane.
+    const ConvCall c = prepareConvCall(g, op, true);
+    if (tfk_depthwise_conv2d_inplace_uses_rows(&c.params, &c.in, &c.filter, &c.out)) {
+      return k3 ? K::kDepthwise3x3 : K::kDepthwise;
+    }
+    return k3 ? K::kDepthwise3x3InPlace : K::kDepthwiseInPlace;
+  }
   return k3 && op.params.depthMultiplier == 1 ? K::kDepthwise3x3 : K::kDepthwise;
 }
 

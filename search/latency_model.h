@@ -31,9 +31,9 @@ namespace tinyforge {
   X(Conv1x1InPlace, "conv2d_1x1_inplace")         /* tfk_conv2d_1x1_inplace_fast_s8 */         \
   X(ConvSimd, "conv2d_simd")                      /* tfk_conv2d_simd_s8: k x k, Cin >= 2 */    \
   X(Conv, "conv2d")                               /* tfk_conv2d_fast_s8: Cin == 1 */           \
-  X(Depthwise3x3, "depthwise_3x3")                /* tfk_depthwise_conv2d_fast_s8, 3x3 path */ \
-  X(Depthwise, "depthwise")                       /* tfk_depthwise_conv2d_fast_s8, other k */  \
-  X(Depthwise3x3InPlace, "depthwise_3x3_inplace") /* tfk_depthwise_conv2d_inplace_s8 */        \
+  X(Depthwise3x3, "depthwise_3x3")                /* the fast 3x3 row code (also in place, rows) */ \
+  X(Depthwise, "depthwise")                       /* the fast row code, other k (also in place) */ \
+  X(Depthwise3x3InPlace, "depthwise_3x3_inplace") /* tfk_depthwise_conv2d_inplace_s8, planes */ \
   X(DepthwiseInPlace, "depthwise_inplace")        /* the same, k != 3 */                       \
   X(Add, "add")                                                                                \
   X(AveragePool, "average_pool")                                                               \

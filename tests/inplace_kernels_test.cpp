@@ -29,14 +29,17 @@ struct Quant {
 
 TEST(KernelInPlace, DepthwiseMatchesReference) {
   std::mt19937 rng(11);
-  for (int trial = 0; trial < 60; ++trial) {
-    const int32_t h = 3 + int32_t(rng() % 9), w = 3 + int32_t(rng() % 9), c = 1 + int32_t(rng() % 6);
+  for (int trial = 0; trial < 120; ++trial) {
+    // Odd trials: channel counts the four-channel SIMD path takes whole, offsets of any zero point.
+    const int32_t h = 3 + int32_t(rng() % 9), w = 3 + int32_t(rng() % 9),
+                  c = trial % 2 ? 4 * (1 + int32_t(rng() % 4)) : 1 + int32_t(rng() % 6);
     const int32_t k = 1 + 2 * int32_t(rng() % 3), stride = 1 + int32_t(rng() % 2);
     const int32_t oh = (h + stride - 1) / stride, ow = (w + stride - 1) / stride;  // SAME
     const int32_t padH = std::max((oh - 1) * stride + k - h, 0) / 2;
     const int32_t padW = std::max((ow - 1) * stride + k - w, 0) / 2;
-    tfk_conv_params p{int32_t(rng() % 20) - 10, int32_t(rng() % 20) - 10, stride, stride, 1, 1,
-                      padH, padW, -128, 127, 1};
+    const int32_t inOffset = trial % 2 ? int32_t(rng() % 256) - 127 : int32_t(rng() % 20) - 10;
+    tfk_conv_params p{inOffset, int32_t(rng() % 20) - 10, stride, stride, 1, 1,
+                      padH, padW, trial % 4 == 3 ? 0 : -128, 127, 1};
     const tfk_dims in{1, h, w, c}, f{1, k, k, c}, out{1, oh, ow, c};
     const auto input = randomBytes(&rng, size_t(h * w * c));
     const auto filter = randomBytes(&rng, size_t(k * k * c));

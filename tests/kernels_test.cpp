@@ -171,7 +171,7 @@ namespace {
 TEST(KernelFast, SpatialConvolutionsMatchReference) {
   std::mt19937 rng(77);
   for (int trial = 0; trial < 150; ++trial) {
-    const int32_t h = 1 + int32_t(rng() % 9), w = 1 + int32_t(rng() % 9), cin = 1 + int32_t(rng() % 6);
+    const int32_t h = 1 + int32_t(rng() % 9), w = 1 + int32_t(rng() % 9), cin = 1 + int32_t(rng() % 10);
     const int32_t k = 1 + int32_t(rng() % 5), stride = 1 + int32_t(rng() % 2), dil = 1 + int32_t(rng() % 2);
     const int32_t padTop = int32_t(rng() % 3), padLeft = int32_t(rng() % 3);
     const int32_t oh = 1 + int32_t(rng() % 5), ow = 1 + int32_t(rng() % 5);

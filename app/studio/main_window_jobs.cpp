@@ -39,7 +39,9 @@ void MainWindow::startJob(std::unique_ptr<Job>& slot, Job* job) {
   m_jobProgress->setRange(0, 0);
   m_jobProgress->setVisible(true);
   m_jobCancel->setVisible(true);
-  connect(job, &Job::progressed, this, [this, job](int percent, const QString& stage) {
+  // The job is the context of these connections: a job replaced (deleted) while its signals are
+  // queued takes them with it instead of leaving them to run on a dangling pointer.
+  connect(job, &Job::progressed, job, [this, job](int percent, const QString& stage) {
     m_jobLabel->setText(job->title() + ": " + stage);
     if (percent < 0) {
       m_jobProgress->setRange(0, 0);
@@ -48,8 +50,8 @@ void MainWindow::startJob(std::unique_ptr<Job>& slot, Job* job) {
       m_jobProgress->setValue(percent);
     }
   });
-  connect(job, &Job::logged, this, &MainWindow::log);
-  connect(job, &Job::finished, this, [this, job](bool ok, const QString& message) {
+  connect(job, &Job::logged, job, [this](const QString& text) { log(text); });
+  connect(job, &Job::finished, job, [this, job](bool ok, const QString& message) {
     m_jobLabel->setText(tr("%1: %2").arg(job->title(), ok ? tr("done") : message));
     m_jobProgress->setVisible(busy());
     m_jobCancel->setVisible(busy());

@@ -128,8 +128,8 @@ void MainWindow::recomputeSpace() {
     return JobOutcome{true, QObject::tr("%1 networks in %2 s").arg(report->evaluations).arg(report->seconds, 0, 'f', 1)};
   });
   m_space->setComputing(0, 100);
-  connect(job, &Job::progressed, m_space, [this](int percent, const QString&) { m_space->setComputing(percent, 100); });
-  connect(job, &Job::finished, this, [this, report, budgetText, key](bool ok, const QString& message) {
+  connect(job, &Job::progressed, job, [this](int percent, const QString&) { m_space->setComputing(percent, 100); });
+  connect(job, &Job::finished, job, [this, report, budgetText, key](bool ok, const QString& message) {
     if (key != m_spaceKey) return;  // settings changed meanwhile; a newer job runs
     if (!ok) {
       m_space->setMessage(tr("Stage 1 did not finish: %1").arg(message));

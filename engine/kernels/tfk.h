@@ -171,6 +171,10 @@ void tfk_quantize_multiplier(double real, int32_t* multiplier, int32_t* shift);
  * first copied to `scratch` (tfk_depthwise_conv2d_inplace_get_buffer_size bytes), then the output
  * channel is written over the input. Needs out H*W <= in H*W. */
 int32_t tfk_depthwise_conv2d_inplace_get_buffer_size(const tfk_dims* in_dims);
+/* 1 when tfk_depthwise_conv2d_inplace_s8 runs these shapes row by row with the fast row kernel
+ * (the input rows it overwrites kept in scratch), 0 when it goes channel plane by plane. */
+int tfk_depthwise_conv2d_inplace_uses_rows(const tfk_conv_params* p, const tfk_dims* in_dims,
+                                           const tfk_dims* filter_dims, const tfk_dims* out_dims);
 void tfk_depthwise_conv2d_inplace_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
                                      const tfk_dims* in_dims, const tfk_dims* filter_dims,
                                      const int8_t* filter, const int32_t* bias,
@@ -223,6 +227,16 @@ void tfk_depthwise_conv2d_fast_s8(const tfk_conv_params* p, const tfk_channel_qu
                                   const tfk_dims* in_dims, const int8_t* in,
                                   const tfk_dims* filter_dims, const int8_t* filter,
                                   const int32_t* bias, const tfk_dims* out_dims, int8_t* out);
+
+/* One output row of a depthwise convolution (depth multiplier 1, |input_offset| <= 255), four
+ * channels at a time: rows[ky] is input row oy * stride_h - pad_top + ky * dilation_h, or NULL
+ * where that row is outside the image (up to TFK_DEPTHWISE_MAX_KH kernel rows). Used by the fast
+ * and the in-place depthwise kernels. */
+#define TFK_DEPTHWISE_MAX_KH 16
+void tfk_depthwise_conv2d_row_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
+                                 const tfk_dims* in_dims, const int8_t* const* rows,
+                                 const tfk_dims* filter_dims, const int8_t* filter,
+                                 const int32_t* bias, int32_t out_w, int8_t* out_row);
 
 #ifdef __cplusplus
 }

@@ -24,7 +24,7 @@ void tfk_fold_input_offset(int32_t input_offset, const int8_t* filter, int32_t c
 }
 
 /* Two rows of weights (w0, w1) against two input vectors (x0, x1): four dot products. */
-static void dot_2x2(const int8_t* w0, const int8_t* w1, const int8_t* x0, const int8_t* x1,
+TFK_ALWAYS_INLINE void dot_2x2(const int8_t* w0, const int8_t* w1, const int8_t* x0, const int8_t* x1,
                     int32_t depth, int32_t acc[4]) {
   int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
   int32_t d = 0;
@@ -35,10 +35,10 @@ static void dot_2x2(const int8_t* w0, const int8_t* w1, const int8_t* x0, const 
     memcpy(&wb, w1 + d, 4);
     memcpy(&xa, x0 + d, 4);
     memcpy(&xb, x1 + d, 4);
-    const int32_t wa_e = (int32_t)__sxtb16(wa), wa_o = (int32_t)__sxtb16((wa >> 8) | (wa << 24));
-    const int32_t wb_e = (int32_t)__sxtb16(wb), wb_o = (int32_t)__sxtb16((wb >> 8) | (wb << 24));
-    const int32_t xa_e = (int32_t)__sxtb16(xa), xa_o = (int32_t)__sxtb16((xa >> 8) | (xa << 24));
-    const int32_t xb_e = (int32_t)__sxtb16(xb), xb_o = (int32_t)__sxtb16((xb >> 8) | (xb << 24));
+    const int32_t wa_e = (int32_t)__sxtb16(wa), wa_o = tfk_sxtb16_ror8(wa);
+    const int32_t wb_e = (int32_t)__sxtb16(wb), wb_o = tfk_sxtb16_ror8(wb);
+    const int32_t xa_e = (int32_t)__sxtb16(xa), xa_o = tfk_sxtb16_ror8(xa);
+    const int32_t xb_e = (int32_t)__sxtb16(xb), xb_o = tfk_sxtb16_ror8(xb);
     a00 = __smlad(wa_e, xa_e, a00);
     a00 = __smlad(wa_o, xa_o, a00);
     a01 = __smlad(wa_e, xb_e, a01);
@@ -63,7 +63,7 @@ static void dot_2x2(const int8_t* w0, const int8_t* w1, const int8_t* x0, const 
 }
 
 /* Two rows of weights against one input vector. */
-static void dot_2x1(const int8_t* w0, const int8_t* w1, const int8_t* x0, int32_t depth, int32_t acc[2]) {
+TFK_ALWAYS_INLINE void dot_2x1(const int8_t* w0, const int8_t* w1, const int8_t* x0, int32_t depth, int32_t acc[2]) {
   int32_t a0 = acc[0], a1 = acc[1];
   int32_t d = 0;
 #if TFK_DSP
@@ -72,11 +72,11 @@ static void dot_2x1(const int8_t* w0, const int8_t* w1, const int8_t* x0, int32_
     memcpy(&wa, w0 + d, 4);
     memcpy(&wb, w1 + d, 4);
     memcpy(&xa, x0 + d, 4);
-    const int32_t xa_e = (int32_t)__sxtb16(xa), xa_o = (int32_t)__sxtb16((xa >> 8) | (xa << 24));
+    const int32_t xa_e = (int32_t)__sxtb16(xa), xa_o = tfk_sxtb16_ror8(xa);
     a0 = __smlad((int32_t)__sxtb16(wa), xa_e, a0);
-    a0 = __smlad((int32_t)__sxtb16((wa >> 8) | (wa << 24)), xa_o, a0);
+    a0 = __smlad(tfk_sxtb16_ror8(wa), xa_o, a0);
     a1 = __smlad((int32_t)__sxtb16(wb), xa_e, a1);
-    a1 = __smlad((int32_t)__sxtb16((wb >> 8) | (wb << 24)), xa_o, a1);
+    a1 = __smlad(tfk_sxtb16_ror8(wb), xa_o, a1);
   }
 #endif
   for (; d < depth; ++d) {
@@ -87,10 +87,10 @@ static void dot_2x1(const int8_t* w0, const int8_t* w1, const int8_t* x0, int32_
   acc[1] = a1;
 }
 
-static int8_t requant(int32_t acc, const tfk_channel_quant* q, int32_t c, int32_t offset,
+TFK_ALWAYS_INLINE int8_t requant(int32_t acc, const tfk_channel_quant* q, int32_t c, int32_t offset,
                       int32_t lo, int32_t hi) {
   const int32_t k = q->per_channel ? c : 0;
-  return (int8_t)tfk_clamp(tfk_mbqm(acc, q->multiplier[k], q->shift[k]) + offset, lo, hi);
+  return tfk_requant_out(acc, q->multiplier[k], q->shift[k], offset, lo, hi);
 }
 
 /* out[r][c] for rows (pixels or batches) r and channels c of a [rows, depth] x [channels, depth]^T
@@ -157,26 +157,16 @@ void tfk_conv2d_1x1_inplace_fast_s8(const tfk_conv_params* p, const tfk_channel_
   }
 }
 
-/* One output pixel of a k x k convolution with taps outside the image skipped (border pixels). */
+/* One output pixel of a k x k convolution with taps outside the image skipped (border pixels):
+ * the SIMD kernel of tfk_fast_spatial.c on a one-pixel output whose padding puts it at (y0, x0). */
 static void conv_pixel(const tfk_conv_params* p, const tfk_channel_quant* q, const tfk_dims* in_dims,
                        const int8_t* in, const tfk_dims* f_dims, const int8_t* filter,
                        const int32_t* bias, int32_t y0, int32_t x0, int32_t out_c, int8_t* o) {
-  const int32_t in_c = in_dims->c;
-  for (int32_t oc = 0; oc < out_c; ++oc) {
-    int32_t acc = bias ? bias[oc] : 0;
-    for (int32_t ky = 0; ky < f_dims->h; ++ky) {
-      const int32_t iy = y0 + ky * p->dilation_h;
-      if (iy < 0 || iy >= in_dims->h) continue;
-      for (int32_t kx = 0; kx < f_dims->w; ++kx) {
-        const int32_t ix = x0 + kx * p->dilation_w;
-        if (ix < 0 || ix >= in_dims->w) continue;
-        const int8_t* x = in + ((int64_t)iy * in_dims->w + ix) * in_c;
-        const int8_t* w = filter + (((int64_t)oc * f_dims->h + ky) * f_dims->w + kx) * in_c;
-        for (int32_t ic = 0; ic < in_c; ++ic) acc += w[ic] * (x[ic] + p->input_offset);
-      }
-    }
-    o[oc] = requant(acc, q, oc, p->output_offset, p->act_min, p->act_max);
-  }
+  tfk_conv_params one = *p;
+  one.pad_top = -y0;
+  one.pad_left = -x0;
+  const tfk_dims in_one = {1, in_dims->h, in_dims->w, in_dims->c}, out_one = {1, 1, 1, out_c};
+  tfk_conv2d_fast_s8(&one, q, &in_one, in, f_dims, filter, bias, &out_one, o);
 }
 
 void tfk_conv2d_simd_s8(const tfk_conv_params* p, const tfk_channel_quant* q, const tfk_dims* in_dims,

@@ -1,87 +1,179 @@
 /* Fast paths for k x k convolution and depthwise convolution, bit-exact with the reference:
- * the valid kernel taps of each output are computed once (no per-tap bounds checks) and the
- * inner loops walk pointers over contiguous channels. */
+ * the valid kernel taps of each output are computed once (no per-tap bounds checks), the input
+ * offset is added to the input in 16-bit lanes (SXTAB16) so that border outputs use the same
+ * SIMD code over their in-image taps, and requantization is one 64-bit multiply-add. */
 #include "tfk.h"
 #include "tfk_math.h"
 
-void tfk_conv2d_fast_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
-                        const tfk_dims* in_dims, const int8_t* in, const tfk_dims* filter_dims,
-                        const int8_t* filter, const int32_t* bias, const tfk_dims* out_dims,
-                        int8_t* out) {
+/* Two filters (w0, w1) against n input bytes with the input offset added in 16-bit lanes:
+ * correct for any subset of taps, so border outputs need no folded bias. */
+TFK_ALWAYS_INLINE void dot2_offset(const int8_t* x, const int8_t* w0, const int8_t* w1, int32_t n,
+                                   int32_t off, int32_t offp, int32_t* a0, int32_t* a1) {
+  int32_t s0 = *a0, s1 = *a1, i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const uint32_t xv = tfk_load4(x + i), u = tfk_load4(w0 + i), v = tfk_load4(w1 + i);
+    const int32_t xe = tfk_sxtab16(offp, xv), xo = tfk_sxtab16_ror8(offp, xv);
+    s0 = tfk_smlad(tfk_sxtb16(u), xe, s0);
+    s0 = tfk_smlad(tfk_sxtb16_ror8(u), xo, s0);
+    s1 = tfk_smlad(tfk_sxtb16(v), xe, s1);
+    s1 = tfk_smlad(tfk_sxtb16_ror8(v), xo, s1);
+  }
+  for (; i < n; ++i) {
+    const int32_t xi = x[i] + off;
+    s0 += w0[i] * xi;
+    s1 += w1[i] * xi;
+  }
+  *a0 = s0;
+  *a1 = s1;
+}
+
+/* Output channels in pairs over the in-image taps of each output; with dilation_w 1 a kernel row
+ * is one contiguous run of (kx1 - kx0) * Cin bytes in input and filter. */
+static void conv_simd(const tfk_conv_params* p, const tfk_channel_quant* q, const tfk_dims* in_dims,
+                      const int8_t* in, const tfk_dims* filter_dims, const int8_t* filter,
+                      const int32_t* bias, const tfk_dims* out_dims, int8_t* out) {
   const int32_t in_w = in_dims->w, in_c = in_dims->c, k_h = filter_dims->h, k_w = filter_dims->w;
-  const int32_t out_c = out_dims->c, off = p->input_offset;
+  const int32_t out_c = out_dims->c, off = p->input_offset, offp = tfk_offset_pair(off);
+  const int32_t dh = p->dilation_h, dw = p->dilation_w, pc = q->per_channel ? 1 : 0;
+  const int32_t out_off = p->output_offset, lo = p->act_min, hi = p->act_max;
+  const int64_t f_size = (int64_t)k_h * k_w * in_c;
+  int8_t* o = out;
   for (int32_t b = 0; b < out_dims->n; ++b) {
     const int8_t* in_b = in + (int64_t)b * in_dims->h * in_w * in_c;
     for (int32_t oy = 0; oy < out_dims->h; ++oy) {
       const int32_t y0 = oy * p->stride_h - p->pad_top;
       int32_t ky0, ky1;
-      tfk_tap_range(y0, p->dilation_h, k_h, in_dims->h, &ky0, &ky1);
-      for (int32_t ox = 0; ox < out_dims->w; ++ox) {
+      tfk_tap_range(y0, dh, k_h, in_dims->h, &ky0, &ky1);
+      for (int32_t ox = 0; ox < out_dims->w; ++ox, o += out_c) {
         const int32_t x0 = ox * p->stride_w - p->pad_left;
         int32_t kx0, kx1;
-        tfk_tap_range(x0, p->dilation_w, k_w, in_w, &kx0, &kx1);
-        int8_t* o = out + (((int64_t)b * out_dims->h + oy) * out_dims->w + ox) * out_c;
-        for (int32_t oc = 0; oc < out_c; ++oc) {
-          const int8_t* f = filter + (int64_t)oc * k_h * k_w * in_c;
-          int32_t acc = bias ? bias[oc] : 0;
-          for (int32_t ky = ky0; ky < ky1; ++ky) {
-            const int8_t* x = in_b + ((int64_t)(y0 + ky * p->dilation_h) * in_w + x0 + kx0 * p->dilation_w) * in_c;
-            const int8_t* w = f + ((int64_t)ky * k_w + kx0) * in_c;
-            for (int32_t kx = kx0; kx < kx1; ++kx) {
-              for (int32_t ic = 0; ic < in_c; ++ic) acc += w[ic] * (x[ic] + off);
-              x += p->dilation_w * in_c;
-              w += in_c;
+        tfk_tap_range(x0, dw, k_w, in_w, &kx0, &kx1);
+        const int32_t runs = dw == 1 ? 1 : kx1 - kx0, run = dw == 1 ? (kx1 - kx0) * in_c : in_c;
+        const int8_t* x_first = in_b + ((int64_t)(y0 + ky0 * dh) * in_w + x0 + kx0 * dw) * in_c;
+        const int64_t x_row = (int64_t)dh * in_w * in_c;
+        for (int32_t oc = 0; oc < out_c; oc += 2) {
+          const int32_t oc1 = oc + 1 < out_c ? oc + 1 : oc;
+          int32_t a0 = bias ? bias[oc] : 0, a1 = bias ? bias[oc1] : 0;
+          const int8_t* x = x_first;
+          const int8_t* w0 = filter + oc * f_size + ((int64_t)ky0 * k_w + kx0) * in_c;
+          const int8_t* w1 = filter + oc1 * f_size + ((int64_t)ky0 * k_w + kx0) * in_c;
+          for (int32_t ky = ky0; ky < ky1; ++ky, x += x_row, w0 += k_w * in_c, w1 += k_w * in_c) {
+            for (int32_t r = 0; r < runs; ++r) {
+              dot2_offset(x + (int64_t)r * dw * in_c, w0 + r * in_c, w1 + r * in_c, run, off, offp, &a0, &a1);
             }
           }
-          const int32_t k = q->per_channel ? oc : 0;
-          acc = tfk_mbqm(acc, q->multiplier[k], q->shift[k]) + p->output_offset;
-          o[oc] = (int8_t)tfk_clamp(acc, p->act_min, p->act_max);
+          o[oc] = tfk_requant_out(a0, q->multiplier[pc * oc], q->shift[pc * oc], out_off, lo, hi);
+          o[oc1] = tfk_requant_out(a1, q->multiplier[pc * oc1], q->shift[pc * oc1], out_off, lo, hi);
         }
       }
     }
   }
 }
 
-/* 3x3, no dilation: interior outputs with all nine taps unrolled and the offset folded in. */
-static void depthwise3x3(const tfk_conv_params* p, const tfk_channel_quant* q, const tfk_dims* in_dims,
-                         const int8_t* in, const int8_t* filter, const int32_t* bias,
-                         const tfk_dims* out_dims, int8_t* out) {
-  const int32_t in_h = in_dims->h, in_w = in_dims->w, c_n = in_dims->c, off = p->input_offset;
-  const int32_t sh = p->stride_h, sw = p->stride_w, pt = p->pad_top, pl = p->pad_left;
+void tfk_conv2d_fast_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
+                        const tfk_dims* in_dims, const int8_t* in, const tfk_dims* filter_dims,
+                        const int8_t* filter, const int32_t* bias, const tfk_dims* out_dims,
+                        int8_t* out) {
+  if (p->input_offset < -255 || p->input_offset > 255) {
+    tfk_conv2d_s8(p, q, in_dims, in, filter_dims, filter, bias, out_dims, out);
+    return;
+  }
+  conv_simd(p, q, in_dims, in, filter_dims, filter, bias, out_dims, out);
+}
+
+/* Four channels of one depthwise tap: x + offset and w as 16-bit lanes (bytes 0, 2 and 1, 3),
+ * one multiply-accumulate per channel. */
+TFK_ALWAYS_INLINE void dw_tap4(uint32_t xv, uint32_t wv, int32_t offp, int32_t acc[4]) {
+  const int32_t xe = tfk_sxtab16(offp, xv), xo = tfk_sxtab16_ror8(offp, xv);
+  const int32_t we = tfk_sxtb16(wv), wo = tfk_sxtb16_ror8(wv);
+  acc[0] = tfk_smlabb(we, xe, acc[0]);
+  acc[1] = tfk_smlabb(wo, xo, acc[1]);
+  acc[2] = tfk_smlatt(we, xe, acc[2]);
+  acc[3] = tfk_smlatt(wo, xo, acc[3]);
+}
+
+/* All nine taps of a 3x3 kernel without dilation (an interior output); r0..r2 at the first tap
+ * and channel, w at channel c of tap 0. */
+TFK_ALWAYS_INLINE void dw_taps4_3x3(const int8_t* r0, const int8_t* r1, const int8_t* r2,
+                                    const int8_t* w, int32_t c_n, int32_t offp, int32_t acc[4]) {
+  dw_tap4(tfk_load4(r0), tfk_load4(w), offp, acc);
+  dw_tap4(tfk_load4(r0 + c_n), tfk_load4(w + c_n), offp, acc);
+  dw_tap4(tfk_load4(r0 + 2 * c_n), tfk_load4(w + 2 * c_n), offp, acc);
+  w += 3 * c_n;
+  dw_tap4(tfk_load4(r1), tfk_load4(w), offp, acc);
+  dw_tap4(tfk_load4(r1 + c_n), tfk_load4(w + c_n), offp, acc);
+  dw_tap4(tfk_load4(r1 + 2 * c_n), tfk_load4(w + 2 * c_n), offp, acc);
+  w += 3 * c_n;
+  dw_tap4(tfk_load4(r2), tfk_load4(w), offp, acc);
+  dw_tap4(tfk_load4(r2 + c_n), tfk_load4(w + c_n), offp, acc);
+  dw_tap4(tfk_load4(r2 + 2 * c_n), tfk_load4(w + 2 * c_n), offp, acc);
+}
+
+/* Requantizes channels c..c+3 (pc: 1 per-channel, 0 per-tensor) into o[c..c+3]. */
+TFK_ALWAYS_INLINE void requant4(const tfk_channel_quant* q, int32_t pc, int32_t c, const int32_t acc[4],
+                                int32_t out_off, int32_t lo, int32_t hi, int8_t* o) {
+  const int32_t* m = q->multiplier + pc * c;
+  const int32_t* s = q->shift + pc * c;
+  o[c] = tfk_requant_out(acc[0], m[0], s[0], out_off, lo, hi);
+  o[c + 1] = tfk_requant_out(acc[1], m[pc], s[pc], out_off, lo, hi);
+  o[c + 2] = tfk_requant_out(acc[2], m[2 * pc], s[2 * pc], out_off, lo, hi);
+  o[c + 3] = tfk_requant_out(acc[3], m[3 * pc], s[3 * pc], out_off, lo, hi);
+}
+
+static void load_bias4(const int32_t* bias, int32_t c, int32_t acc[4]) {
+  for (int32_t i = 0; i < 4; ++i) acc[i] = bias ? bias[c + i] : 0;
+}
+
+void tfk_depthwise_conv2d_row_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
+                                 const tfk_dims* in_dims, const int8_t* const* rows,
+                                 const tfk_dims* f_dims, const int8_t* filter, const int32_t* bias,
+                                 int32_t out_w, int8_t* out_row) {
+  const int32_t in_w = in_dims->w, c_n = in_dims->c, k_h = f_dims->h, k_w = f_dims->w;
+  const int32_t dw = p->dilation_w, off = p->input_offset, offp = tfk_offset_pair(off);
   const int32_t out_off = p->output_offset, lo = p->act_min, hi = p->act_max;
-  const int64_t row = (int64_t)in_w * c_n;
-  for (int32_t b = 0; b < out_dims->n; ++b) {
-    const int8_t* in_b = in + (int64_t)b * in_h * row;
-    for (int32_t oy = 0; oy < out_dims->h; ++oy) {
-      const int32_t y0 = oy * sh - pt;
-      for (int32_t ox = 0; ox < out_dims->w; ++ox) {
-        const int32_t x0 = ox * sw - pl;
-        int8_t* o = out + (((int64_t)b * out_dims->h + oy) * out_dims->w + ox) * c_n;
-        const int inside = y0 >= 0 && y0 + 2 < in_h && x0 >= 0 && x0 + 2 < in_w;
-        for (int32_t c = 0; c < c_n; ++c) {
-          int32_t acc = bias ? bias[c] : 0;
-          if (inside) {
-            const int8_t* x = in_b + (int64_t)y0 * row + (int64_t)x0 * c_n + c;
-            const int8_t* w = filter + c;
-            for (int32_t ky = 0; ky < 3; ++ky, x += row, w += 3 * c_n) {
-              acc += w[0] * (x[0] + off) + w[c_n] * (x[c_n] + off) + w[2 * c_n] * (x[2 * c_n] + off);
-            }
-          } else {
-            for (int32_t ky = 0; ky < 3; ++ky) {
-              const int32_t iy = y0 + ky;
-              if (iy < 0 || iy >= in_h) continue;
-              for (int32_t kx = 0; kx < 3; ++kx) {
-                const int32_t ix = x0 + kx;
-                if (ix < 0 || ix >= in_w) continue;
-                acc += filter[(ky * 3 + kx) * c_n + c] * (in_b[(int64_t)iy * row + (int64_t)ix * c_n + c] + off);
-              }
-            }
-          }
-          const int32_t k = q->per_channel ? c : 0;
-          acc = tfk_mbqm(acc, q->multiplier[k], q->shift[k]) + out_off;
-          o[c] = (int8_t)tfk_clamp(acc, lo, hi);
-        }
+  const int32_t pc = q->per_channel ? 1 : 0, c4 = c_n & ~3, x_col = dw * c_n, w_row = k_w * c_n;
+  int32_t ky0 = 0, ky1 = k_h;
+  while (ky0 < ky1 && !rows[ky0]) ++ky0;
+  while (ky1 > ky0 && !rows[ky1 - 1]) --ky1;
+  const int rows3 = k_h == 3 && k_w == 3 && dw == 1 && ky0 == 0 && ky1 == 3;
+  int8_t* o = out_row;
+  for (int32_t ox = 0; ox < out_w; ++ox, o += c_n) {
+    const int32_t x0 = ox * p->stride_w - p->pad_left;
+    int32_t kx0, kx1;
+    tfk_tap_range(x0, dw, k_w, in_w, &kx0, &kx1);
+    const int32_t col = (x0 + kx0 * dw) * c_n;
+    const int8_t* w = filter + ((int64_t)ky0 * k_w + kx0) * c_n;
+    int32_t c = 0;
+    if (rows3 && kx0 == 0 && kx1 == 3) {
+      const int8_t *r0 = rows[0] + col, *r1 = rows[1] + col, *r2 = rows[2] + col, *wc = w;
+      for (; c < c4; c += 4, r0 += 4, r1 += 4, r2 += 4, wc += 4) {
+        int32_t acc[4];
+        load_bias4(bias, c, acc);
+        dw_taps4_3x3(r0, r1, r2, wc, c_n, offp, acc);
+        requant4(q, pc, c, acc, out_off, lo, hi, o);
       }
+    } else {
+      for (; c < c4; c += 4) {
+        int32_t acc[4];
+        load_bias4(bias, c, acc);
+        for (int32_t ky = ky0; ky < ky1; ++ky) {
+          const int8_t* xp = rows[ky] + col + c;
+          const int8_t* wp = w + (ky - ky0) * w_row + c;
+          for (int32_t kx = kx0; kx < kx1; ++kx, xp += x_col, wp += c_n) {
+            dw_tap4(tfk_load4(xp), tfk_load4(wp), offp, acc);
+          }
+        }
+        requant4(q, pc, c, acc, out_off, lo, hi, o);
+      }
+    }
+    for (; c < c_n; ++c) {
+      int32_t acc = bias ? bias[c] : 0;
+      for (int32_t ky = ky0; ky < ky1; ++ky) {
+        const int8_t* xp = rows[ky] + col + c;
+        const int8_t* wp = w + (ky - ky0) * w_row + c;
+        for (int32_t kx = kx0; kx < kx1; ++kx, xp += x_col, wp += c_n) acc += *wp * (*xp + off);
+      }
+      o[c] = tfk_requant_out(acc, q->multiplier[pc * c], q->shift[pc * c], out_off, lo, hi);
     }
   }
 }
@@ -90,39 +182,24 @@ void tfk_depthwise_conv2d_fast_s8(const tfk_conv_params* p, const tfk_channel_qu
                                   const tfk_dims* in_dims, const int8_t* in,
                                   const tfk_dims* filter_dims, const int8_t* filter,
                                   const int32_t* bias, const tfk_dims* out_dims, int8_t* out) {
-  const int32_t in_w = in_dims->w, c_n = in_dims->c, k_h = filter_dims->h, k_w = filter_dims->w;
-  const int32_t off = p->input_offset;
-  if (k_h == 3 && k_w == 3 && p->dilation_h == 1 && p->dilation_w == 1) {
-    depthwise3x3(p, q, in_dims, in, filter, bias, out_dims, out);
+  const int32_t k_h = filter_dims->h, in_h = in_dims->h;
+  if (p->depth_multiplier != 1 || p->input_offset < -255 || p->input_offset > 255 ||
+      k_h > TFK_DEPTHWISE_MAX_KH) {
+    tfk_depthwise_conv2d_s8(p, q, in_dims, in, filter_dims, filter, bias, out_dims, out);
     return;
   }
+  const int64_t row = (int64_t)in_dims->w * in_dims->c, out_row = (int64_t)out_dims->w * out_dims->c;
+  const int8_t* rows[TFK_DEPTHWISE_MAX_KH];
   for (int32_t b = 0; b < out_dims->n; ++b) {
-    const int8_t* in_b = in + (int64_t)b * in_dims->h * in_w * c_n;
+    const int8_t* in_b = in + (int64_t)b * in_h * row;
     for (int32_t oy = 0; oy < out_dims->h; ++oy) {
       const int32_t y0 = oy * p->stride_h - p->pad_top;
-      int32_t ky0, ky1;
-      tfk_tap_range(y0, p->dilation_h, k_h, in_dims->h, &ky0, &ky1);
-      for (int32_t ox = 0; ox < out_dims->w; ++ox) {
-        const int32_t x0 = ox * p->stride_w - p->pad_left;
-        int32_t kx0, kx1;
-        tfk_tap_range(x0, p->dilation_w, k_w, in_w, &kx0, &kx1);
-        int8_t* o = out + (((int64_t)b * out_dims->h + oy) * out_dims->w + ox) * c_n;
-        for (int32_t c = 0; c < c_n; ++c) {
-          int32_t acc = bias ? bias[c] : 0;
-          for (int32_t ky = ky0; ky < ky1; ++ky) {
-            const int8_t* x = in_b + ((int64_t)(y0 + ky * p->dilation_h) * in_w + x0 + kx0 * p->dilation_w) * c_n + c;
-            const int8_t* w = filter + ((int64_t)ky * k_w + kx0) * c_n + c;
-            for (int32_t kx = kx0; kx < kx1; ++kx) {
-              acc += *w * (*x + off);
-              x += p->dilation_w * c_n;
-              w += c_n;
-            }
-          }
-          const int32_t k = q->per_channel ? c : 0;
-          acc = tfk_mbqm(acc, q->multiplier[k], q->shift[k]) + p->output_offset;
-          o[c] = (int8_t)tfk_clamp(acc, p->act_min, p->act_max);
-        }
+      for (int32_t ky = 0; ky < k_h; ++ky) {
+        const int32_t iy = y0 + ky * p->dilation_h;
+        rows[ky] = iy >= 0 && iy < in_h ? in_b + iy * row : 0;
       }
+      tfk_depthwise_conv2d_row_s8(p, q, in_dims, rows, filter_dims, filter, bias, out_dims->w,
+                                  out + ((int64_t)b * out_dims->h + oy) * out_row);
     }
   }
 }

@@ -6,8 +6,11 @@
 
 static int32_t channel_index(const tfk_channel_quant* q, int32_t c) { return q->per_channel ? c : 0; }
 
+/* One channel plane (the plane-by-plane fallback) or two input rows (the row ring), whichever is
+ * larger. */
 int32_t tfk_depthwise_conv2d_inplace_get_buffer_size(const tfk_dims* in_dims) {
-  return in_dims->h * in_dims->w;
+  const int32_t plane = in_dims->h * in_dims->w, rows = 2 * in_dims->w * in_dims->c;
+  return plane > rows ? plane : rows;
 }
 
 /* One output channel computed from one input channel plane (H x W, no channel stride). The
@@ -70,12 +73,75 @@ static void depthwise_plane(const tfk_conv_params* p, int32_t multiplier, int32_
   }
 }
 
+/* Input rows 0 .. saved(oy) - 1 lie (partly) under output rows 0 .. oy. */
+static int32_t rows_under_output(int32_t oy, int64_t out_row, int64_t in_row, int32_t in_h) {
+  const int64_t rows = ((oy + 1) * out_row + in_row - 1) / in_row;
+  return rows < in_h ? (int32_t)rows : in_h;
+}
+
+/* Can output rows be computed top to bottom with the input rows they overwrite kept in a ring of
+ * `slots` rows? Each output row reads rows >= its first in-image row; a ring row is evicted only
+ * when a newer row is saved. */
+static int ring_fits(const tfk_conv_params* p, const tfk_dims* in_dims, const tfk_dims* f_dims,
+                     const tfk_dims* out_dims, int32_t slots) {
+  const int64_t in_row = (int64_t)in_dims->w * in_dims->c, out_row = (int64_t)out_dims->w * out_dims->c;
+  if (slots < 1 || f_dims->h > TFK_DEPTHWISE_MAX_KH || out_row > in_row * in_dims->h) return 0;
+  for (int32_t oy = 0; oy < out_dims->h; ++oy) {
+    int32_t ky0, ky1;
+    const int32_t y0 = oy * p->stride_h - p->pad_top;
+    tfk_tap_range(y0, p->dilation_h, f_dims->h, in_dims->h, &ky0, &ky1);
+    if (ky0 >= ky1) continue;
+    const int32_t first = y0 + ky0 * p->dilation_h;
+    const int32_t saved = rows_under_output(oy, out_row, in_row, in_dims->h);
+    if (first < saved && first < saved - slots) return 0;
+  }
+  return 1;
+}
+
+/* Row by row, all channels four at a time: before output row oy is written, the input rows it
+ * covers are copied into a ring of `slots` rows in scratch, and reads of those rows go there. */
+static void depthwise_row_ring(const tfk_conv_params* p, const tfk_channel_quant* q,
+                               const tfk_dims* in_dims, const tfk_dims* f_dims, const int8_t* filter,
+                               const int32_t* bias, const tfk_dims* out_dims, int8_t* inout,
+                               int8_t* scratch, int32_t slots) {
+  const int64_t in_row = (int64_t)in_dims->w * in_dims->c, out_row = (int64_t)out_dims->w * out_dims->c;
+  const int8_t* rows[TFK_DEPTHWISE_MAX_KH];
+  int32_t saved = 0;
+  for (int32_t oy = 0; oy < out_dims->h; ++oy) {
+    const int32_t need = rows_under_output(oy, out_row, in_row, in_dims->h);
+    for (; saved < need; ++saved) {
+      memcpy(scratch + (saved % slots) * in_row, inout + saved * in_row, (size_t)in_row);
+    }
+    const int32_t y0 = oy * p->stride_h - p->pad_top;
+    for (int32_t ky = 0; ky < f_dims->h; ++ky) {
+      const int32_t iy = y0 + ky * p->dilation_h;
+      rows[ky] = iy < 0 || iy >= in_dims->h ? 0
+                 : iy < saved               ? scratch + (iy % slots) * in_row
+                                            : inout + iy * in_row;
+    }
+    tfk_depthwise_conv2d_row_s8(p, q, in_dims, rows, f_dims, filter, bias, out_dims->w,
+                                inout + oy * out_row);
+  }
+}
+
+int tfk_depthwise_conv2d_inplace_uses_rows(const tfk_conv_params* p, const tfk_dims* in_dims,
+                                           const tfk_dims* filter_dims, const tfk_dims* out_dims) {
+  const int32_t slots = tfk_depthwise_conv2d_inplace_get_buffer_size(in_dims) / (in_dims->w * in_dims->c);
+  return p->depth_multiplier == 1 && p->input_offset >= -255 && p->input_offset <= 255 &&
+         out_dims->c == in_dims->c && ring_fits(p, in_dims, filter_dims, out_dims, slots);
+}
+
 void tfk_depthwise_conv2d_inplace_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
                                      const tfk_dims* in_dims, const tfk_dims* filter_dims,
                                      const int8_t* filter, const int32_t* bias,
                                      const tfk_dims* out_dims, int8_t* inout, int8_t* scratch) {
   const int32_t channels = in_dims->c;
   const int32_t pixels = in_dims->h * in_dims->w;
+  const int32_t slots = tfk_depthwise_conv2d_inplace_get_buffer_size(in_dims) / (in_dims->w * channels);
+  if (tfk_depthwise_conv2d_inplace_uses_rows(p, in_dims, filter_dims, out_dims)) {
+    depthwise_row_ring(p, q, in_dims, filter_dims, filter, bias, out_dims, inout, scratch, slots);
+    return;
+  }
   for (int32_t c = 0; c < channels; ++c) {
     for (int32_t i = 0; i < pixels; ++i) scratch[i] = inout[i * channels + c];
     const int32_t k = channel_index(q, c);

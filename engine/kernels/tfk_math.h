@@ -3,6 +3,7 @@
 #define TINYFORGE_KERNELS_TFK_MATH_H_
 
 #include <stdint.h>
+#include <string.h>
 
 /* SaturatingRoundingDoublingHighMul. gemmlowp computes (ab + nudge) / 2^31 with C division,
  * nudge = 2^30 for ab >= 0 and 1 - 2^30 otherwise; for every ab that equals the arithmetic
@@ -29,6 +30,23 @@ static inline int32_t tfk_mbqm(int32_t x, int32_t multiplier, int32_t shift) {
   return tfk_rdbp(tfk_srdhm((int32_t)((uint32_t)x << left), multiplier), right);
 }
 
+/* tfk_mbqm for a multiplier >= 0 (every multiplier the kernels get: [2^30, 2^31) or 0) with both
+ * roundings done in one 64-bit sum. For a right shift e >= 1, RoundingDivideByPOT(r, e) with
+ * r = floor((ab + 2^30) / 2^31) equals floor((r + 2^(e-1) - [r < 0]) / 2^e), and nested floors
+ * of divisions by powers of two compose: = (ab + 2^30 + (2^(e-1) - [r < 0]) 2^31) >> (31 + e).
+ * [r < 0] may be taken as [x < 0]: they differ only for -2^30 <= ab < 0, where r = 0 and both
+ * give 0. The high word of the sum, shifted right by e - 1, is the result (e <= 31). */
+static inline int32_t tfk_requantize(int32_t x, int32_t multiplier, int32_t shift) {
+  if (shift >= 0) {
+    const int64_t ab = (int64_t)(int32_t)((uint32_t)x << shift) * multiplier;
+    return (int32_t)((ab + ((int64_t)1 << 30)) >> 31);
+  }
+  /* c = 2^(e-1) - [x < 0] >= 0; c * 2^31 + 2^30 has disjoint bits, so | is + */
+  const int32_t c = (int32_t)(1u << (-shift - 1)) - (x < 0 ? 1 : 0);
+  const int64_t sum = (int64_t)x * multiplier + (int64_t)(((uint64_t)(uint32_t)c << 31) | (1u << 30));
+  return (int32_t)(sum >> 32) >> (-shift - 1);
+}
+
 static inline int32_t tfk_clamp(int32_t x, int32_t lo, int32_t hi) {
   return x < lo ? lo : (x > hi ? hi : x);
 }
@@ -41,6 +59,81 @@ static inline void tfk_tap_range(int32_t origin, int32_t dilation, int32_t taps,
   while (e > b && origin + (e - 1) * dilation >= size) --e;
   *begin = b;
   *end = e;
+}
+
+/* Cortex-M4/M7 DSP instructions (ACLE) with portable C equivalents: the same kernel code runs
+ * on the host (tests), on M4/M7 (one instruction each) and on M0+/M3. A "pair" holds two int16
+ * lanes: bits 0-15 and 16-31. */
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+#include <arm_acle.h>
+#define TFK_HAS_DSP 1
+#else
+#define TFK_HAS_DSP 0
+#endif
+
+static inline uint32_t tfk_load4(const int8_t* p) {
+  uint32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+static inline uint32_t tfk_ror8(uint32_t v) { return (v >> 8) | (v << 24); }
+#if TFK_HAS_DSP
+/* Bytes 0 and 2 of v, sign extended, plus the lanes of `add`. */
+static inline int32_t tfk_sxtab16(int32_t add, uint32_t v) { return (int32_t)__sxtab16(add, v); }
+static inline int32_t tfk_sxtb16(uint32_t v) { return (int32_t)__sxtb16(v); }
+/* tfk_sxtab16(add, tfk_ror8(v)) and tfk_sxtb16(tfk_ror8(v)) in one instruction each (GCC does not
+ * fold the rotation into the intrinsics). */
+static inline int32_t tfk_sxtab16_ror8(int32_t add, uint32_t v) {
+  int32_t r;
+  __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(add), "r"(v));
+  return r;
+}
+static inline int32_t tfk_sxtb16_ror8(uint32_t v) {
+  int32_t r;
+  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
+  return r;
+}
+static inline int32_t tfk_smlad(int32_t a, int32_t b, int32_t acc) { return __smlad(a, b, acc); }
+static inline int32_t tfk_smlabb(int32_t a, int32_t b, int32_t acc) { return __smlabb(a, b, acc); }
+static inline int32_t tfk_smlatt(int32_t a, int32_t b, int32_t acc) { return __smlatt(a, b, acc); }
+#else
+static inline int32_t tfk_lo16(int32_t v) { return (int16_t)(uint16_t)((uint32_t)v & 0xFFFFu); }
+static inline int32_t tfk_hi16(int32_t v) { return (int16_t)(uint16_t)((uint32_t)v >> 16); }
+static inline int32_t tfk_pair(int32_t lo, int32_t hi) {
+  return (int32_t)(((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16));
+}
+static inline int32_t tfk_sxtab16(int32_t add, uint32_t v) {
+  return tfk_pair(tfk_lo16(add) + (int8_t)(uint8_t)(v & 0xFFu),
+                  tfk_hi16(add) + (int8_t)(uint8_t)((v >> 16) & 0xFFu));
+}
+static inline int32_t tfk_sxtb16(uint32_t v) { return tfk_sxtab16(0, v); }
+static inline int32_t tfk_sxtab16_ror8(int32_t add, uint32_t v) { return tfk_sxtab16(add, tfk_ror8(v)); }
+static inline int32_t tfk_sxtb16_ror8(uint32_t v) { return tfk_sxtb16(tfk_ror8(v)); }
+static inline int32_t tfk_smlad(int32_t a, int32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)(tfk_lo16(a) * tfk_lo16(b) + tfk_hi16(a) * tfk_hi16(b)));
+}
+static inline int32_t tfk_smlabb(int32_t a, int32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)(tfk_lo16(a) * tfk_lo16(b)));
+}
+static inline int32_t tfk_smlatt(int32_t a, int32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)(tfk_hi16(a) * tfk_hi16(b)));
+}
+#endif
+#if defined(__GNUC__)
+#define TFK_ALWAYS_INLINE static inline __attribute__((always_inline))
+#else
+#define TFK_ALWAYS_INLINE static inline
+#endif
+
+/* Requantizes, adds the output offset and clamps: one int8 output. */
+TFK_ALWAYS_INLINE int8_t tfk_requant_out(int32_t acc, int32_t multiplier, int32_t shift,
+                                          int32_t offset, int32_t lo, int32_t hi) {
+  return (int8_t)tfk_clamp(tfk_requantize(acc, multiplier, shift) + offset, lo, hi);
+}
+
+/* The input offset in both lanes (|offset| <= 255, so x + offset fits an int16 lane). */
+static inline int32_t tfk_offset_pair(int32_t offset) {
+  return (int32_t)(((uint32_t)offset & 0xFFFFu) | ((uint32_t)offset << 16));
 }
 
 #endif /* TINYFORGE_KERNELS_TFK_MATH_H_ */

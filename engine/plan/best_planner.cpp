@@ -285,9 +285,18 @@ Result<MemoryPlan> BestPlanner::planOrder(const Graph& graph, const std::vector<
   if (!lifetimes) return lifetimes.status();
   PlacementRequest request;
   request.lifetimes = std::move(lifetimes).value();
+  PlacementRequest outOfPlace = request;
   std::vector<int64_t> spanOffsets;
   Result<MemoryPlan> plan = placeBuffers(graph, order, std::move(request), &spanOffsets);
-  if (plan) plan.value().planner = name();
+  if (!plan) return plan;
+  // In-place ops bring kernel scratch (the in-place depthwise keeps the input rows it overwrites);
+  // where that fragments the arena more than sharing saves, every op out of place is smaller.
+  if (!plan.value().inPlace.empty()) {
+    outOfPlace.noInPlace.assign(graph.ops.size(), true);
+    Result<MemoryPlan> other = placeBuffers(graph, order, std::move(outOfPlace), &spanOffsets);
+    if (other && other.value().arenaBytes < plan.value().arenaBytes) plan = std::move(other);
+  }
+  plan.value().planner = name();
   return plan;
 }
 

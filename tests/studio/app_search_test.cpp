@@ -34,6 +34,12 @@ using namespace tinyforge::studio;
 
 namespace {
 
+// The searches run in tinyforge-train (libtorch), beside tinyforge-cli.
+bool haveTrainingTool() {
+  const QString cli = SearchRun::toolPath();
+  return !cli.isEmpty() && QFileInfo(QFileInfo(cli).dir().filePath("tinyforge-train")).isExecutable();
+}
+
 bool haveTools() {
   return !QStandardPaths::findExecutable("arm-none-eabi-gcc").isEmpty() &&
          !QStandardPaths::findExecutable("qemu-system-arm").isEmpty();
@@ -166,6 +172,7 @@ class SearchTest : public QObject {
         !QFileInfo::exists(QString(kFashionMnistDir) + "/train-images-idx3-ubyte")) {
       QSKIP("Fashion-MNIST (dataset-fashion-mnist) is not installed");
     }
+    if (!haveTrainingTool()) QSKIP("tinyforge-train was not built (libtorch missing): no search to run");
     QTemporaryDir tmp;
     const QString project = tmp.filePath("search.tinyforge");
     {
@@ -298,6 +305,7 @@ class SearchTest : public QObject {
         !QFileInfo::exists(QString(kFashionMnistDir) + "/train-images-idx3-ubyte")) {
       QSKIP("Fashion-MNIST (dataset-fashion-mnist) is not installed");
     }
+    if (!haveTrainingTool()) QSKIP("tinyforge-train was not built (libtorch missing): no search to run");
     QTemporaryDir tmp;
     const QString project = tmp.filePath("sparse.tinyforge");
     {
