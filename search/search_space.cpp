@@ -69,7 +69,7 @@ Result<CandidateCost> evaluateArch(const ArchSpec& spec, const DeviceBudget& bud
     if (t.type == DType::kInt32) channels += t.elementCount();  // one bias per output channel
   }
   // Per output channel the generated code also stores a multiplier, a shift and a folded bias.
-  c.flashBytes = constants + 12 * channels + kSearchCodeBytes;
+  c.flashBytes = constants + 12 * channels + kCodeBytesEstimate;
   c.fits = c.peakBytes + budget.stackBytes <= budget.sramBytes && c.flashBytes <= budget.flashBytes;
   return c;
 }

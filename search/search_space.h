@@ -54,16 +54,10 @@ struct DeviceBudget {
   std::string planner = "best";
 };
 
-// The code-size model of the search's flash estimate: kernels, generated model code, startup and
-// the test harness measured 3.2 to 9.2 KB (arm-none-eabi-size, all seven reference models,
-// fast kernels); the search counts the largest. (The exporter's pre-build check keeps a
-// conservative 16 KB; the exported firmware's flash is measured after the build.)
-constexpr int64_t kSearchCodeBytes = 9 * 1024;
-
 struct CandidateCost {
   int64_t macs = 0, params = 0;
   int64_t peakBytes = 0;   // the planner's arena
-  int64_t flashBytes = 0;  // constants + requantization constants + code estimate
+  int64_t flashBytes = 0;  // constants + requantization constants + kCodeBytesEstimate
   bool fits = false;
 };
 Result<CandidateCost> evaluateArch(const ArchSpec& spec, const DeviceBudget& budget);

@@ -40,7 +40,11 @@ struct ExportSummary {
 Result<ExportSummary> exportFirmware(const Graph& graph, const ExportOptions& options,
                                      const std::string& outDir);
 
-// Estimated bytes of code and startup besides the constants (used for the flash check).
-constexpr int64_t kCodeBytesEstimate = 16 * 1024;
+// Bytes of flash besides the model's constants: kernels, generated code, startup and the test
+// harness with its embedded input. Measured with the fast kernels (arm-none-eabi-size): up to
+// 15.7 KB of code on the reference models (person_detect) and 15.3 KB + 0.8 KB of test data on a
+// TinyNAS winner. The exporter's pre-build check and the searches' flash estimate use it; the
+// exported firmware's flash is measured after the build.
+constexpr int64_t kCodeBytesEstimate = 17 * 1024;
 
 }  // namespace tinyforge
