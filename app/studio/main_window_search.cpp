@@ -15,6 +15,7 @@
 #include "engine/firmware/process.h"
 #include "search/arch_choice.h"
 #include "search/search_space.h"
+#include "search/sparse_run.h"
 #include "views/search_curves_view.h"
 #include "views/search_results_model.h"
 #include "views/search_scatter_view.h"
@@ -36,13 +37,14 @@ SearchSpace spaceForDataset(const std::string& dataset) {
 bool isSparse(const std::string& method) { return method.rfind("sparse", 0) == 0; }
 
 // The budgets of the search as the tool applies them (app/train/search_settings.cpp): the
-// project's; else TinyNAS takes the device's SRAM and flash, SpArSe 64 KB of working memory and
-// 64 KB of flash for the exported point.
+// project's; else TinyNAS takes the device's SRAM and flash, SpArSe the working memory and flash
+// of SparseRunOptions' defaults for its exported point.
 DeviceBudget searchBudget(const ProjectData& d) {
   DeviceBudget b;
   Result<DeviceProfile> device = findDevice(d.device);
-  const int64_t sram = isSparse(d.search.method) ? 64 * 1024 : (device ? device.value().sramBytes : 0);
-  const int64_t flash = isSparse(d.search.method) ? 64 * 1024 : (device ? device.value().flashBytes : 0);
+  const SparseRunOptions sparse;
+  const int64_t sram = isSparse(d.search.method) ? sparse.memoryBudget : (device ? device.value().sramBytes : 0);
+  const int64_t flash = isSparse(d.search.method) ? sparse.flashBudget : (device ? device.value().flashBytes : 0);
   b.sramBytes = d.search.sramBytes > 0 ? d.search.sramBytes : sram;
   b.flashBytes = d.search.flashBytes > 0 ? d.search.flashBytes : flash;
   b.planner = d.planner;

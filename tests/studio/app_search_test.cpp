@@ -34,10 +34,18 @@ using namespace tinyforge::studio;
 
 namespace {
 
-// The searches run in tinyforge-train (libtorch), beside tinyforge-cli.
-bool haveTrainingTool() {
+// Empty when a search can run here: Fashion-MNIST installed, and tinyforge-train (libtorch)
+// built beside tinyforge-cli.
+QString whySearchCannotRun() {
+  if (!QFileInfo::exists(QString(kFashionMnistDir) + "/train-images-idx3-ubyte.gz") &&
+      !QFileInfo::exists(QString(kFashionMnistDir) + "/train-images-idx3-ubyte")) {
+    return "Fashion-MNIST (dataset-fashion-mnist) is not installed";
+  }
   const QString cli = SearchRun::toolPath();
-  return !cli.isEmpty() && QFileInfo(QFileInfo(cli).dir().filePath("tinyforge-train")).isExecutable();
+  if (cli.isEmpty() || !QFileInfo(QFileInfo(cli).dir().filePath("tinyforge-train")).isExecutable()) {
+    return "tinyforge-train was not built (libtorch missing): no search to run";
+  }
+  return {};
 }
 
 bool haveTools() {
@@ -168,11 +176,7 @@ class SearchTest : public QObject {
   }
 
   void searchFromTheWindow() {
-    if (!QFileInfo::exists(QString(kFashionMnistDir) + "/train-images-idx3-ubyte.gz") &&
-        !QFileInfo::exists(QString(kFashionMnistDir) + "/train-images-idx3-ubyte")) {
-      QSKIP("Fashion-MNIST (dataset-fashion-mnist) is not installed");
-    }
-    if (!haveTrainingTool()) QSKIP("tinyforge-train was not built (libtorch missing): no search to run");
+    if (const QString why = whySearchCannotRun(); !why.isEmpty()) QSKIP(qPrintable(why));
     QTemporaryDir tmp;
     const QString project = tmp.filePath("search.tinyforge");
     {
@@ -301,11 +305,7 @@ class SearchTest : public QObject {
   // SpArSe from the window: three trained points, the hypervolume curve, a front point opened
   // with its real int8 model and exported in one click.
   void sparseSearchFromTheWindow() {
-    if (!QFileInfo::exists(QString(kFashionMnistDir) + "/train-images-idx3-ubyte.gz") &&
-        !QFileInfo::exists(QString(kFashionMnistDir) + "/train-images-idx3-ubyte")) {
-      QSKIP("Fashion-MNIST (dataset-fashion-mnist) is not installed");
-    }
-    if (!haveTrainingTool()) QSKIP("tinyforge-train was not built (libtorch missing): no search to run");
+    if (const QString why = whySearchCannotRun(); !why.isEmpty()) QSKIP(qPrintable(why));
     QTemporaryDir tmp;
     const QString project = tmp.filePath("sparse.tinyforge");
     {
