@@ -127,7 +127,9 @@ void MainWindow::recomputeSpace() {
       c.progress(int(100 * done / std::max(1, total)), QObject::tr("pair %1 of %2").arg(done).arg(total));
     }, c.cancelFlag());
     if (c.cancelled()) return JobOutcome{false, QObject::tr("cancelled")};
-    return JobOutcome{true, QObject::tr("%1 networks in %2 s").arg(report->evaluations).arg(report->seconds, 0, 'f', 1)};
+    return JobOutcome{true, QObject::tr("%1 networks in %2 s")
+                                .arg(report->evaluations)
+                                .arg(report->seconds, 0, 'f', 1)};
   });
   m_space->setComputing(0, 100);
   connect(job, &Job::progressed, job, [this](int percent, const QString&) { m_space->setComputing(percent, 100); });
@@ -158,8 +160,9 @@ QString MainWindow::runDirForNewRun() const {
   const QString base = m_doc.path().isEmpty() ? QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)
                                               : QFileInfo(m_doc.path()).absolutePath();
   const QString stamp = QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss");
-  QString dir = QDir(base).absoluteFilePath("runs/" + stamp + "-" + q(m_doc.data().search.method));
-  for (int i = 2; QFileInfo::exists(dir); ++i) dir = QDir(base).absoluteFilePath(QString("runs/%1-%2-%3").arg(stamp, q(m_doc.data().search.method)).arg(i));
+  const QString name = "runs/" + stamp + "-" + q(m_doc.data().search.method);
+  QString dir = QDir(base).absoluteFilePath(name);
+  for (int i = 2; QFileInfo::exists(dir); ++i) dir = QDir(base).absoluteFilePath(name + QString("-%1").arg(i));
   return dir;
 }
 
@@ -206,8 +209,8 @@ bool MainWindow::resumeSearch() {
   // The run's own settings (project.json in its folder), not today's: a resumed supernet must be
   // trained with the settings it started with.
   QFile f(QDir(dir).absoluteFilePath("project.json"));
-  nlohmann::json project = f.open(QIODevice::ReadOnly) ? nlohmann::json::parse(f.readAll().toStdString(), nullptr, false)
-                                                       : nlohmann::json();
+  const nlohmann::json project =
+      f.open(QIODevice::ReadOnly) ? nlohmann::json::parse(f.readAll().toStdString(), nullptr, false) : nlohmann::json();
   if (!project.is_object()) {
     showError(tr("Cannot resume: %1 has no readable project.json.").arg(dir));
     return false;
@@ -307,8 +310,8 @@ void MainWindow::onRunState() {
       const nlohmann::json& r = m_run.report();
       status = tr("Finished: %1").arg(m_run.dir());
       if (r.contains("int8_test_accuracy")) {
-        status = tr("Finished: winner int8 test accuracy %1 %, peak SRAM %L2 B, flash %L3 B (measured), %L4 instructions "
-                    "in QEMU; report in %5")
+        status = tr("Finished: winner int8 test accuracy %1 %, peak SRAM %L2 B, flash %L3 B (measured), "
+                    "%L4 instructions in QEMU; report in %5")
                      .arg(r["int8_test_accuracy"].get<double>() * 100, 0, 'f', 2)
                      .arg(r.value("peak_sram_bytes", int64_t(0)))
                      .arg(r.value("flash_bytes", int64_t(0)))
@@ -376,7 +379,8 @@ void MainWindow::showCandidate(int index) {
                                              q(m_doc.data().models[size_t(selected)].name).toHtmlEscaped())
                                        : QString();
     m_previewBar->setText(tr("The views show <b>%1</b> of the search%2.%3")
-                              .arg(label, sparse ? QString() : tr(" (its architecture; weights come with Export firmware)"),
+                              .arg(label,
+                                   sparse ? QString() : tr(" (its architecture; weights come with Export firmware)"),
                                    back));
     m_previewBar->show();
     log(tr("%1 is shown in the Model and Memory views%2\n")

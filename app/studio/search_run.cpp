@@ -72,9 +72,14 @@ Share sparseShare(const RunEvent& e, int pointsDone, int points) {
     return {0.95 * e.epoch / points, QObject::tr("point %1/%2 measured (hypervolume %3)")
                                          .arg(e.epoch).arg(points).arg(e.hypervolume, 0, 'f', 3)};
   }
-  if (e.stage == "train") return {base + point * 0.6 * loopShare(e), QObject::tr("training %1 (epoch %2/%3)").arg(which).arg(e.epoch).arg(e.epochs)};
+  if (e.stage == "train") {
+    return {base + point * 0.6 * loopShare(e),
+            QObject::tr("training %1 (epoch %2/%3)").arg(which).arg(e.epoch).arg(e.epochs)};
+  }
   if (e.stage == "qat") return {base + point * (0.6 + 0.4 * loopShare(e)), QObject::tr("pruning %1").arg(which)};
-  if (e.stage == "validate" || e.stage == "calibrate") return {base + point * 0.6, QObject::tr("measuring %1").arg(which)};
+  if (e.stage == "validate" || e.stage == "calibrate") {
+    return {base + point * 0.6, QObject::tr("measuring %1").arg(which)};
+  }
   return {-1, {}};
 }
 
@@ -149,7 +154,7 @@ void SearchRun::clear() {
   m_eventsOffset = 0;
   m_partialLine.clear();
   m_history = m_space = m_report = json();
-  m_historyStamp = m_spaceStamp = m_reportStamp = -1;
+  m_historyStamp = m_spaceStamp = m_reportStamp = FileStamp{};
   Q_EMIT historyChanged();
   Q_EMIT spaceChanged();
   Q_EMIT reportChanged();
@@ -235,7 +240,8 @@ void SearchRun::load(const QString& dir) {
     setState(State::kEmpty);
     return;
   }
-  const auto end = std::find_if(m_events.rbegin(), m_events.rend(), [](const RunEvent& e) { return e.kind != "progress"; });
+  const auto end = std::find_if(m_events.rbegin(), m_events.rend(),
+                                [](const RunEvent& e) { return e.kind != "progress"; });
   if (end != m_events.rend() && end->kind == "end" && end->ok) {
     setState(State::kFinished);
   } else {
@@ -256,10 +262,10 @@ void SearchRun::readRunFile() {
   m_preset = QString::fromStdString(j.value("preset", std::string()));
 }
 
-bool SearchRun::readJsonIfChanged(const QString& name, qint64* stamp, json* into) {
+bool SearchRun::readJsonIfChanged(const QString& name, FileStamp* stamp, json* into) {
   const QFileInfo info(QDir(m_dir).absoluteFilePath(name));
   if (!info.exists()) return false;
-  const qint64 t = info.lastModified().toMSecsSinceEpoch() * 1000 + info.size() % 1000;
+  const FileStamp t{info.lastModified().toMSecsSinceEpoch(), info.size()};
   if (t == *stamp) return false;
   QFile f(info.absoluteFilePath());
   if (!f.open(QIODevice::ReadOnly)) return false;

@@ -83,7 +83,11 @@ class SearchRun : public QObject {
  private:
   void readRunFile();
   void setState(State s);
-  bool readJsonIfChanged(const QString& name, qint64* stamp, nlohmann::json* into);
+  struct FileStamp {  // when a file of the run folder was last read
+    qint64 modified = -1, size = -1;
+    bool operator==(const FileStamp&) const = default;
+  };
+  bool readJsonIfChanged(const QString& name, FileStamp* stamp, nlohmann::json* into);
 
   QProcess* m_process = nullptr;
   QTimer m_timer;
@@ -93,7 +97,7 @@ class SearchRun : public QObject {
   qint64 m_eventsOffset = 0;
   QByteArray m_partialLine;
   nlohmann::json m_history, m_space, m_report;
-  qint64 m_historyStamp = -1, m_spaceStamp = -1, m_reportStamp = -1;
+  FileStamp m_historyStamp, m_spaceStamp, m_reportStamp;
 };
 
 }  // namespace tinyforge::studio
