@@ -33,7 +33,7 @@ struct BayesOptions {
   bool randomOnly = false;       // the random-search baseline
   std::string sizeObjective = "flash";     // or "nonzero"
   std::string memoryObjective = "sparse";  // or "best" (the engine's plan)
-  double sizeScale = 64 * 1024, memoryScale = 64 * 1024;  // objective units (the budgets)
+  double sizeScale = 64 * 1024, memoryScale = 64 * 1024;  // objective units: runSparseSearch sets the budgets
   uint64_t seed = 1;
 };
 

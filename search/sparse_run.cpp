@@ -120,7 +120,13 @@ Result<nlohmann::json> runSparseSearch(const Dataset& train, const Dataset& test
   space.inputH = train.height;
   space.inputW = train.width;
   space.inputC = train.channels;
-  BayesianSparseSearch bo(space, o.bayes);
+  // The size and memory objectives are in units of the budgets, so that the hypervolume (reference
+  // point 1, 1, 1) measures only the part of the front that fits and the search spends its
+  // training there.
+  BayesOptions bayes = o.bayes;
+  bayes.sizeScale = double(o.flashBudget);
+  bayes.memoryScale = double(o.memoryBudget);
+  BayesianSparseSearch bo(space, bayes);
   std::vector<FloatNet> nets;
   // Resume: replay the points of an interrupted run (their networks are trained again at the end
   // only if they are on the front).

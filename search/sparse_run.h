@@ -25,7 +25,7 @@ struct SparseRunOptions {
   TrainOptions train;             // per candidate
   int pruneSteps = 2;             // gradual pruning rounds, one fine-tuning epoch each
   double pruneLearningRate = 0.002;
-  int64_t memoryBudget = 64 * 1024, flashBudget = 64 * 1024;  // for the chosen point
+  int64_t memoryBudget = 64 * 1024, flashBudget = 64 * 1024;  // the chosen point's limits; the objectives' units
   std::string device = "stm32f746";
   bool verify = true;
   std::string outDir;

@@ -16,6 +16,7 @@
 #include "engine/io/tflite_import.h"
 #include "engine/model_summary.h"
 #include "search/pruning.h"
+#include "search/sparse_run.h"
 #include "search/train_pipeline.h"
 
 namespace tinyforge {
@@ -180,6 +181,39 @@ TEST(Train, HiddenFullyConnectedLayersTrainAndConvert) {
   Result<TrainResult> r = trainNetwork(spec, data()->train, data()->test, o, {}, nullptr);
   ASSERT_TRUE(r) << r.status().message();
   EXPECT_TRUE(quantizeFloatNet(r.value().net));
+}
+
+// SpArSe end to end on a few hundred images: the size and memory objectives are in units of the
+// project's budgets (so the hypervolume counts only what fits), and the report says which front
+// point was chosen within them.
+TEST(SparseRun, ObjectivesAreInUnitsOfTheBudgets) {
+  REQUIRE_DATA();
+  SparseRunOptions o = sparseRunPreset("quick").value();
+  o.iterations = 2;
+  o.bayes.initialRandom = 2;
+  o.train.subset = 300;
+  o.pruneSteps = 1;
+  o.memoryBudget = 8192;
+  o.flashBudget = 32768;
+  o.verify = false;
+  o.outDir = freshDir("sparse").string();
+  Result<nlohmann::json> report = runSparseSearch(data()->train, data()->test, o, {}, nullptr);
+  ASSERT_TRUE(report) << report.status().message();
+  std::ifstream in(fs::path(o.outDir) / "history.json");
+  const nlohmann::json history = nlohmann::json::parse(in);
+  ASSERT_EQ(history["candidates"].size(), 2u);
+  for (const nlohmann::json& c : history["candidates"]) {
+    const std::vector<double> f = c["objectives"].get<std::vector<double>>();
+    EXPECT_DOUBLE_EQ(f[0], 1.0 - c["validation_accuracy"].get<double>());
+    EXPECT_DOUBLE_EQ(f[1], c["flash_bytes"].get<double>() / 32768.0);
+    EXPECT_DOUBLE_EQ(f[2], c["working_memory_bytes"].get<double>() / 8192.0);
+  }
+  const nlohmann::json& chosen = report.value()["chosen"];
+  if (!chosen.is_null()) {
+    EXPECT_LE(chosen["working_memory_bytes"].get<int64_t>(), 8192);
+    EXPECT_LE(chosen["flash_bytes"].get<int64_t>(), 32768);
+  }
+  fs::remove_all(o.outDir);
 }
 
 // A real kill (SIGKILL) of `tinyforge-train` after its first checkpoint, then a rerun.
