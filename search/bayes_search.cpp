@@ -33,10 +33,23 @@ double BayesianSparseSearch::acquisition(const GaussianProcess& gp, const Sparse
   return gain / m_options.posteriorSamples;
 }
 
+bool BayesianSparseSearch::withinBudgets(const SparseArch& a) const {
+  const Objectives f = objectivesOf(a, 0.0);
+  return f[1] <= 1.0 && f[2] <= 1.0;
+}
+
+SparseArch BayesianSparseSearch::sample() {
+  SparseArch a = sampleSparseArch(m_space, &m_rng);
+  for (int tries = 1; m_options.withinBudgets && tries < kMaxSampleTries && !withinBudgets(a); ++tries) {
+    a = sampleSparseArch(m_space, &m_rng);
+  }
+  return a;
+}
+
 SparseArch BayesianSparseSearch::propose() {
   if (m_options.randomOnly || int(m_history.size()) < m_options.initialRandom) {
     m_nextSource = "random";
-    return sampleSparseArch(m_space, &m_rng);
+    return sample();
   }
   std::vector<std::vector<double>> x;
   std::vector<double> y;
@@ -45,14 +58,17 @@ SparseArch BayesianSparseSearch::propose() {
     y.push_back(c.objectives[0]);
   }
   GaussianProcess gp;
-  if (!gp.fit(x, y)) return sampleSparseArch(m_space, &m_rng);
+  if (!gp.fit(x, y)) return sample();
   const std::vector<double> w = randomSimplexWeights(3, &m_rng);
   double best = INFINITY;
   for (const SparseCandidate& c : m_history) best = std::min(best, chebyshev(c.objectives, w, {0, 0, 0}));
   std::vector<SparseArch> pool;
-  for (int i = 0; i < m_options.randomPool; ++i) pool.push_back(sampleSparseArch(m_space, &m_rng));
+  for (int i = 0; i < m_options.randomPool; ++i) pool.push_back(sample());
   for (size_t i : front()) {
-    for (int k = 0; k < m_options.morphsPerFrontPoint; ++k) pool.push_back(morphSparseArch(m_space, m_history[i].arch, &m_rng));
+    for (int k = 0; k < m_options.morphsPerFrontPoint; ++k) {
+      SparseArch m = morphSparseArch(m_space, m_history[i].arch, &m_rng);
+      if (!m_options.withinBudgets || withinBudgets(m)) pool.push_back(std::move(m));
+    }
   }
   std::set<std::string> seen;
   for (const SparseCandidate& c : m_history) seen.insert(sparseArchToJson(c.arch).dump());

@@ -31,6 +31,10 @@ struct BayesOptions {
   int morphsPerFrontPoint = 20;  // ... and morphs of each front point
   int posteriorSamples = 32;
   bool randomOnly = false;       // the random-search baseline
+  // Propose only points whose size and memory fit the budgets (the reference point of the
+  // hypervolume): one that does not cannot move the front, and training it is wasted. Random
+  // search samples under the same rule.
+  bool withinBudgets = true;
   std::string sizeObjective = "flash";     // or "nonzero"
   std::string memoryObjective = "sparse";  // or "best" (the engine's plan)
   double sizeScale = 64 * 1024, memoryScale = 64 * 1024;  // objective units: runSparseSearch sets the budgets
@@ -59,6 +63,9 @@ class BayesianSparseSearch {
 
  private:
   double acquisition(const GaussianProcess& gp, const SparseArch& a, const std::vector<double>& w, double best);
+  bool withinBudgets(const SparseArch& a) const;
+  SparseArch sample();  // random, within the budgets when asked (up to kMaxSampleTries draws)
+  static constexpr int kMaxSampleTries = 10000;
 
   SparseSpace m_space;
   BayesOptions m_options;

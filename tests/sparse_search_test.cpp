@@ -71,5 +71,37 @@ TEST(BayesianSparseSearch, RunsOnASyntheticAccuracy) {
   EXPECT_TRUE(sparseCandidateToJson(bo.history()[0]).contains("working_memory_bytes"));
 }
 
+// Under small budgets (2 KB of working memory, 32 KB of flash) every proposal fits, from random
+// sampling and from the surrogate alike; a point outside could not move the front.
+TEST(BayesianSparseSearch, ProposesOnlyPointsWithinTheBudgets) {
+  const SparseSpace s;
+  for (const bool randomOnly : {false, true}) {
+    BayesOptions o;
+    o.randomOnly = randomOnly;
+    o.randomPool = 40;
+    o.morphsPerFrontPoint = 5;
+    o.initialRandom = 3;
+    o.memoryScale = 2048;
+    o.sizeScale = 32768;
+    BayesianSparseSearch bo(s, o);
+    for (int i = 0; i < 6; ++i) {
+      const SparseArch a = bo.propose();
+      const SparseCost c = sparseCost(s, a);
+      EXPECT_LE(c.workingMemory, 2048);
+      EXPECT_LE(c.flashBytes, 32768);
+      bo.observe(a, 0.5 + 0.01 * double(c.nonZeroParams % 37));
+    }
+  }
+  // Without the rule the same sampler does propose points over 2 KB.
+  BayesOptions free;
+  free.randomOnly = true;
+  free.withinBudgets = false;
+  free.memoryScale = 2048;
+  BayesianSparseSearch unconstrained(s, free);
+  int over = 0;
+  for (int i = 0; i < 20; ++i) over += sparseCost(s, unconstrained.propose()).workingMemory > 2048;
+  EXPECT_GT(over, 0);
+}
+
 }  // namespace
 }  // namespace tinyforge
