@@ -3,6 +3,8 @@
 # over several seeds, on Fashion-MNIST. Prints each run's final hypervolume, the Bayesian/random
 # ratio per seed and the means (the baseline is measured in the same run).
 # Usage: bench/sparse_seeds.sh [BUILD_DIR] [OUT_DIR] [POINTS] [TRAIN_IMAGES] [EPOCHS] [SEEDS...]
+# The budgets (working memory and flash, default 64 KB each) come from MEMORY_BYTES and FLASH_BYTES;
+# they are the hypervolume's reference point, and both methods propose only points within them.
 set -euo pipefail
 build=${1:-build}
 out=${2:-$build/bench-sparse-seeds}
@@ -15,15 +17,18 @@ seeds=("$@")
 cli="$build/app/tinyforge-cli"
 [ -x "$cli" ] || { echo "no $cli: build first (make)" >&2; exit 1; }
 mkdir -p "$out"
+memory=${MEMORY_BYTES:-65536}
+flash=${FLASH_BYTES:-65536}
 cat > "$out/project.json" <<JSON
 {"device": "stm32f746",
- "search": {"iterations": $points, "train_images": $images, "epochs": $epochs, "verify": false}}
+ "search": {"iterations": $points, "train_images": $images, "epochs": $epochs, "verify": false,
+            "sram_bytes": $memory, "flash_bytes": $flash}}
 JSON
 for seed in "${seeds[@]}"; do
   for method in bayes random; do
     dir="$out/$method-seed$seed"
     if [ -f "$dir/report.json" ]; then echo "== $dir: done before"; continue; fi
-    echo "== $method, seed $seed ($points points, $images images, $epochs epochs)"
+    echo "== $method, seed $seed ($points points, $images images, $epochs epochs, budgets $memory B / $flash B)"
     start=$(date +%s)
     "$cli" sparse-search --project "$out/project.json" --out "$dir" --method "$method" --seed "$seed" \
       > "$dir.log" 2>&1 || { echo "failed: see $dir.log" >&2; exit 1; }
