@@ -14,6 +14,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
+SparseSpace spaceFor(const Dataset& train) {
+  SparseSpace space;
+  space.inputH = train.height;
+  space.inputW = train.width;
+  space.inputC = train.channels;
+  return space;
+}
+
 // Trains, prunes and fine-tunes one point; returns the pruned network and its accuracy.
 Result<TrainResult> trainPoint(const SparseSpace& space, const SparseArch& a, const Dataset& train,
                                const Dataset& test, const SparseRunOptions& o, const TrainCallback& progress,
@@ -110,16 +118,32 @@ Result<SparseRunOptions> sparseRunPreset(const std::string& name) {
   return o;
 }
 
+Result<SparsePointModel> trainSparsePoint(const SparseArch& arch, const Dataset& train, const Dataset& test,
+                                          const SparseRunOptions& o, const TrainCallback& progress,
+                                          const std::atomic<bool>* cancel) {
+  const SparseSpace space = spaceFor(train);
+  Result<TrainResult> r = trainPoint(space, arch, train, test, o, progress, cancel);
+  if (!r) return r.status();
+  Result<Graph> g = quantizeFloatNet(r.value().net);
+  if (!g) return g.status();
+  Result<Int8Evaluation> e = evaluateInt8(g.value(), test);
+  if (!e) return e.status();
+  SparsePointModel m;
+  m.graph = std::move(g).value();
+  m.cost = sparseCost(space, arch);
+  m.floatValidationAccuracy = r.value().floatValidationAccuracy;
+  m.floatTestAccuracy = r.value().floatTestAccuracy;
+  m.int8TestAccuracy = e.value().accuracy;
+  return m;
+}
+
 Result<nlohmann::json> runSparseSearch(const Dataset& train, const Dataset& test, const SparseRunOptions& o,
                                        const TrainCallback& progress, const std::atomic<bool>* cancel) {
   const fs::path dir(o.outDir);
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Status::error("cannot create " + dir.string() + ": " + ec.message());
-  SparseSpace space;
-  space.inputH = train.height;
-  space.inputW = train.width;
-  space.inputC = train.channels;
+  const SparseSpace space = spaceFor(train);
   // The size and memory objectives are in units of the budgets, so that the hypervolume (reference
   // point 1, 1, 1) measures only the part of the front that fits and the search spends its
   // training there.

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/graph.h"
 #include "search/bayes_search.h"
 #include "search/trainer.h"
 
@@ -38,5 +39,17 @@ Result<SparseRunOptions> sparseRunPreset(const std::string& name);
 // outDir/firmware for the chosen point.
 Result<nlohmann::json> runSparseSearch(const Dataset& train, const Dataset& test, const SparseRunOptions& options,
                                        const TrainCallback& progress, const std::atomic<bool>* cancel);
+
+// One point trained again outside a search, e.g. a front point of a run for more epochs than the
+// search gave it: trained, pruned and fine-tuned as runSparseSearch trains a point (with options'
+// training settings), converted to int8 and evaluated on the test split.
+struct SparsePointModel {
+  Graph graph;
+  SparseCost cost;
+  double floatValidationAccuracy = 0, floatTestAccuracy = 0, int8TestAccuracy = 0;
+};
+Result<SparsePointModel> trainSparsePoint(const SparseArch& arch, const Dataset& train, const Dataset& test,
+                                          const SparseRunOptions& options, const TrainCallback& progress,
+                                          const std::atomic<bool>* cancel);
 
 }  // namespace tinyforge

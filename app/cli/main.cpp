@@ -47,8 +47,9 @@ constexpr const char* kUsage =
     "  sparse-search --project P.json --out DIR [--preset quick|full] [--method bayes|random]\n"
     "                                   SpArSe: Bayesian search over architecture and pruning;\n"
     "                                   Pareto front of error, flash and working memory\n"
-    "  search-export --run DIR --candidate N --out FILE.tflite\n"
+    "  search-export --run DIR --candidate N --out FILE.tflite [--epochs E]\n"
     "                                   any candidate of a search's history as an int8 model\n"
+    "                                   (SpArSe with --epochs: trained again for E epochs)\n"
     "  help                             this text\n";
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "app/train/tool_support.h"
 #include "engine/io/tflite_export.h"
 #include "search/run_files.h"
+#include "search/sparse_run.h"
 #include "search/tinynas.h"
 
 namespace {
@@ -28,13 +29,30 @@ constexpr const char* kSearchUsage =
     "report.json, model.tflite and the firmware project; run again with the same --out to resume.\n";
 
 constexpr const char* kExportUsage =
-    "usage: tinyforge-cli search-export --run DIR --candidate N --out FILE.tflite [--json]\n"
+    "usage: tinyforge-cli search-export --run DIR --candidate N --out FILE.tflite [--epochs E] [--json]\n"
     "Writes candidate N of DIR/history.json as an int8 model: a TinyNAS candidate with the\n"
-    "supernet's inherited weights (batch norm re-calibrated), a SpArSe point as it was trained.\n";
+    "supernet's inherited weights (batch norm re-calibrated), a SpArSe point as it was trained.\n"
+    "--epochs E (SpArSe): train the point again from scratch on the whole training split for E epochs,\n"
+    "then prune and fine-tune it as the search did, instead of taking the search's short training.\n";
 
 int fail(const std::string& message, int code = 1) { return tinyforge::tool::fail("search", message, code); }
 int failExport(const std::string& message, int code = 1) {
   return tinyforge::tool::fail("search-export", message, code);
+}
+
+// Point N of a SpArSe run's history.json.
+tinyforge::Result<nlohmann::json> sparseCandidateOf(const std::string& runDir, long long index) {
+  std::ifstream in(fs::path(runDir) / "history.json");
+  const nlohmann::json history = in ? nlohmann::json::parse(in, nullptr, false) : nlohmann::json();
+  if (!history.is_object() || !history.contains("candidates") || !history["candidates"].is_array()) {
+    return tinyforge::Status::error(runDir + "/history.json is missing or not a SpArSe history");
+  }
+  const nlohmann::json& c = history["candidates"];
+  if (index >= static_cast<long long>(c.size())) {
+    return tinyforge::Status::error("candidate " + std::to_string(index) + " does not exist (the history has " +
+                                    std::to_string(c.size()) + ")");
+  }
+  return c[size_t(index)];
 }
 
 }  // namespace
@@ -112,26 +130,67 @@ int runSearchExportCommand(const std::vector<std::string>& args) {
   using namespace tinyforge;
   std::string runDir, out;
   long long index = -1;
+  int epochs = 0;
   bool json = false;
   try {
     for (size_t i = 0; i < args.size(); ++i) {
       const bool v = i + 1 < args.size();
       if (args[i] == "--run" && v) runDir = args[++i];
       else if (args[i] == "--candidate" && v) index = std::stoll(args[++i]);
+      else if (args[i] == "--epochs" && v) epochs = std::stoi(args[++i]);
       else if (args[i] == "--out" && v) out = args[++i];
       else if (args[i] == "--json") json = true;
       else if (args[i] == "--help" || args[i] == "-h") return std::cerr << kExportUsage, 0;
       else return failExport("unknown option or missing value '" + args[i] + "'\n" + kExportUsage, 2);
     }
   } catch (const std::exception&) {
-    return failExport("--candidate needs a number", 2);
+    return failExport("--candidate and --epochs need a number", 2);
   }
-  if (runDir.empty() || out.empty() || index < 0) return failExport(std::string("--run, --candidate and --out are required\n") + kExportUsage, 2);
+  if (runDir.empty() || out.empty() || index < 0) {
+    return failExport(std::string("--run, --candidate and --out are required\n") + kExportUsage, 2);
+  }
+  if (epochs < 0) return failExport("--epochs must be positive", 2);
   Result<nlohmann::json> run = tool::readJsonObject((fs::path(runDir) / "run.json").string());
   if (!run) return failExport(run.status().message() + " (is " + runDir + " a search's --out folder?)");
   const std::string command = run.value().value("command", std::string());
   nlohmann::json result = {{"candidate", index}, {"model", out}};
-  if (command == "sparse-search") {
+  if (command == "search" && epochs > 0) {
+    return failExport("--epochs is for SpArSe runs (a TinyNAS candidate takes the supernet's weights)", 2);
+  }
+  if (command == "sparse-search" && epochs > 0) {
+    Result<nlohmann::json> c = sparseCandidateOf(runDir, index);
+    if (!c) return failExport(c.status().message());
+    Result<SparseArch> arch = sparseArchFromJson(c.value().at("arch"));
+    if (!arch) return failExport(arch.status().message());
+    Result<SparseRunOptions> o = sparseRunPreset(run.value().value("preset", std::string("quick")));
+    if (!o) return failExport(o.status().message());
+    std::string dataset = "fashion-mnist";
+    if (Status s = tool::applySparseProject(run.value()["project"], &o.value(), &dataset); !s) {
+      return failExport(s.message());
+    }
+    o.value().train.epochs = epochs;
+    o.value().train.subset = 0;
+    Result<tool::TrainData> data = tool::loadTrainData(dataset);
+    if (!data) return failExport(data.status().message());
+    auto progress = [](const TrainProgress& pr) {
+      if (pr.stage == "validate") std::fprintf(stderr, "  validation accuracy %.4f\n", pr.accuracy);
+      else if (pr.batches == 0) std::fprintf(stderr, "%s\n", pr.stage.c_str());
+      else if (pr.batch == pr.batches)
+        std::fprintf(stderr, "%s epoch %d/%d: loss %.4f\n", pr.stage.c_str(), pr.epoch, pr.epochs, pr.loss);
+    };
+    Result<SparsePointModel> m =
+        trainSparsePoint(arch.value(), data.value().train, data.value().test, o.value(), progress,
+                         tool::stopOnSignals());
+    if (!m) return failExport(m.status().message());
+    if (Status s = exportTfliteFile(m.value().graph, out); !s) return failExport(s.message());
+    result["epochs"] = epochs;
+    result["float_validation_accuracy"] = m.value().floatValidationAccuracy;
+    result["float_test_accuracy"] = m.value().floatTestAccuracy;
+    result["int8_test_accuracy"] = m.value().int8TestAccuracy;
+    result["working_memory_bytes"] = m.value().cost.workingMemory;
+    result["flash_bytes_estimate"] = m.value().cost.flashBytes;
+    result["nonzero_params"] = m.value().cost.nonZeroParams;
+  } else if (command == "sparse-search") {
     const fs::path model = fs::path(runDir) / "candidates" / (std::to_string(index) + ".tflite");
     std::error_code ec;
     if (!fs::exists(model)) return failExport(model.string() + " is missing (no such candidate in this run)");
@@ -165,7 +224,13 @@ int runSearchExportCommand(const std::vector<std::string>& args) {
   } else {
     return failExport(runDir + "/run.json does not name a search");
   }
-  if (json) std::cout << result.dump(2) << "\n";
-  else std::printf("candidate %lld written to %s\n", index, out.c_str());
+  if (json) {
+    std::cout << result.dump(2) << "\n";
+  } else {
+    std::printf("candidate %lld written to %s\n", index, out.c_str());
+    if (result.contains("int8_test_accuracy")) {
+      std::printf("int8 test accuracy %.4f\n", result["int8_test_accuracy"].get<double>());
+    }
+  }
   return 0;
 }

@@ -213,6 +213,24 @@ TEST(SparseRun, ObjectivesAreInUnitsOfTheBudgets) {
     EXPECT_LE(chosen["working_memory_bytes"].get<int64_t>(), 8192);
     EXPECT_LE(chosen["flash_bytes"].get<int64_t>(), 32768);
   }
+  // A point of the history trained again (what `search-export --epochs` does): the same costs, an
+  // int8 model whose weights have the point's pruning.
+  const nlohmann::json& first = history["candidates"][0];
+  const SparseArch arch = sparseArchFromJson(first["arch"]).value();
+  Result<SparsePointModel> m = trainSparsePoint(arch, data()->train, data()->test, o, {}, nullptr);
+  ASSERT_TRUE(m) << m.status().message();
+  EXPECT_EQ(m.value().cost.flashBytes, first["flash_bytes"].get<int64_t>());
+  EXPECT_EQ(m.value().cost.workingMemory, first["working_memory_bytes"].get<int64_t>());
+  Result<Graph> searched = importTfliteFile((fs::path(o.outDir) / "candidates" / "0.tflite").string());
+  ASSERT_TRUE(searched) << searched.status().message();
+  ASSERT_EQ(m.value().graph.ops.size(), searched.value().ops.size());
+  for (size_t i = 0; i < searched.value().ops.size(); ++i) {
+    const Graph& a = m.value().graph;
+    const Graph& b = searched.value();
+    EXPECT_EQ(a.tensor(a.ops[i].outputs[0]).shape, b.tensor(b.ops[i].outputs[0]).shape) << "op " << i;
+  }
+  EXPECT_GE(m.value().int8TestAccuracy, 0.0);
+  EXPECT_LE(m.value().int8TestAccuracy, 1.0);
   fs::remove_all(o.outDir);
 }
 
