@@ -33,10 +33,7 @@ double BayesianSparseSearch::acquisition(const GaussianProcess& gp, const Sparse
   return gain / m_options.posteriorSamples;
 }
 
-bool BayesianSparseSearch::withinBudgets(const SparseArch& a) const {
-  const Objectives f = objectivesOf(a, 0.0);
-  return f[1] <= 1.0 && f[2] <= 1.0;
-}
+bool BayesianSparseSearch::withinBudgets(const SparseArch& a) const { return fitsBudgets(objectivesOf(a, 0.0)); }
 
 SparseArch BayesianSparseSearch::sample() {
   SparseArch a = sampleSparseArch(m_space, &m_rng);

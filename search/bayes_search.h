@@ -50,6 +50,9 @@ struct SparseCandidate {
   std::string source;     // "random", "bayes"
 };
 
+// Size and memory (in units of the budgets) within the budgets: the hypervolume's reference box.
+inline bool fitsBudgets(const Objectives& f) { return f[1] <= 1.0 && f[2] <= 1.0; }
+
 class BayesianSparseSearch {
  public:
   BayesianSparseSearch(SparseSpace space, BayesOptions options);

@@ -69,8 +69,7 @@ Result<nlohmann::json> finishSparseSearch(const SparseSpace& space, const Bayesi
     j["spec"] = archSpecToJson(prunedSpec(space, c.arch));
     front.push_back(j);
     graphs.push_back(std::move(g).value());
-    const bool fits = c.cost.workingMemory <= o.memoryBudget && c.cost.flashBytes <= o.flashBudget;
-    if (fits && c.validationAccuracy > chosenAccuracy) {
+    if (fitsBudgets(c.objectives) && c.validationAccuracy > chosenAccuracy) {
       chosenAccuracy = c.validationAccuracy;
       chosen = int64_t(front.size()) - 1;
     }
