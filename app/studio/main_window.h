@@ -48,7 +48,7 @@ class MainWindow : public QMainWindow {
 
   // Project and model. Failures show in the window (banner + log) and return false.
   bool openProject(const QString& path, bool offerRecovery = true);
-  bool openDefaultProject();  // the bundled project, copied to the user's data folder once
+  bool openDefaultProject(bool offerRecovery = true);  // the bundled project, copied to the user's data folder once
   bool addModel(const QString& tflitePath);
   void setPlanner(const QString& planner);
   void setDevice(const QString& device);

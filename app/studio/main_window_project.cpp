@@ -42,7 +42,7 @@ bool MainWindow::openProject(const QString& path, bool offerRecovery) {
   return true;
 }
 
-bool MainWindow::openDefaultProject() {
+bool MainWindow::openDefaultProject(bool offerRecovery) {
   const QString dir = QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation))
                           .absoluteFilePath("default-project");
   initStudioResources();
@@ -64,7 +64,7 @@ bool MainWindow::openDefaultProject() {
     }
     QFile::setPermissions(to, QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup | QFile::ReadOther);
   }
-  return openProject(project);
+  return openProject(project, offerRecovery);
 }
 
 bool MainWindow::addModel(const QString& tflitePath) {

@@ -41,14 +41,15 @@ int main(int argc, char** argv) {
   MainWindow window;
   const QStringList files = parser.positionalArguments();
   bool opened = false;
+  // A tour runs unattended: no question (such as recovering an autosave) may wait for a person.
+  const bool tour = parser.isSet(shots) || parser.isSet(searchTour);
   if (files.isEmpty()) {
-    opened = window.openDefaultProject();
+    opened = window.openDefaultProject(!tour);
   } else if (files.first().endsWith(".tflite", Qt::CaseInsensitive)) {
     opened = window.addModel(files.first());
   } else {
-    opened = window.openProject(files.first(), !parser.isSet(shots) && !parser.isSet(searchTour));
+    opened = window.openProject(files.first(), !tour);
   }
-  const bool tour = parser.isSet(shots) || parser.isSet(searchTour);
   if (!tour) {
     window.resize(1400, 900);
     window.show();

@@ -1,6 +1,7 @@
 // End to end through the main window: open a model, switch planner, export firmware, build and
 // verify it in QEMU, cancel a run, and errors that must show in the window instead of crashing.
 #include <QComboBox>
+#include <QDateTime>
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -130,6 +131,42 @@ class MainWindowTest : public QObject {
     QCOMPARE(again.document()->data().device, std::string("stm32h743"));
     QTRY_VERIFY_WITH_TIMEOUT(again.analysis() != nullptr && !again.busy(), 60000);
     QCOMPARE(again.analysis()->path, QFileInfo(kModel).absoluteFilePath().toStdString());
+  }
+
+  // The default project with an autosave left by a session that did not end normally (a search
+  // tour stopped mid-way, say): an unattended open (the tours) asks nothing and opens the file;
+  // the interactive open is the one that offers the recovery.
+  void defaultProjectWithAutosaveOpensUnattended() {
+    QString error;
+    QString path;
+    {
+      MainWindow first;
+      QVERIFY(first.openDefaultProject(false));
+      path = first.document()->path();
+      first.document()->edit("changed", [](ProjectData& d) { d.device = "stm32h743"; });
+      QVERIFY2(first.document()->writeAutosave(&error), qPrintable(error));
+    }
+    QFileInfo info(path);
+    QFile project(path);
+    QVERIFY(project.open(QIODevice::ReadWrite));
+    QVERIFY(project.setFileTime(QDateTime::currentDateTime().addSecs(-60), QFileDevice::FileModificationTime));
+    project.close();
+    QVERIFY(ProjectDocument::hasNewerAutosave(path));
+    bool questionShown = false;
+    QTimer watch;  // a modal question would run its own event loop: this would see it and close it
+    QObject::connect(&watch, &QTimer::timeout, [&questionShown] {
+      if (QWidget* modal = QApplication::activeModalWidget()) {
+        questionShown = true;
+        modal->close();
+      }
+    });
+    watch.start(50);
+    MainWindow second;
+    QVERIFY(second.openDefaultProject(false));
+    QVERIFY(!questionShown);
+    QCOMPARE(second.document()->path(), path);
+    QVERIFY(second.document()->data().device != "stm32h743");  // the file, not the autosave
+    QFile::remove(ProjectDocument::autosavePathFor(path));
   }
 };
 
