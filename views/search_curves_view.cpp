@@ -193,9 +193,11 @@ void SearchCurvesView::setProgressCurve(const std::vector<double>& values, const
     hi = std::max(hi, values[k]);
   }
   m_progressSeries->replace(pts);
-  m_progressSeries->setPointsVisible(pts.size() <= 60);
-  m_progressSeries->setName(title);
-  m_progressAxis->setTitleText(yTitle.isEmpty() ? title : yTitle);
+  if (m_progressSeries->pointsVisible() != (pts.size() <= 60)) m_progressSeries->setPointsVisible(pts.size() <= 60);
+  // A changed title lays the chart out again (tens of milliseconds): only when it changes.
+  if (m_progressSeries->name() != title) m_progressSeries->setName(title);
+  const QString axisTitle = yTitle.isEmpty() ? title : yTitle;
+  if (m_progressAxis->titleText() != axisTitle) m_progressAxis->setTitleText(axisTitle);
   setRangeWithNiceTicks(m_countAxis, 1, std::max<double>(2, double(values.size())));
   if (pts.isEmpty()) {
     setRangeWithNiceTicks(m_progressAxis, 0, 1);

@@ -58,6 +58,13 @@ QString methodName(const std::string& method) {
   return QObject::tr("SpArSe (random search)");
 }
 
+// The Search view's lower chart: SpArSe's hypervolume, TinyNAS's best accuracy so far. Set when
+// a run is started or loaded, so that the first results do not retitle (and re-lay out) the chart.
+QString progressTitle(bool sparse) {
+  return sparse ? QObject::tr("hypervolume of the front per point")
+                : QObject::tr("best validation accuracy (%) per candidate");
+}
+
 }  // namespace
 
 bool MainWindow::spaceBusy() const { return m_spaceJob && m_spaceJob->isRunning(); }
@@ -181,6 +188,7 @@ bool MainWindow::startSearch() {
   m_run.clear();
   m_curveStep = 0;
   m_search->curves()->clear();
+  m_search->curves()->setProgressCurve({}, progressTitle(isSparse(d.search.method)));
   m_candidate = -1;
   m_search->setCandidate({}, false);
   if (!m_run.start(dir, projectToJson(d), q(d.search.method), q(d.search.preset), &error)) {
@@ -243,6 +251,7 @@ void MainWindow::loadProjectRun() {
     onRunState();
     return;
   }
+  m_search->curves()->setProgressCurve({}, progressTitle(isSparse(m_doc.data().search.method)));
   m_run.load(dir);  // emits eventsAdded / historyChanged: curves and scatter fill in
   onRunState();
 }
@@ -273,11 +282,11 @@ void MainWindow::onRunHistory() {
   }
   m_search->scatter()->setResults(*m_results);
   if (m_results->method == views::SearchMethod::kSparse) {
-    m_search->curves()->setProgressCurve(m_results->hypervolume, tr("hypervolume of the front per point"));
+    m_search->curves()->setProgressCurve(m_results->hypervolume, progressTitle(true));
   } else {
     std::vector<double> best = views::bestAccuracySoFar(*m_results);
     for (double& v : best) v *= 100;
-    m_search->curves()->setProgressCurve(best, tr("best validation accuracy (%) per candidate"));
+    m_search->curves()->setProgressCurve(best, progressTitle(false));
   }
   if (m_candidate >= 0 && size_t(m_candidate) < m_results->points.size()) m_search->scatter()->setSelected(m_candidate);
 }
