@@ -80,6 +80,8 @@ class MainWindow : public QMainWindow {
   views::SpaceView* spaceView() const { return m_space; }
   views::SearchView* searchView() const { return m_search; }
   SearchRun* searchRun() { return &m_run; }
+  // The search candidate the model views show (opened by a click on the scatter), or -1.
+  int previewedCandidate() const { return m_previewCandidate; }
   const views::SearchResults& searchResults() const { return *m_results; }
   bool spaceBusy() const;
   QTabWidget* tabs() const { return m_tabs; }
@@ -137,6 +139,7 @@ class MainWindow : public QMainWindow {
   QString m_spaceKey, m_loadedRunDir, m_verifyAfterAnalysis;
   int m_candidate = -1;
   bool m_previewPlaceholder = false;  // the model views show a candidate with placeholder weights
+  int m_previewCandidate = -1;
   double m_curveStep = 0;
   QTabWidget* m_tabs = nullptr;
   QListWidget* m_models = nullptr;

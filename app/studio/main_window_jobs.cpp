@@ -63,6 +63,7 @@ void MainWindow::analyseSelectedModel() {
   const QString path = m_doc.modelPath(m_doc.data().selectedModel);
   m_analysedPath = path;
   m_previewPlaceholder = false;
+  m_previewCandidate = -1;
   m_previewBar->hide();
   m_selection.setOp(-1);
   if (path.isEmpty()) {
@@ -85,6 +86,7 @@ void MainWindow::analyseSelectedModel() {
     }
     clearError();
     m_previewPlaceholder = false;
+    m_previewCandidate = -1;
     onAnalysis(result->value());
     log(tr("analysed %1: %2 ops\n").arg(path).arg(result->value()->graph.ops.size()));
     if (!m_verifyAfterAnalysis.isEmpty()) {  // an exported search candidate: build and verify it

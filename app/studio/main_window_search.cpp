@@ -383,6 +383,7 @@ void MainWindow::showCandidate(int index) {
     }
     onAnalysis(result->value());
     m_previewPlaceholder = !sparse;
+    m_previewCandidate = index;
     const int32_t selected = m_doc.data().selectedModel;
     const QString back = selected >= 0 ? tr(" <a href=\"back\">Back to %1</a>").arg(
                                              q(m_doc.data().models[size_t(selected)].name).toHtmlEscaped())

@@ -62,6 +62,16 @@ void SearchTour::click(QWidget* widget, const QPoint& pos) {
   ++m_clicks;
 }
 
+QString SearchTour::stepName(int step) {
+  switch (step) {
+    case 0: return "open and analyse the project";
+    case 3: return "the search";
+    case 5: return "open the clicked candidate";
+    case 8: return "export, build and verify the candidate";
+    default: return "click";
+  }
+}
+
 void SearchTour::finish(int code, const QString& why) {
   if (!why.isEmpty()) std::fprintf(stderr, "tinyforge: search tour: %s\n", why.toLocal8Bit().constData());
   QApplication::exit(code);
@@ -70,6 +80,19 @@ void SearchTour::finish(int code, const QString& why) {
 void SearchTour::step() {
   views::SearchView* search = m_window->searchView();
   SearchRun* run = m_window->searchRun();
+  // Unattended: a step that never completes ends the tour with what it waited for, not a hang.
+  if (m_step != m_timedStep) {
+    m_timedStep = m_step;
+    m_stepClock.start();
+  }
+  const qint64 limitMs = m_step == 3 ? kSearchLimitMs : kStepLimitMs;
+  if (m_stepClock.elapsed() > limitMs) {
+    return finish(1, QString("step %1 (%2) did not complete within %3 min; %4")
+                         .arg(m_step)
+                         .arg(stepName(m_step))
+                         .arg(limitMs / 60000)
+                         .arg(m_window->lastError().isEmpty() ? QString("no error shown") : m_window->lastError()));
+  }
   switch (m_step) {
     case 0:  // the default project is open and analysed
       if (!m_window->analysis() || m_window->busy()) break;
@@ -124,10 +147,7 @@ void SearchTour::step() {
       break;
     }
     case 5:  // it opens in the model views
-      if (m_window->busy() || !m_window->analysis() ||
-          m_window->analysis()->path != "search candidate #" + std::to_string(m_candidate)) {
-        break;
-      }
+      if (m_window->busy() || !m_window->analysis() || m_window->previewedCandidate() != m_candidate) break;
       save("candidate");
       m_window->showView(MainWindow::View::kMemory);
       ++m_step;

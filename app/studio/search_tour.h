@@ -27,15 +27,19 @@ class SearchTour : public QObject {
   void save(const QString& name);
   void click(class QWidget* widget, const QPoint& pos);
   void finish(int code, const QString& why = {});
+  static QString stepName(int step);
+
+  static constexpr qint64 kStepLimitMs = 20 * 60 * 1000;    // any step but the search
+  static constexpr qint64 kSearchLimitMs = 180 * 60 * 1000;  // the search itself (the preset decides)
 
   MainWindow* m_window;
   QString m_dir;
   const QElapsedTimer* m_sinceLaunch;
   QTimer m_tick;  // the stall meter
-  QElapsedTimer m_clock, m_stageClock, m_shotClock;
+  QElapsedTimer m_clock, m_stageClock, m_shotClock, m_stepClock;
   qint64 m_lastTick = 0, m_worstStall = 0, m_worstStallAt = 0;
   bool m_measuring = false;
-  int m_step = 0, m_clicks = 0, m_shots = 0, m_candidate = -1;
+  int m_step = 0, m_clicks = 0, m_shots = 0, m_candidate = -1, m_timedStep = -1;
   double m_searchSeconds = 0;
 };
 

@@ -286,6 +286,7 @@ class SearchTest : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(w->analysis() && w->analysis()->path == "search candidate #" + std::to_string(point),
                              kSlowWaitMs);
     QCOMPARE(scatter->selected(), point);
+    QCOMPARE(w->previewedCandidate(), point);
     QVERIFY(!w->timeline()->panels().empty());
     // Placeholder weights are never exported from the Deploy tab.
     w->exportFirmware(tmp.filePath("placeholder"));
@@ -344,6 +345,7 @@ class SearchTest : public QObject {
     QTest::mouseClick(scatter->chartView()->viewport(), Qt::LeftButton, {}, scatter->viewPosOf(point));
     const QString model = QDir(w.searchRun()->dir()).absoluteFilePath(QString("candidates/%1.tflite").arg(point));
     QTRY_VERIFY_WITH_TIMEOUT(w.analysis() && QString::fromStdString(w.analysis()->path) == model, kSlowWaitMs);
+    QCOMPARE(w.previewedCandidate(), point);
     shoot(&w, MainWindow::View::kSearch, "sparse_finished");
     if (!haveTools()) QSKIP("arm-none-eabi-gcc or qemu-system-arm missing: export not verified");
     QVERIFY(w.searchView()->exportButton()->isEnabled());
