@@ -243,7 +243,7 @@ class SearchTest : public QObject {
       QVERIFY2(w->searchRun()->isRunning(), qPrintable(w->lastError()));
       runDir = w->searchRun()->dir();
       QVERIFY(runDir.startsWith(tmp.path()));
-      QTRY_VERIFY_WITH_TIMEOUT(!w->searchResults().points.empty() || !w->searchRun()->isRunning(), 300000);
+      QTRY_VERIFY_WITH_TIMEOUT(!w->searchResults().points.empty() || !w->searchRun()->isRunning(), kSlowWaitMs);
       QVERIFY2(w->searchRun()->isRunning(), qPrintable(w->searchRun()->lastMessage()));
       QVERIFY(w->searchView()->progressBar()->value() > 0);
       shoot(w.get(), MainWindow::View::kSearch, "search_running");
@@ -269,7 +269,7 @@ class SearchTest : public QObject {
     StallMeter stalls;
     QTest::mouseClick(w->searchView()->resumeButton(), Qt::LeftButton);
     QVERIFY2(w->searchRun()->isRunning(), qPrintable(w->lastError()));
-    QTRY_VERIFY_WITH_TIMEOUT(!w->searchRun()->isRunning(), 600000);
+    QTRY_VERIFY_WITH_TIMEOUT(!w->searchRun()->isRunning(), kSlowWaitMs);
     QVERIFY2(w->searchRun()->state() == SearchRun::State::kFinished, qPrintable(w->searchRun()->lastMessage()));
     std::printf("worst event-loop stall while the resumed search ran: %.1f ms\n", stalls.worstMs());
     QVERIFY(w->searchRun()->report().contains("int8_test_accuracy"));
@@ -299,8 +299,8 @@ class SearchTest : public QObject {
     const size_t models = w->document()->data().models.size();
     QVERIFY(w->searchView()->exportButton()->isEnabled());
     QTest::mouseClick(w->searchView()->exportButton(), Qt::LeftButton);
-    QTRY_VERIFY_WITH_TIMEOUT(w->document()->data().models.size() == models + 1, 300000);
-    QTRY_VERIFY_WITH_TIMEOUT(w->lastVerify().has_value() && !w->busy(), 300000);
+    QTRY_VERIFY_WITH_TIMEOUT(w->document()->data().models.size() == models + 1, kSlowWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(w->lastVerify().has_value() && !w->busy(), kSlowWaitMs);
     QVERIFY2(w->lastError().isEmpty(), qPrintable(w->lastError()));
     QVERIFY(w->lastVerify()->match);
     QVERIFY(w->lastVerify()->instructions > 0);
@@ -331,7 +331,7 @@ class SearchTest : public QObject {
     QVERIFY(w.openProject(project, false));
     w.showView(MainWindow::View::kSearch);
     QVERIFY(w.startSearch());
-    QTRY_VERIFY_WITH_TIMEOUT(!w.searchRun()->isRunning(), 600000);
+    QTRY_VERIFY_WITH_TIMEOUT(!w.searchRun()->isRunning(), kSlowWaitMs);
     QVERIFY2(w.searchRun()->state() == SearchRun::State::kFinished, qPrintable(w.searchRun()->lastMessage()));
     const views::SearchResults& results = w.searchResults();
     QCOMPARE(results.method, views::SearchMethod::kSparse);
@@ -350,7 +350,7 @@ class SearchTest : public QObject {
     if (!haveTools()) QSKIP("arm-none-eabi-gcc or qemu-system-arm missing: export not verified");
     QVERIFY(w.searchView()->exportButton()->isEnabled());
     QTest::mouseClick(w.searchView()->exportButton(), Qt::LeftButton);
-    QTRY_VERIFY_WITH_TIMEOUT(w.lastVerify().has_value() && !w.busy(), 300000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.lastVerify().has_value() && !w.busy(), kSlowWaitMs);
     QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
     QVERIFY(w.lastVerify()->match);
   }
