@@ -114,6 +114,7 @@ class MainWindow : public QMainWindow {
   void buildSearchUi();
   void onSearchSettingsChanged();
   void loadProjectRun();
+  void resetSearchCurvesAndCandidate();
   void onRunEvents(int first);
   void onRunHistory();
   void onRunState();

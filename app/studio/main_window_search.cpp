@@ -58,8 +58,7 @@ QString methodName(const std::string& method) {
   return QObject::tr("SpArSe (random search)");
 }
 
-// The Search view's lower chart: SpArSe's hypervolume, TinyNAS's best accuracy so far. Set when
-// a run is started or loaded, so that the first results do not retitle (and re-lay out) the chart.
+// The Search view's lower chart: SpArSe's hypervolume, TinyNAS's best accuracy so far.
 QString progressTitle(bool sparse) {
   return sparse ? QObject::tr("hypervolume of the front per point")
                 : QObject::tr("best validation accuracy (%) per candidate");
@@ -186,11 +185,7 @@ bool MainWindow::startSearch() {
     return false;
   }
   m_run.clear();
-  m_curveStep = 0;
-  m_search->curves()->clear();
-  m_search->curves()->setProgressCurve({}, progressTitle(isSparse(d.search.method)));
-  m_candidate = -1;
-  m_search->setCandidate({}, false);
+  resetSearchCurvesAndCandidate();
   if (!m_run.start(dir, projectToJson(d), q(d.search.method), q(d.search.preset), &error)) {
     showError(tr("Cannot start the search: %1").arg(error));
     return false;
@@ -237,13 +232,20 @@ bool MainWindow::resumeSearch() {
 
 void MainWindow::stopSearch() { m_run.stop(); }
 
+// Before a run starts or loads: empty curves (the progress chart already titled for the project's
+// method, so that the first results do not retitle it) and no candidate selected.
+void MainWindow::resetSearchCurvesAndCandidate() {
+  m_curveStep = 0;
+  m_search->curves()->clear();
+  m_search->curves()->setProgressCurve({}, progressTitle(isSparse(m_doc.data().search.method)));
+  m_candidate = -1;
+  m_search->setCandidate({}, false);
+}
+
 void MainWindow::loadProjectRun() {
   const QString dir = m_doc.resolvePath(m_doc.data().search.runDir);
   m_loadedRunDir = dir;
-  m_curveStep = 0;
-  m_search->curves()->clear();
-  m_candidate = -1;
-  m_search->setCandidate({}, false);
+  resetSearchCurvesAndCandidate();
   *m_results = views::SearchResults();
   m_search->scatter()->setResults(*m_results);
   if (dir.isEmpty() || !QFileInfo(dir).isDir()) {
@@ -251,7 +253,6 @@ void MainWindow::loadProjectRun() {
     onRunState();
     return;
   }
-  m_search->curves()->setProgressCurve({}, progressTitle(isSparse(m_doc.data().search.method)));
   m_run.load(dir);  // emits eventsAdded / historyChanged: curves and scatter fill in
   onRunState();
 }
