@@ -22,6 +22,7 @@ namespace fs = std::filesystem;
 constexpr const char* kSearchUsage =
     "usage: tinyforge-cli search --project P.json --out DIR [--preset quick|full] [--method evolution|random]\n"
     "       [--json]\n"
+    "Without --preset, the project's \"search\": {\"preset\"} is used (default quick).\n"
     "The project names the device and may hold \"search\": {\"sram_bytes\", \"flash_bytes\", \"macs\",\n"
     "\"instructions\", \"planner\", \"dataset\", \"train_images\", \"epochs\", \"population\",\n"
     "\"generations\", \"verify\"}; without budgets the device's SRAM and flash are the budget.\n"
@@ -59,7 +60,7 @@ tinyforge::Result<nlohmann::json> sparseCandidateOf(const std::string& runDir, l
 
 int runSearchCommand(const std::vector<std::string>& args) {
   using namespace tinyforge;
-  std::string project, preset = "quick", out, method = "evolution";
+  std::string project, preset, out, method = "evolution";
   bool json = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const bool v = i + 1 < args.size();
@@ -72,11 +73,14 @@ int runSearchCommand(const std::vector<std::string>& args) {
     else return fail("unknown option or missing value '" + args[i] + "'\n" + kSearchUsage, 2);
   }
   if (project.empty() || out.empty()) return fail("--project and --out are required\n" + std::string(kSearchUsage), 2);
-  Result<TinyNasOptions> o = tinyNasPreset(preset);
-  if (!o) return fail(o.status().message(), 2);
   if (method != "evolution" && method != "random") return fail("--method must be evolution or random", 2);
   Result<nlohmann::json> p = tool::readJsonObject(project);
   if (!p) return fail(p.status().message());
+  Result<std::string> presetName = tool::searchPreset(p.value(), preset);
+  if (!presetName) return fail(project + ": " + presetName.status().message(), 2);
+  preset = presetName.value();
+  Result<TinyNasOptions> o = tinyNasPreset(preset);
+  if (!o) return fail(o.status().message(), 2);
   std::string dataset = "fashion-mnist";
   if (Status s = tool::applySearchProject(p.value(), &o.value(), &dataset); !s) return fail(project + ": " + s.message());
   o.value().outDir = out;

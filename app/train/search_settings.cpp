@@ -48,6 +48,15 @@ Status applySearchProject(const nlohmann::json& project, TinyNasOptions* o, std:
   return Status::ok();
 }
 
+Result<std::string> searchPreset(const nlohmann::json& project, const std::string& commandLine) {
+  if (!commandLine.empty()) return commandLine;
+  Result<nlohmann::json> section = searchSection(project);
+  if (!section) return section.status();
+  if (!section.value().contains("preset")) return std::string("quick");
+  if (!section.value()["preset"].is_string()) return Status::error("\"search\": \"preset\" is not a string");
+  return section.value()["preset"].get<std::string>();
+}
+
 Status applySparseProject(const nlohmann::json& project, SparseRunOptions* o, std::string* dataset) {
   Result<nlohmann::json> section = searchSection(project);
   if (!section) return section.status();

@@ -7,6 +7,7 @@
 //                                    working memory and flash of the exported point, default 64 KB)
 //     "macs", "instructions",        TinyNAS limits (0: none)
 //     "planner": "best" | "patch" | "tflm",
+//     "preset": "quick" | "full",    used when the command line gives no --preset (default quick)
 //     "train_images", "epochs", "population", "generations", "iterations", "verify"
 //                                    overrides of the preset (0 or absent: the preset's value)
 //   }
@@ -25,5 +26,8 @@ namespace tinyforge::tool {
 
 Status applySearchProject(const nlohmann::json& project, TinyNasOptions* options, std::string* dataset);
 Status applySparseProject(const nlohmann::json& project, SparseRunOptions* options, std::string* dataset);
+// The preset a run uses: `commandLine` when given, else the project's "search": {"preset"}, else
+// "quick"; an error when the project's value is not a string.
+Result<std::string> searchPreset(const nlohmann::json& project, const std::string& commandLine);
 
 }  // namespace tinyforge::tool

@@ -16,6 +16,7 @@ namespace {
 constexpr const char* kSparseUsage =
     "usage: tinyforge-cli sparse-search --project P.json --out DIR [--preset quick|full]\n"
     "       [--method bayes|random] [--seed S] [--json]\n"
+    "Without --preset, the project's \"search\": {\"preset\"} is used (default quick).\n"
     "The project names the device and may hold \"search\": {\"sram_bytes\", \"flash_bytes\" (the working\n"
     "memory and flash the exported point must meet, default 64 KB each), \"dataset\", \"train_images\",\n"
     "\"epochs\", \"iterations\", \"verify\"}. Writes DIR/run.json, events.jsonl, history.json and\n"
@@ -28,7 +29,7 @@ int fail(const std::string& message, int code = 1) { return tinyforge::tool::fai
 
 int runSparseCommand(const std::vector<std::string>& args) {
   using namespace tinyforge;
-  std::string project, preset = "quick", out, method = "bayes", seed;
+  std::string project, preset, out, method = "bayes", seed;
   bool json = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const bool v = i + 1 < args.size();
@@ -42,10 +43,13 @@ int runSparseCommand(const std::vector<std::string>& args) {
   }
   if (project.empty() || out.empty()) return fail(std::string("--project and --out are required\n") + kSparseUsage, 2);
   if (method != "bayes" && method != "random") return fail("--method must be bayes or random", 2);
-  Result<SparseRunOptions> o = sparseRunPreset(preset);
-  if (!o) return fail(o.status().message(), 2);
   Result<nlohmann::json> p = tool::readJsonObject(project);
   if (!p) return fail(p.status().message());
+  Result<std::string> presetName = tool::searchPreset(p.value(), preset);
+  if (!presetName) return fail(project + ": " + presetName.status().message(), 2);
+  preset = presetName.value();
+  Result<SparseRunOptions> o = sparseRunPreset(preset);
+  if (!o) return fail(o.status().message(), 2);
   std::string dataset = "fashion-mnist";
   if (Status s = tool::applySparseProject(p.value(), &o.value(), &dataset); !s) return fail(project + ": " + s.message());
   o.value().bayes.randomOnly = method == "random";

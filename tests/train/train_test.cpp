@@ -8,9 +8,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <thread>
+#include <tuple>
 
 #include "engine/executor.h"
 #include "engine/io/tflite_import.h"
@@ -277,6 +279,36 @@ TEST(Train, KilledTrainingResumesFromItsCheckpoint) {
   fs::remove_all(dir);
   fs::remove(spec);
   fs::remove(dir.string() + ".out");
+}
+
+// Without --preset, the searches take the project's "search": {"preset"}: a bad one is named.
+TEST(SearchCommands, PresetComesFromTheProjectWhenNotGiven) {
+  const fs::path dir = freshDir("preset");
+  fs::create_directories(dir);
+  auto run = [&](const std::string& command, const nlohmann::json& search, const std::string& extra) {
+    const fs::path project = dir / "p.json";
+    std::ofstream(project) << nlohmann::json{{"device", "stm32f746"}, {"search", search}}.dump();
+    const std::string line = std::string(TINYFORGE_TRAIN) + " " + command + " --project " + project.string() +
+                             " --out " + (dir / "run").string() + " " + extra + " 2>&1";
+    FILE* pipe = popen(line.c_str(), "r");
+    std::string output;
+    char buffer[256];
+    while (pipe && fgets(buffer, sizeof buffer, pipe)) output += buffer;
+    const int status = pipe ? pclose(pipe) : -1;
+    return std::make_pair(WIFEXITED(status) ? WEXITSTATUS(status) : -1, output);
+  };
+  for (const std::string command : {"--search", "--sparse-search"}) {
+    auto [code, output] = run(command, {{"preset", "bogus"}}, "");
+    EXPECT_EQ(code, 2) << command << ": " << output;
+    EXPECT_NE(output.find("unknown preset 'bogus'"), std::string::npos) << command << ": " << output;
+    std::tie(code, output) = run(command, {{"preset", 3}}, "");
+    EXPECT_EQ(code, 2) << command << ": " << output;
+    EXPECT_NE(output.find("\"preset\" is not a string"), std::string::npos) << command << ": " << output;
+    std::tie(code, output) = run(command, {{"preset", "quick"}}, "--preset other");
+    EXPECT_EQ(code, 2) << command << ": " << output;
+    EXPECT_NE(output.find("unknown preset 'other'"), std::string::npos) << command << ": " << output;
+  }
+  fs::remove_all(dir);
 }
 
 }  // namespace
