@@ -21,14 +21,14 @@ Objectives BayesianSparseSearch::objectivesOf(const SparseArch& a, double accura
 }
 
 double BayesianSparseSearch::acquisition(const GaussianProcess& gp, const SparseArch& a, const std::vector<double>& w,
-                                         double best) {
+                                         const ObjectiveRanges& ranges, double best) {
   const auto [mean, var] = gp.predict(encodeSparseArch(m_space, a));
   Objectives f = objectivesOf(a, 0.0);
   std::normal_distribution<double> n(mean, std::sqrt(std::max(var, 1e-12)));
   double gain = 0;
   for (int k = 0; k < m_options.posteriorSamples; ++k) {
     f[0] = std::clamp(n(m_rng), 0.0, 1.0);
-    gain += std::max(best - chebyshev(f, w, {0, 0, 0}), 0.0);
+    gain += std::max(best - chebyshev(normalizeObjectives(f, ranges), w, {0, 0, 0}), 0.0);
   }
   return gain / m_options.posteriorSamples;
 }
@@ -57,8 +57,14 @@ SparseArch BayesianSparseSearch::propose() {
   GaussianProcess gp;
   if (!gp.fit(x, y)) return sample();
   const std::vector<double> w = randomSimplexWeights(3, &m_rng);
+  // Scalarized in the units of what was observed (ParEGO): in the budgets' units the error
+  // spreads over a tenth of its axis and the working memory over half of its, so unnormalised
+  // weights would trade almost any error for memory and the search would stay among tiny nets.
+  std::vector<Objectives> observed;
+  for (const SparseCandidate& c : m_history) observed.push_back(c.objectives);
+  const ObjectiveRanges ranges = objectiveRanges(observed);
   double best = INFINITY;
-  for (const SparseCandidate& c : m_history) best = std::min(best, chebyshev(c.objectives, w, {0, 0, 0}));
+  for (const Objectives& f : observed) best = std::min(best, chebyshev(normalizeObjectives(f, ranges), w, {0, 0, 0}));
   std::vector<SparseArch> pool;
   for (int i = 0; i < m_options.randomPool; ++i) pool.push_back(sample());
   for (size_t i : front()) {
@@ -73,7 +79,7 @@ SparseArch BayesianSparseSearch::propose() {
   SparseArch choice = pool.front();
   for (const SparseArch& a : pool) {
     if (seen.count(sparseArchToJson(a).dump())) continue;
-    const double g = acquisition(gp, a, w, best);
+    const double g = acquisition(gp, a, w, ranges, best);
     if (g > bestGain) {
       bestGain = g;
       choice = a;

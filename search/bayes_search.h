@@ -5,7 +5,8 @@
 // Acquisition, per iteration (ParEGO-style random scalarisation, as SpArSe): draw weights from
 // the simplex; only the error is uncertain (size and memory are exact functions of a point), so
 // one Gaussian process models the error; each candidate's expected improvement of the
-// augmented Chebyshev scalarisation is estimated from posterior samples of its error; the best
+// augmented Chebyshev scalarisation (of the objectives normalised to the ranges observed so far,
+// as ParEGO does, so that the weights mean the same whatever the budgets) is estimated from posterior samples of its error; the best
 // candidate of a pool (random samples and morphs of the current front) is trained next. This
 // spends the expensive training where the front can still move, and costs milliseconds.
 //
@@ -65,7 +66,8 @@ class BayesianSparseSearch {
   Objectives objectivesOf(const SparseArch& arch, double validationAccuracy) const;
 
  private:
-  double acquisition(const GaussianProcess& gp, const SparseArch& a, const std::vector<double>& w, double best);
+  double acquisition(const GaussianProcess& gp, const SparseArch& a, const std::vector<double>& w,
+                     const ObjectiveRanges& ranges, double best);
   bool withinBudgets(const SparseArch& a) const;
   SparseArch sample();  // random, within the budgets when asked (up to kMaxSampleTries draws)
   static constexpr int kMaxSampleTries = 10000;

@@ -83,4 +83,24 @@ double chebyshev(const Objectives& f, const std::vector<double>& w, const Object
   return mx + 0.05 * sum;
 }
 
+ObjectiveRanges objectiveRanges(const std::vector<Objectives>& points) {
+  ObjectiveRanges r{points.at(0), points.at(0)};
+  for (const Objectives& p : points) {
+    for (size_t i = 0; i < p.size(); ++i) {
+      r.low[i] = std::min(r.low[i], p[i]);
+      r.high[i] = std::max(r.high[i], p[i]);
+    }
+  }
+  return r;
+}
+
+Objectives normalizeObjectives(const Objectives& f, const ObjectiveRanges& r) {
+  Objectives n(f.size(), 0.0);
+  for (size_t i = 0; i < f.size(); ++i) {
+    const double span = r.high[i] - r.low[i];
+    if (span > 0) n[i] = (f[i] - r.low[i]) / span;
+  }
+  return n;
+}
+
 }  // namespace tinyforge

@@ -115,5 +115,24 @@ TEST(Pareto, ChebyshevScalarization) {
   EXPECT_LT(chebyshev({1, 1}, {0.5, 0.5}, ideal), chebyshev({1, 2}, {0.5, 0.5}, ideal));
 }
 
+TEST(Pareto, NormalizationToObservedRanges) {
+  const std::vector<Objectives> pts = {{0.10, 0.5, 0.57}, {0.30, 0.1, 0.96}, {0.20, 0.3, 0.75}};
+  const ObjectiveRanges r = objectiveRanges(pts);
+  EXPECT_EQ(r.low, (Objectives{0.10, 0.1, 0.57}));
+  EXPECT_EQ(r.high, (Objectives{0.30, 0.5, 0.96}));
+  const Objectives n = normalizeObjectives({0.20, 0.3, 0.57}, r);
+  EXPECT_NEAR(n[0], 0.5, 1e-12);
+  EXPECT_NEAR(n[1], 0.5, 1e-12);
+  EXPECT_NEAR(n[2], 0.0, 1e-12);
+  EXPECT_NEAR(normalizeObjectives({0.40, 0.1, 0.57}, r)[0], 1.5, 1e-12);  // beyond the observed range
+  EXPECT_EQ(normalizeObjectives({0.2, 0.2}, objectiveRanges({{0.1, 0.2}, {0.3, 0.2}}))[1], 0.0);  // no spread
+  // Equal weights: in raw units the memory axis decides (0.57 vs 0.96 outweighs any error);
+  // normalised, the most accurate point and the smallest-memory point tie.
+  const std::vector<double> w = {0.5, 0.0, 0.5};
+  EXPECT_LT(chebyshev({0.30, 0.1, 0.57}, w, {0, 0, 0}), chebyshev({0.10, 0.5, 0.96}, w, {0, 0, 0}));
+  EXPECT_NEAR(chebyshev(normalizeObjectives({0.30, 0.1, 0.57}, r), w, {0, 0, 0}),
+              chebyshev(normalizeObjectives({0.10, 0.5, 0.96}, r), w, {0, 0, 0}), 1e-12);
+}
+
 }  // namespace
 }  // namespace tinyforge

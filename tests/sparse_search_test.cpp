@@ -71,6 +71,31 @@ TEST(BayesianSparseSearch, RunsOnASyntheticAccuracy) {
   EXPECT_TRUE(sparseCandidateToJson(bo.history()[0]).contains("working_memory_bytes"));
 }
 
+// The proposals do not depend on the objectives' units: scaling the size and memory objectives by
+// a power of two (exact in floating point) leaves every proposal the same, because the
+// scalarization works on the ranges observed (ParEGO). Unnormalised, the weights would mean
+// something else under every budget.
+TEST(BayesianSparseSearch, ProposalsDoNotDependOnTheObjectivesUnits) {
+  const SparseSpace s;
+  auto run = [&](double scale) {
+    BayesOptions o;
+    o.randomPool = 40;
+    o.morphsPerFrontPoint = 5;
+    o.initialRandom = 4;
+    o.withinBudgets = false;
+    o.sizeScale = o.memoryScale = scale;
+    BayesianSparseSearch bo(s, o);
+    std::vector<std::string> proposed;
+    for (int i = 0; i < 10; ++i) {
+      const SparseArch a = bo.propose();
+      proposed.push_back(sparseArchToJson(a).dump());
+      bo.observe(a, 0.5 + 0.4 * std::min(1.0, double(sparseCost(s, a).nonZeroParams) / 20000.0));
+    }
+    return proposed;
+  };
+  EXPECT_EQ(run(64 * 1024), run(1024 * 1024));
+}
+
 // Under small budgets (2 KB of working memory, 32 KB of flash) every proposal fits, from random
 // sampling and from the surrogate alike; a point outside could not move the front.
 TEST(BayesianSparseSearch, ProposesOnlyPointsWithinTheBudgets) {
