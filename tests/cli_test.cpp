@@ -69,6 +69,14 @@ TEST(Cli, UsageErrors) {
   EXPECT_EQ(runCli("run").exitCode, 2);
   EXPECT_EQ(runCli("plan x --planner").exitCode, 2);
   EXPECT_EQ(runCli("help").exitCode, 0);
+  // Every command answers --help with its own usage, whatever else is on the line.
+  for (const std::string command : {"inspect", "run", "plan", "export", "verify", "space"}) {
+    const CliResult r = runCli(command + " --help");
+    EXPECT_EQ(r.exitCode, 0) << command << ": " << r.output;
+    EXPECT_NE(r.output.find("  " + command + " "), std::string::npos) << command << ": " << r.output;
+    EXPECT_EQ(r.output.find("  inspect ") != std::string::npos, command == "inspect") << r.output;
+  }
+  EXPECT_EQ(runCli("export model.tflite -h").exitCode, 0);
 }
 
 TEST(Cli, InspectAndPlanTheBundledModel) {

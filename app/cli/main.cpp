@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <sstream>
 #include <string>
 
 #include "app/cli/cli.h"
@@ -52,6 +53,26 @@ constexpr const char* kUsage =
     "                                   (SpArSe with --epochs: trained again for E epochs)\n"
     "  help                             this text\n";
 
+// The lines of kUsage about one command (its synopsis and description), or "" when none.
+std::string commandUsage(const std::string& command) {
+  std::istringstream in(kUsage);
+  std::string line, text;
+  bool inside = false;
+  while (std::getline(in, line)) {
+    const bool synopsis = line.size() > 2 && line.compare(0, 2, "  ") == 0 && line[2] != ' ';
+    if (synopsis) inside = line.compare(2, command.size() + 1, command + " ") == 0;
+    if (inside) text += line + "\n";
+  }
+  return text.empty() ? text : "usage: tinyforge-cli\n" + text;
+}
+
+bool asksForHelp(const tinyforge::cli::Args& args) {
+  for (const std::string& a : args) {
+    if (a == "--help" || a == "-h") return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -63,6 +84,13 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   Args args(argv + 2, argv + argc);
   try {
+    // The libtorch commands (train, search, ...) answer --help themselves, with their options.
+    const bool torchCommand = command == "train" || command == "search" || command == "sparse-search" ||
+                              command == "search-export";
+    if (!torchCommand && asksForHelp(args) && !commandUsage(command).empty()) {
+      std::cout << commandUsage(command);
+      return 0;
+    }
     if (command == "inspect") return cmdInspect(args);
     if (command == "run") return cmdRun(args);
     if (command == "plan") return cmdPlan(args);
