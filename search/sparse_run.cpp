@@ -142,7 +142,8 @@ Result<nlohmann::json> runSparseSearch(const Dataset& train, const Dataset& test
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Status::error("cannot create " + dir.string() + ": " + ec.message());
-  const SparseSpace space = spaceFor(train);
+  SparseSpace space = spaceFor(train);
+  if (o.bayes.sizeObjective == "flash") space.convSparsities = {0.0};
   // The size and memory objectives are in units of the budgets, so that the hypervolume (reference
   // point 1, 1, 1) measures only the part of the front that fits and the search spends its
   // training there.

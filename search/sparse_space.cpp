@@ -27,7 +27,7 @@ SparseBlock sampleBlock(const SparseSpace& s, std::mt19937_64* rng) {
   b.filters = pick(s.filters, rng);
   b.kernel = pick(s.kernels, rng);
   b.pool = (*rng)() % 2 == 0;
-  b.sparsity = pick(s.sparsities, rng);
+  b.sparsity = pick(s.convSparsities, rng);
   b.keepRatio = pick(s.keepRatios, rng);
   return b;
 }
@@ -100,7 +100,7 @@ SparseArch morphSparseArch(const SparseSpace& s, const SparseArch& parent, std::
       case 0: b.filters = pick(s.filters, rng); break;
       case 1: b.kernel = pick(s.kernels, rng); break;
       case 2: b.pool = !b.pool; break;
-      case 3: b.sparsity = pick(s.sparsities, rng); break;
+      case 3: b.sparsity = pick(s.convSparsities, rng); break;
       case 4: b.keepRatio = pick(s.keepRatios, rng); break;
       case 5: b.type = static_cast<SparseBlockType>((*rng)() % 3); break;
       case 6: a.hiddenUnits = pick(s.hiddenUnits, rng); break;
@@ -123,7 +123,7 @@ std::vector<double> encodeSparseArch(const SparseSpace& s, const SparseArch& a) 
     const SparseBlock b = on ? a.blocks[size_t(i)] : SparseBlock{};
     f.insert(f.end(), {on ? 1.0 : 0.0, on ? double(b.type) / 2.0 : 0.0, on ? indexOf(s.filters, b.filters) : 0.0,
                        on ? indexOf(s.kernels, b.kernel) : 0.0, on && b.pool ? 1.0 : 0.0,
-                       on ? indexOf(s.sparsities, b.sparsity) : 0.0, on ? indexOf(s.keepRatios, b.keepRatio) : 0.0});
+                       on ? indexOf(s.convSparsities, b.sparsity) : 0.0, on ? indexOf(s.keepRatios, b.keepRatio) : 0.0});
   }
   f.push_back(indexOf(s.hiddenUnits, a.hiddenUnits));
   f.push_back(indexOf(s.sparsities, a.fcSparsity));

@@ -46,6 +46,22 @@ TEST(SparseSpace, SamplesMorphsAndCosts) {
   EXPECT_EQ(dense.workingMemory, 28 * 28 * 16 + 14 * 14 * 16);  // the pooling layer
 }
 
+// A space whose convolutions stay dense (the flash objective: convolutions are stored dense)
+// samples and morphs only dense blocks, and still prunes the fully connected layers.
+TEST(SparseSpace, DenseConvolutionsWhenAsked) {
+  SparseSpace s;
+  s.convSparsities = {0.0};
+  std::mt19937_64 rng(7);
+  bool sparseFc = false;
+  for (int i = 0; i < 200; ++i) {
+    SparseArch a = sampleSparseArch(s, &rng);
+    a = morphSparseArch(s, a, &rng);
+    for (const SparseBlock& b : a.blocks) EXPECT_EQ(b.sparsity, 0.0);
+    sparseFc = sparseFc || a.fcSparsity > 0;
+  }
+  EXPECT_TRUE(sparseFc);
+}
+
 TEST(BayesianSparseSearch, RunsOnASyntheticAccuracy) {
   const SparseSpace s;
   BayesOptions o;

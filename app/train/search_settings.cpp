@@ -75,11 +75,19 @@ Status applySparseProject(const nlohmann::json& project, SparseRunOptions* o, st
     override(s, "epochs", &o->train.epochs);
     override(s, "iterations", &o->iterations);
     o->verify = s.value("verify", o->verify);
+    o->bayes.sizeObjective = s.value("size_objective", o->bayes.sizeObjective);
+    o->bayes.memoryObjective = s.value("memory_objective", o->bayes.memoryObjective);
   } catch (const std::exception& e) {
     return Status::error(std::string("\"search\": ") + e.what());
   }
   if (o->memoryBudget <= 0 || o->flashBudget <= 0) {
     return Status::error("\"search\": sram_bytes and flash_bytes must be positive");
+  }
+  if (o->bayes.sizeObjective != "flash" && o->bayes.sizeObjective != "nonzero") {
+    return Status::error("\"search\": size_objective must be \"flash\" or \"nonzero\"");
+  }
+  if (o->bayes.memoryObjective != "sparse" && o->bayes.memoryObjective != "best") {
+    return Status::error("\"search\": memory_objective must be \"sparse\" or \"best\"");
   }
   return Status::ok();
 }

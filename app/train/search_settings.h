@@ -8,6 +8,10 @@
 //     "macs", "instructions",        TinyNAS limits (0: none)
 //     "planner": "best" | "patch" | "tflm",
 //     "preset": "quick" | "full",    used when the command line gives no --preset (default quick)
+//     "size_objective": "flash" | "nonzero",     SpArSe: model size as flash bytes (default) or
+//                                                non-zero parameters (convolutions then prune too)
+//     "memory_objective": "sparse" | "best",     SpArSe: working memory as SpArSe defines it
+//                                                (default) or the engine's best plan
 //     "train_images", "epochs", "population", "generations", "iterations", "verify"
 //                                    overrides of the preset (0 or absent: the preset's value)
 //   }

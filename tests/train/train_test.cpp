@@ -308,6 +308,13 @@ TEST(SearchCommands, PresetComesFromTheProjectWhenNotGiven) {
     EXPECT_EQ(code, 2) << command << ": " << output;
     EXPECT_NE(output.find("unknown preset 'other'"), std::string::npos) << command << ": " << output;
   }
+  // SpArSe's objectives are the project's to select; a wrong name is an error before any training.
+  auto [code, output] = run("--sparse-search", {{"size_objective", "bytes"}}, "");
+  EXPECT_EQ(code, 1) << output;
+  EXPECT_NE(output.find("size_objective must be"), std::string::npos) << output;
+  std::tie(code, output) = run("--sparse-search", {{"memory_objective", "peak"}}, "");
+  EXPECT_EQ(code, 1) << output;
+  EXPECT_NE(output.find("memory_objective must be"), std::string::npos) << output;
   fs::remove_all(dir);
 }
 
