@@ -20,6 +20,13 @@ Objectives BayesianSparseSearch::objectivesOf(const SparseArch& a, double accura
   return {1.0 - accuracy, size / m_options.sizeScale, memory / m_options.memoryScale};
 }
 
+Objectives BayesianSparseSearch::searched(const Objectives& all) const {
+  Objectives f = all;
+  if (!m_options.optimiseSize) f[1] = 0.0;
+  if (!m_options.optimiseMemory) f[2] = 0.0;
+  return f;
+}
+
 double BayesianSparseSearch::acquisition(const GaussianProcess& gp, const SparseArch& a, const std::vector<double>& w,
                                          const ObjectiveRanges& ranges, double best) {
   const auto [mean, var] = gp.predict(encodeSparseArch(m_space, a));
@@ -28,7 +35,7 @@ double BayesianSparseSearch::acquisition(const GaussianProcess& gp, const Sparse
   double gain = 0;
   for (int k = 0; k < m_options.posteriorSamples; ++k) {
     f[0] = std::clamp(n(m_rng), 0.0, 1.0);
-    gain += std::max(best - chebyshev(normalizeObjectives(f, ranges), w, {0, 0, 0}), 0.0);
+    gain += std::max(best - chebyshev(normalizeObjectives(searched(f), ranges), w, {0, 0, 0}), 0.0);
   }
   return gain / m_options.posteriorSamples;
 }
@@ -61,7 +68,7 @@ SparseArch BayesianSparseSearch::propose() {
   // spreads over a tenth of its axis and the working memory over half of its, so unnormalised
   // weights would trade almost any error for memory and the search would stay among tiny nets.
   std::vector<Objectives> observed;
-  for (const SparseCandidate& c : m_history) observed.push_back(c.objectives);
+  for (const SparseCandidate& c : m_history) observed.push_back(searched(c.objectives));
   const ObjectiveRanges ranges = objectiveRanges(observed);
   double best = INFINITY;
   for (const Objectives& f : observed) best = std::min(best, chebyshev(normalizeObjectives(f, ranges), w, {0, 0, 0}));
@@ -99,13 +106,13 @@ void BayesianSparseSearch::observe(const SparseArch& arch, double accuracy) {
   c.source = m_nextSource;
   m_history.push_back(std::move(c));
   std::vector<Objectives> points;
-  for (const SparseCandidate& h : m_history) points.push_back(h.objectives);
+  for (const SparseCandidate& h : m_history) points.push_back(searched(h.objectives));
   m_hypervolumes.push_back(hypervolume(points, kReference));
 }
 
 std::vector<size_t> BayesianSparseSearch::front() const {
   std::vector<Objectives> points;
-  for (const SparseCandidate& h : m_history) points.push_back(h.objectives);
+  for (const SparseCandidate& h : m_history) points.push_back(searched(h.objectives));
   return paretoFront(points);
 }
 

@@ -39,6 +39,11 @@ struct BayesOptions {
   std::string sizeObjective = "flash";     // or "nonzero"
   std::string memoryObjective = "sparse";  // or "best" (the engine's plan)
   double sizeScale = 64 * 1024, memoryScale = 64 * 1024;  // objective units: runSparseSearch sets the budgets
+  // Which objectives the search optimises (the error always). One left out stays a budget and is
+  // still reported for every point, but no longer shapes the scalarization, the hypervolume or
+  // the front: a user who only needs the model to fit in 2 KB does not want the search to spend
+  // its points on trading accuracy for memory below that.
+  bool optimiseSize = true, optimiseMemory = true;
   uint64_t seed = 1;
 };
 
@@ -61,9 +66,11 @@ class BayesianSparseSearch {
   void observe(const SparseArch& arch, double validationAccuracy);
 
   const std::vector<SparseCandidate>& history() const { return m_history; }
-  std::vector<size_t> front() const;             // indices into history()
-  const std::vector<double>& hypervolumes() const { return m_hypervolumes; }  // after each observe
+  std::vector<size_t> front() const;             // indices into history(), of the searched objectives
+  const std::vector<double>& hypervolumes() const { return m_hypervolumes; }  // after each observe, searched
   Objectives objectivesOf(const SparseArch& arch, double validationAccuracy) const;
+  // The objectives as searched: those not optimised are 0 (see BayesOptions::optimiseSize).
+  Objectives searched(const Objectives& all) const;
 
  private:
   double acquisition(const GaussianProcess& gp, const SparseArch& a, const std::vector<double>& w,

@@ -112,6 +112,29 @@ TEST(BayesianSparseSearch, ProposalsDoNotDependOnTheObjectivesUnits) {
   EXPECT_EQ(run(64 * 1024), run(1024 * 1024));
 }
 
+// Objectives left out of the search stay reported but no longer shape the front or the
+// hypervolume: with error and memory only, the front is the 2-D front of (error, memory).
+TEST(BayesianSparseSearch, OptimisesOnlyTheSelectedObjectives) {
+  const SparseSpace s;
+  BayesOptions o;
+  o.randomPool = 30;
+  o.morphsPerFrontPoint = 3;
+  o.initialRandom = 4;
+  o.optimiseSize = false;
+  BayesianSparseSearch bo(s, o);
+  for (int i = 0; i < 8; ++i) {
+    const SparseArch a = bo.propose();
+    bo.observe(a, 0.5 + 0.4 * std::min(1.0, double(sparseCost(s, a).nonZeroParams) / 20000.0));
+  }
+  std::vector<Objectives> twoD;
+  for (const SparseCandidate& c : bo.history()) {
+    EXPECT_GT(c.objectives[1], 0.0);  // the size is still reported
+    twoD.push_back({c.objectives[0], c.objectives[2]});
+  }
+  EXPECT_EQ(bo.front(), paretoFront(twoD));
+  EXPECT_NEAR(bo.hypervolumes().back(), hypervolume(twoD, {1, 1}), 1e-12);
+}
+
 // Under small budgets (2 KB of working memory, 32 KB of flash) every proposal fits, from random
 // sampling and from the surrogate alike; a point outside could not move the front.
 TEST(BayesianSparseSearch, ProposesOnlyPointsWithinTheBudgets) {

@@ -1,5 +1,7 @@
 #include "app/train/search_settings.h"
 
+#include <algorithm>
+
 #include "engine/firmware/device.h"
 
 namespace tinyforge::tool {
@@ -77,6 +79,18 @@ Status applySparseProject(const nlohmann::json& project, SparseRunOptions* o, st
     o->verify = s.value("verify", o->verify);
     o->bayes.sizeObjective = s.value("size_objective", o->bayes.sizeObjective);
     o->bayes.memoryObjective = s.value("memory_objective", o->bayes.memoryObjective);
+    if (s.contains("objectives")) {
+      const std::vector<std::string> names = s["objectives"].get<std::vector<std::string>>();
+      for (const std::string& n : names) {
+        if (n != "error" && n != "size" && n != "memory") {
+          return Status::error("\"search\": \"objectives\" takes \"error\", \"size\" and \"memory\", not \"" + n + "\"");
+        }
+      }
+      auto has = [&](const char* n) { return std::find(names.begin(), names.end(), n) != names.end(); };
+      if (!has("error")) return Status::error("\"search\": \"objectives\" must include \"error\"");
+      o->bayes.optimiseSize = has("size");
+      o->bayes.optimiseMemory = has("memory");
+    }
   } catch (const std::exception& e) {
     return Status::error(std::string("\"search\": ") + e.what());
   }

@@ -12,6 +12,8 @@
 //                                                non-zero parameters (convolutions then prune too)
 //     "memory_objective": "sparse" | "best",     SpArSe: working memory as SpArSe defines it
 //                                                (default) or the engine's best plan
+//     "objectives": ["error", "size", "memory"]  SpArSe: what the search optimises (default all;
+//                                                the error always); the others stay budgets
 //     "train_images", "epochs", "population", "generations", "iterations", "verify"
 //                                    overrides of the preset (0 or absent: the preset's value)
 //   }

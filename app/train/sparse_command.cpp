@@ -20,9 +20,9 @@ constexpr const char* kSparseUsage =
     "The project names the device and may hold \"search\": {\"sram_bytes\", \"flash_bytes\" (the working\n"
     "memory and flash the exported point must meet, default 64 KB each), \"dataset\", \"train_images\",\n"
     "\"epochs\", \"iterations\", \"verify\", \"size_objective\" (flash or nonzero), \"memory_objective\"\n"
-    "(sparse or best)}. Writes DIR/run.json, events.jsonl, history.json and candidates/N.tflite\n"
-    "(after every point), front.json, report.json and the firmware of the chosen point; an\n"
-    "interrupted run resumes from DIR/state.json.\n";
+    "(sparse or best), \"objectives\" (error and any of size, memory)}. Writes DIR/run.json,\n"
+    "events.jsonl, history.json and candidates/N.tflite (after every point), front.json, report.json\n"
+    "and the firmware of the chosen point; an interrupted run resumes from DIR/state.json.\n";
 
 int fail(const std::string& message, int code = 1) { return tinyforge::tool::fail("sparse-search", message, code); }
 

@@ -315,6 +315,12 @@ TEST(SearchCommands, PresetComesFromTheProjectWhenNotGiven) {
   std::tie(code, output) = run("--sparse-search", {{"memory_objective", "peak"}}, "");
   EXPECT_EQ(code, 1) << output;
   EXPECT_NE(output.find("memory_objective must be"), std::string::npos) << output;
+  std::tie(code, output) = run("--sparse-search", {{"objectives", {"size", "memory"}}}, "");
+  EXPECT_EQ(code, 1) << output;
+  EXPECT_NE(output.find("must include \"error\""), std::string::npos) << output;
+  std::tie(code, output) = run("--sparse-search", {{"objectives", {"error", "latency"}}}, "");
+  EXPECT_EQ(code, 1) << output;
+  EXPECT_NE(output.find("not \"latency\""), std::string::npos) << output;
   fs::remove_all(dir);
 }
 
