@@ -23,12 +23,16 @@ SparseSpace spaceFor(const Dataset& train) {
 }
 
 // Trains, prunes and fine-tunes one point; returns the pruned network and its accuracy.
+// `slimFromScratch`: train the deployed architecture (channels already removed) from scratch
+// instead of training the full one and removing channels (see trainSparsePoint).
 Result<TrainResult> trainPoint(const SparseSpace& space, const SparseArch& a, const Dataset& train,
                                const Dataset& test, const SparseRunOptions& o, const TrainCallback& progress,
-                               const std::atomic<bool>* cancel) {
-  Result<TrainResult> r = trainNetwork(sparseArchToSpec(space, a), train, test, o.train, progress, cancel);
+                               const std::atomic<bool>* cancel, bool slimFromScratch = false) {
+  Result<TrainResult> r = trainNetwork(slimFromScratch ? prunedSpec(space, a) : sparseArchToSpec(space, a), train,
+                                       test, o.train, progress, cancel);
   if (!r) return r.status();
-  Result<FloatNet> slim = pruneChannels(r.value().net, sparseKeepRatios(space, a));
+  Result<FloatNet> slim =
+      slimFromScratch ? Result<FloatNet>(r.value().net) : pruneChannels(r.value().net, sparseKeepRatios(space, a));
   if (!slim) return slim.status();
   std::map<int32_t, double> targets;
   const std::vector<double> sparsity = sparseOpSparsity(space, a);
@@ -121,7 +125,7 @@ Result<SparsePointModel> trainSparsePoint(const SparseArch& arch, const Dataset&
                                           const SparseRunOptions& o, const TrainCallback& progress,
                                           const std::atomic<bool>* cancel) {
   const SparseSpace space = spaceFor(train);
-  Result<TrainResult> r = trainPoint(space, arch, train, test, o, progress, cancel);
+  Result<TrainResult> r = trainPoint(space, arch, train, test, o, progress, cancel, /*slimFromScratch=*/true);
   if (!r) return r.status();
   Result<Graph> g = quantizeFloatNet(r.value().net);
   if (!g) return g.status();

@@ -41,8 +41,12 @@ Result<nlohmann::json> runSparseSearch(const Dataset& train, const Dataset& test
                                        const TrainCallback& progress, const std::atomic<bool>* cancel);
 
 // One point trained again outside a search, e.g. a front point of a run for more epochs than the
-// search gave it: trained, pruned and fine-tuned as runSparseSearch trains a point (with options'
-// training settings), converted to int8 and evaluated on the test split.
+// search gave it (with options' training settings): its deployed architecture, with the channels
+// the point removes already gone, trained from scratch (a long training of the slim network,
+// rather than a few fine-tuning epochs after removing channels from a wide one: "Rethinking the
+// value of network pruning", Liu et al. 2019), then its layers pruned gradually by magnitude with
+// quantization-aware fine-tuning as runSparseSearch does, converted to int8 and evaluated on the
+// test split.
 struct SparsePointModel {
   Graph graph;
   SparseCost cost;

@@ -33,8 +33,9 @@ constexpr const char* kExportUsage =
     "usage: tinyforge-cli search-export --run DIR --candidate N --out FILE.tflite [--epochs E] [--json]\n"
     "Writes candidate N of DIR/history.json as an int8 model: a TinyNAS candidate with the\n"
     "supernet's inherited weights (batch norm re-calibrated), a SpArSe point as it was trained.\n"
-    "--epochs E (SpArSe): train the point again from scratch on the whole training split for E epochs,\n"
-    "then prune and fine-tune it as the search did, instead of taking the search's short training.\n";
+    "--epochs E (SpArSe): train the point's deployed network (its pruned channels removed) again from\n"
+    "scratch on the whole training split for E epochs with tinyforge-cli train's recipe, then prune\n"
+    "and fine-tune it as the search did, instead of taking the search's short training.\n";
 
 int fail(const std::string& message, int code = 1) { return tinyforge::tool::fail("search", message, code); }
 int failExport(const std::string& message, int code = 1) {
@@ -172,8 +173,13 @@ int runSearchExportCommand(const std::vector<std::string>& args) {
     if (Status s = tool::applySparseProject(run.value()["project"], &o.value(), &dataset); !s) {
       return failExport(s.message());
     }
-    o.value().train.epochs = epochs;
-    o.value().train.subset = 0;
+    // The final training uses tinyforge-cli train's recipe (SGD with Nesterov momentum, cosine
+    // learning rate, augmentation), not the search's short Adam schedule, so that a point and a
+    // hand design trained with `train` for the same epochs compare like for like.
+    TrainOptions recipe;
+    recipe.epochs = epochs;
+    recipe.seed = o.value().train.seed;
+    o.value().train = recipe;
     Result<tool::TrainData> data = tool::loadTrainData(dataset);
     if (!data) return failExport(data.status().message());
     auto progress = [](const TrainProgress& pr) {
