@@ -1,5 +1,7 @@
 #include "app/studio/project_document.h"
 
+#include <algorithm>
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -16,6 +18,14 @@ bool g_failNextWrite = false;
 
 namespace {
 
+// The keys SearchSettings holds; any other key of "search" goes to SearchSettings::other.
+const std::string kSearchKeys[] = {"method", "preset", "dataset", "sram_bytes", "flash_bytes", "macs",
+                                   "instructions", "train_images", "epochs", "population", "generations",
+                                   "iterations", "run_dir", "objectives", "size_objective", "memory_objective"};
+// The top-level keys ProjectData holds; any other goes to ProjectData::other.
+const std::string kProjectKeys[] = {"format", "version", "name", "models", "selected_model",
+                                    "device", "planner", "export", "search"};
+
 json searchToJson(const SearchSettings& s) {
   json j = {{"method", s.method}, {"preset", s.preset}, {"dataset", s.dataset}};
   auto put = [&j](const char* key, int64_t v) {  // 0 means "not set": the key stays out
@@ -31,6 +41,12 @@ json searchToJson(const SearchSettings& s) {
   put("generations", s.generations);
   put("iterations", s.iterations);
   if (!s.runDir.empty()) j["run_dir"] = s.runDir;
+  if (!s.objectives.empty()) j["objectives"] = s.objectives;
+  if (!s.sizeObjective.empty()) j["size_objective"] = s.sizeObjective;
+  if (!s.memoryObjective.empty()) j["memory_objective"] = s.memoryObjective;
+  for (const auto& [key, value] : s.other.items()) {
+    if (!j.contains(key)) j[key] = value;
+  }
   return j;
 }
 
@@ -53,6 +69,28 @@ void searchFromJson(const json& j, SearchSettings* s) {
   s->generations = j.value("generations", s->generations);
   s->iterations = j.value("iterations", s->iterations);
   s->runDir = j.value("run_dir", s->runDir);
+  // The same rules as tinyforge-cli sparse-search (app/train/search_settings.cpp).
+  s->objectives = j.value("objectives", s->objectives);
+  for (const std::string& n : s->objectives) {
+    if (n != "error" && n != "size" && n != "memory") {
+      throw std::runtime_error("\"objectives\" takes \"error\", \"size\" and \"memory\", not \"" + n + "\"");
+    }
+  }
+  if (j.contains("objectives") && std::find(s->objectives.begin(), s->objectives.end(), "error") == s->objectives.end()) {
+    throw std::runtime_error("\"objectives\" must include \"error\"");
+  }
+  s->sizeObjective = j.value("size_objective", s->sizeObjective);
+  if (!s->sizeObjective.empty() && s->sizeObjective != "flash" && s->sizeObjective != "nonzero") {
+    throw std::runtime_error("\"size_objective\" must be flash or nonzero");
+  }
+  s->memoryObjective = j.value("memory_objective", s->memoryObjective);
+  if (!s->memoryObjective.empty() && s->memoryObjective != "sparse" && s->memoryObjective != "best") {
+    throw std::runtime_error("\"memory_objective\" must be sparse or best");
+  }
+  s->other = json::object();
+  for (const auto& [key, value] : j.items()) {
+    if (std::find(std::begin(kSearchKeys), std::end(kSearchKeys), key) == std::end(kSearchKeys)) s->other[key] = value;
+  }
 }
 
 }  // namespace
@@ -60,11 +98,15 @@ void searchFromJson(const json& j, SearchSettings* s) {
 nlohmann::json projectToJson(const ProjectData& d) {
   json models = json::array();
   for (const ProjectModel& m : d.models) models.push_back({{"name", m.name}, {"path", m.path}});
-  return {{"format", "tinyforge-project"}, {"version", 1}, {"name", d.name}, {"models", models},
-          {"selected_model", d.selectedModel}, {"device", d.device}, {"planner", d.planner},
-          {"export", {{"dir", d.exportDir}, {"fast_kernels", d.fastKernels},
-                      {"stack_bytes", d.stackBytes}}},
-          {"search", searchToJson(d.search)}};
+  json j = {{"format", "tinyforge-project"}, {"version", 1}, {"name", d.name}, {"models", models},
+            {"selected_model", d.selectedModel}, {"device", d.device}, {"planner", d.planner},
+            {"export", {{"dir", d.exportDir}, {"fast_kernels", d.fastKernels},
+                        {"stack_bytes", d.stackBytes}}},
+            {"search", searchToJson(d.search)}};
+  for (const auto& [key, value] : d.other.items()) {
+    if (!j.contains(key)) j[key] = value;
+  }
+  return j;
 }
 
 bool projectFromJson(const nlohmann::json& j, ProjectData* d, std::string* error) {
@@ -96,6 +138,10 @@ bool projectFromJson(const nlohmann::json& j, ProjectData* d, std::string* error
     r.stackBytes = e.value("stack_bytes", r.stackBytes);
     key = "search";
     if (j.contains("search")) searchFromJson(j["search"], &r.search);
+    key.clear();
+    for (const auto& [k, value] : j.items()) {
+      if (std::find(std::begin(kProjectKeys), std::end(kProjectKeys), k) == std::end(kProjectKeys)) r.other[k] = value;
+    }
     *d = r;
     return true;
   } catch (const std::exception& e) {

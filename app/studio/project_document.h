@@ -37,6 +37,13 @@ struct SearchSettings {
   int64_t trainImages = 0;
   int32_t epochs = 0, population = 0, generations = 0, iterations = 0;
   std::string runDir;  // the last run's folder, relative to the project's folder or absolute
+  // SpArSe: the objectives the search optimises besides the error ("size", "memory"; empty: all),
+  // and how size and memory are measured ("flash"/"nonzero", "sparse"/"best"; empty: the tool's
+  // defaults, flash and sparse). An objective left out stays a budget and is still reported.
+  std::vector<std::string> objectives;
+  std::string sizeObjective, memoryObjective;
+  // Keys of "search" the studio does not edit (say "verify"), written back as they were read.
+  nlohmann::json other = nlohmann::json::object();
   bool operator==(const SearchSettings&) const = default;
 };
 
@@ -50,11 +57,15 @@ struct ProjectData {
   bool fastKernels = true;
   int64_t stackBytes = 4096;
   SearchSettings search;
+  // Top-level keys the studio does not edit (say "sparse"), written back as they were read, so
+  // that saving from the studio never drops what the command-line tools read.
+  nlohmann::json other = nlohmann::json::object();
   bool operator==(const ProjectData&) const = default;
 };
 
 nlohmann::json projectToJson(const ProjectData& data);
-// Unknown keys are ignored; wrong types are an error naming the key.
+// Unknown keys are kept (ProjectData::other, SearchSettings::other); wrong types and values are an
+// error naming the key.
 bool projectFromJson(const nlohmann::json& json, ProjectData* data, std::string* error);
 
 // Writes all of `bytes` or nothing: the old file stays whole on any failure.

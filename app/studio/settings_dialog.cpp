@@ -1,5 +1,8 @@
 #include "app/studio/settings_dialog.h"
 
+#include <algorithm>
+
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDir>
@@ -109,6 +112,42 @@ SettingsDialog::SettingsDialog(const ProjectData& project, QWidget* parent) : QD
   m_generations->setValue(s.generations);
   m_iterations = countBox(10000, tr("preset"));
   m_iterations->setValue(s.iterations);
+  // SpArSe's objectives: the error always; size and memory optimised or kept as budgets only.
+  auto has = [&s](const char* n) {
+    return s.objectives.empty() || std::find(s.objectives.begin(), s.objectives.end(), n) != s.objectives.end();
+  };
+  m_optimiseSize = new QCheckBox(tr("size"));
+  m_optimiseSize->setChecked(has("size"));
+  m_optimiseMemory = new QCheckBox(tr("working memory"));
+  m_optimiseMemory->setChecked(has("memory"));
+  auto* errorBox = new QCheckBox(tr("error"));
+  errorBox->setChecked(true);
+  errorBox->setEnabled(false);
+  const QString leftOut = tr("Left out, it stays a budget and is still reported for every point.");
+  m_optimiseSize->setToolTip(leftOut);
+  m_optimiseMemory->setToolTip(leftOut);
+  auto* objectivesRow = new QHBoxLayout;
+  objectivesRow->addWidget(errorBox);
+  objectivesRow->addWidget(m_optimiseSize);
+  objectivesRow->addWidget(m_optimiseMemory);
+  objectivesRow->addStretch(1);
+  m_sizeMeasure = new QComboBox;
+  m_sizeMeasure->addItem(tr("flash bytes of the exported model"), "flash");
+  m_sizeMeasure->addItem(tr("non-zero parameters"), "nonzero");
+  m_sizeMeasure->setCurrentIndex(std::max(0, m_sizeMeasure->findData(QString::fromStdString(s.sizeObjective))));
+  m_memoryMeasure = new QComboBox;
+  m_memoryMeasure->addItem(tr("SpArSe: largest input + output of a layer"), "sparse");
+  m_memoryMeasure->addItem(tr("the engine's best plan (peak SRAM)"), "best");
+  m_memoryMeasure->setCurrentIndex(std::max(0, m_memoryMeasure->findData(QString::fromStdString(s.memoryObjective))));
+  auto syncObjectives = [this] {  // TinyNAS has no such objectives: its budgets are constraints
+    const bool sparse = m_method->currentData().toString().startsWith("sparse");
+    for (QWidget* w : {static_cast<QWidget*>(m_optimiseSize), static_cast<QWidget*>(m_optimiseMemory),
+                       static_cast<QWidget*>(m_sizeMeasure), static_cast<QWidget*>(m_memoryMeasure)}) {
+      w->setEnabled(sparse);
+    }
+  };
+  connect(m_method, &QComboBox::currentIndexChanged, this, syncObjectives);
+  syncObjectives();
 
   auto* dataBox = new QGroupBox(tr("Dataset"));
   auto* dataForm = new QFormLayout(dataBox);
@@ -131,6 +170,9 @@ SettingsDialog::SettingsDialog(const ProjectData& project, QWidget* parent) : QD
   searchForm->addRow(tr("Population (TinyNAS):"), m_population);
   searchForm->addRow(tr("Generations (TinyNAS):"), m_generations);
   searchForm->addRow(tr("Points (SpArSe):"), m_iterations);
+  searchForm->addRow(tr("Optimise (SpArSe):"), objectivesRow);
+  searchForm->addRow(tr("Size as (SpArSe):"), m_sizeMeasure);
+  searchForm->addRow(tr("Memory as (SpArSe):"), m_memoryMeasure);
   m_error = new QLabel;
   m_error->setStyleSheet("color: #b71c1c;");
   m_error->setWordWrap(true);
@@ -170,6 +212,24 @@ ProjectData SettingsDialog::result() const {
   s.population = m_population->value();
   s.generations = m_generations->value();
   s.iterations = m_iterations->value();
+  // A key left unset stays unset while the dialog shows the tool's default, so that an untouched
+  // dialog gives the project back unchanged.
+  const SearchSettings& was = m_data.search;
+  std::vector<std::string> objectives = {"error"};
+  if (m_optimiseSize->isChecked()) objectives.push_back("size");
+  if (m_optimiseMemory->isChecked()) objectives.push_back("memory");
+  if (!(was.objectives.empty() && objectives.size() == 3)) {
+    std::vector<std::string> a = was.objectives, b = objectives;  // the project's order if the same set
+    std::sort(a.begin(), a.end());
+    std::sort(b.begin(), b.end());
+    s.objectives = a == b ? was.objectives : objectives;
+  }
+  auto measure = [](const QComboBox* box, const std::string& before, const char* fallback) {
+    const std::string v = box->currentData().toString().toStdString();
+    return before.empty() && v == fallback ? std::string() : v;
+  };
+  s.sizeObjective = measure(m_sizeMeasure, was.sizeObjective, "flash");
+  s.memoryObjective = measure(m_memoryMeasure, was.memoryObjective, "sparse");
   return d;
 }
 

@@ -1,5 +1,6 @@
 // Project settings: the dataset, the device and its budgets (SRAM, flash, MACs, latency), the
-// planner, and which search runs with which preset. OK applies everything as one undoable edit.
+// planner, which search runs with which preset, and SpArSe's objectives. OK applies everything as
+// one undoable edit.
 //
 //   SettingsDialog d(doc.data(), this);
 //   if (d.exec() == QDialog::Accepted) doc.edit(tr("Change settings"), [&](ProjectData& p) { p = d.result(); });
@@ -8,6 +9,7 @@
 
 #include "app/studio/project_document.h"
 
+class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
@@ -31,7 +33,8 @@ class SettingsDialog : public QDialog {
 
   ProjectData m_data;
   QComboBox *m_dataset = nullptr, *m_device = nullptr, *m_planner = nullptr, *m_method = nullptr,
-            *m_preset = nullptr;
+            *m_preset = nullptr, *m_sizeMeasure = nullptr, *m_memoryMeasure = nullptr;
+  QCheckBox *m_optimiseSize = nullptr, *m_optimiseMemory = nullptr;
   QLineEdit* m_datasetDir = nullptr;
   QSpinBox *m_sram = nullptr, *m_flash = nullptr, *m_trainImages = nullptr, *m_epochs = nullptr,
            *m_population = nullptr, *m_generations = nullptr, *m_iterations = nullptr;

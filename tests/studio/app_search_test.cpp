@@ -6,6 +6,7 @@
 // firmware in one click, built and verified in QEMU. The worst event-loop stall while the search
 // runs is printed (not asserted: wall times are not stable here). With TINYFORGE_SCREENSHOT_DIR
 // set, screenshots of the Space and Search tabs are saved there during the run.
+#include <QCheckBox>
 #include <QComboBox>
 #include <QElapsedTimer>
 #include <QProgressBar>
@@ -131,6 +132,54 @@ class SearchTest : public QObject {
     QVERIFY(SettingsDialog::check(d).contains("/data/cifar"));
     d.search.dataset = "fashion-mnist";
     QVERIFY(SettingsDialog::check(d).isEmpty());
+  }
+
+  // SpArSe's objective keys and keys the studio does not edit survive opening and saving, and
+  // the dialog edits the objectives with the command-line tool's rules.
+  void objectivesAndOtherKeysSurviveTheStudio() {
+    nlohmann::json file = projectToJson(ProjectData{});
+    file["search"]["method"] = "sparse";
+    file["search"]["objectives"] = {"error", "memory"};
+    file["search"]["size_objective"] = "nonzero";
+    file["search"]["verify"] = false;
+    file["sparse"] = {{"memory_bytes", 2048}};
+    ProjectData d;
+    std::string error;
+    QVERIFY2(projectFromJson(file, &d, &error), error.c_str());
+    QCOMPARE(d.search.objectives, (std::vector<std::string>{"error", "memory"}));
+    QCOMPARE(d.search.sizeObjective, std::string("nonzero"));
+    QVERIFY(d.search.memoryObjective.empty());
+    const nlohmann::json saved = projectToJson(d);
+    QCOMPARE(saved["search"]["objectives"], file["search"]["objectives"]);
+    QCOMPARE(saved["search"]["size_objective"].get<std::string>(), std::string("nonzero"));
+    QVERIFY(!saved["search"].contains("memory_objective"));  // unset: the tool's default
+    QCOMPARE(saved["search"]["verify"].get<bool>(), false);
+    QCOMPARE(saved["sparse"]["memory_bytes"].get<int>(), 2048);
+    // An untouched dialog changes nothing; unchecking working memory leaves error and size.
+    QVERIFY(SettingsDialog(d).result() == d);
+    ProjectData plain;
+    plain.search.method = "sparse";
+    QVERIFY(SettingsDialog(plain).result() == plain);
+    SettingsDialog dialog(plain);
+    for (QCheckBox* box : dialog.findChildren<QCheckBox*>()) {
+      if (box->text().contains("memory")) box->setChecked(false);
+    }
+    QCOMPARE(dialog.result().search.objectives, (std::vector<std::string>{"error", "size"}));
+    if (const QString dir = qEnvironmentVariable("TINYFORGE_SCREENSHOT_DIR"); !dir.isEmpty()) {
+      QDir().mkpath(dir);
+      dialog.show();
+      QTest::qWait(100);
+      dialog.grab().save(QDir(dir).absoluteFilePath("settings_dialog.png"));
+    }
+    // Wrong values are errors that name the key, as in tinyforge-cli sparse-search.
+    for (const auto& [key, value] : std::vector<std::pair<std::string, nlohmann::json>>{
+             {"objectives", {"size", "memory"}}, {"objectives", {"error", "latency"}},
+             {"size_objective", "bytes"}, {"memory_objective", "peak"}}) {
+      nlohmann::json bad = file;
+      bad["search"][key] = value;
+      QVERIFY(!projectFromJson(bad, &d, &error));
+      QVERIFY2(QString::fromStdString(error).contains(QString::fromStdString(key)), error.c_str());
+    }
   }
 
   // Progress from the run's events: monotone, ETA from the rate since the last start (a resumed
