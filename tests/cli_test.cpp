@@ -77,6 +77,13 @@ TEST(Cli, UsageErrors) {
     EXPECT_EQ(r.output.find("  inspect ") != std::string::npos, command == "inspect") << r.output;
   }
   EXPECT_EQ(runCli("export model.tflite -h").exitCode, 0);
+  // The libtorch commands answer it themselves (tinyforge-train), with their options.
+  for (const std::string command : {"train", "search", "sparse-search", "search-export"}) {
+    const CliResult r = runCli(command + " --help");
+    EXPECT_EQ(r.exitCode, 0) << command << ": " << r.output;
+    EXPECT_NE(r.output.find("usage: tinyforge-cli " + command + " "), std::string::npos) << command << ": " << r.output;
+    EXPECT_EQ(r.output.find("unknown option"), std::string::npos) << command << ": " << r.output;
+  }
 }
 
 TEST(Cli, InspectAndPlanTheBundledModel) {

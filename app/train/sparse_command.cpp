@@ -40,6 +40,7 @@ int runSparseCommand(const std::vector<std::string>& args) {
     else if (args[i] == "--method" && v) method = args[++i];
     else if (args[i] == "--json") json = true;
     else if (args[i] == "--seed" && v) seed = args[++i];
+    else if (args[i] == "--help" || args[i] == "-h") return std::cerr << kSparseUsage, 0;
     else return fail("unknown option or missing value '" + args[i] + "'\n" + kSparseUsage, 2);
   }
   if (project.empty() || out.empty()) return fail(std::string("--project and --out are required\n") + kSparseUsage, 2);
