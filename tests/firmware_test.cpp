@@ -92,6 +92,12 @@ TEST_P(FirmwareTest, ExportBuildRunMatchesGolden) {
   EXPECT_GE(v.value().modelConstantBytes, e.value().constantBytes);
   EXPECT_GT(v.value().testDataBytes, 0);
   EXPECT_LE(v.value().codeBytes, 20 * 1024);
+  // The model library alone (build/library.elf): the constants and kernels without the test app's
+  // startup, profiling, semihosting and test data; the arena in RAM.
+  EXPECT_GE(v.value().libraryFlashBytes, v.value().modelConstantBytes);
+  EXPECT_LT(v.value().libraryFlashBytes, v.value().flashBytes - v.value().testDataBytes);
+  EXPECT_GE(v.value().libraryRamBytes, v.value().arenaBytes);
+  EXPECT_LE(v.value().libraryRamBytes, v.value().ramBytes);
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -60,7 +60,9 @@ int cmdVerify(const Args& args) {
               << "instructions: " << v.instructions << " (SysTick under -icount, +-40)\n"
               << "flash: " << v.flashBytes << " B, RAM: " << v.ramBytes << " B static (arena "
               << v.arenaBytes << " B, predicted " << v.predictedPeakBytes << " B; other "
-              << v.ramBytes - v.arenaBytes << " B) + " << v.stackBytes << " B stack\n";
+              << v.ramBytes - v.arenaBytes << " B) + " << v.stackBytes << " B stack\n"
+              << "model library alone (build/library.elf): flash " << v.libraryFlashBytes << " B, RAM "
+              << v.libraryRamBytes << " B + stack\n";
     for (const LayerInstructions& l : v.perLayer) {
       std::cout << "  op " << l.op << " " << l.kind << ": " << l.instructions << "\n";
     }

@@ -88,7 +88,10 @@ std::string readme(const ExportSummary& s, const DeviceProfile& d) {
          "IDE project, include `model.h`, copy your input to `tf_model_input(0)`, call\n"
          "`tf_model_invoke()`, read `tf_model_output(0)`. It uses no heap, no global constructors\n"
          "and one static arena of `TF_MODEL_ARENA_BYTES` bytes; weights are `const` (flash).\n"
-         "`app/` is the bare-metal test application (startup, SysTick profiling, semihosting).\n";
+         "`app/` is the bare-metal test application (startup, SysTick profiling, semihosting).\n"
+         "`build/library.elf` (built by `make` too) links the library with the smallest caller\n"
+         "(`app/library_main.c`): `arm-none-eabi-size build/library.elf` is what the model costs in\n"
+         "your firmware, without the test application.\n";
 }
 
 }  // namespace
@@ -144,6 +147,7 @@ Result<ExportSummary> exportFirmware(const Graph& graph, const ExportOptions& op
       {"model/model.h", code.value().header}, {"model/model.c", code.value().source},
       {"app/test_data.h", testDataHeader(inputs, expected)},
       {"app/main.c", embedded("resources/firmware/main.c")},
+      {"app/library_main.c", embedded("resources/firmware/library_main.c")},
       {"app/startup.c", embedded("resources/firmware/startup.c")},
       {"app/profile.h", embedded("resources/firmware/profile.h")},
       {"link.ld", fill(embedded("resources/firmware/link.ld.in"), values)},

@@ -72,6 +72,23 @@ void readSymbols(const std::string& elf, VerifyReport* r) {
   r->codeBytes = r->flashBytes - r->modelConstantBytes - r->testDataBytes;
 }
 
+// The library's figures from build/library.elf, less the caller (Reset_Handler in
+// app/library_main.c), so that they are the library's own.
+void readLibrarySizes(const std::string& elf, VerifyReport* r) {
+  VerifyReport lib;
+  readSizes(elf, &lib);
+  int64_t caller = 0;
+  const ProcessResult p = runProcess("arm-none-eabi-nm -S " + shellQuote(elf), 60);
+  std::istringstream in(p.output);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream f(line);
+    std::string addr, size, type, name;
+    if (f >> addr >> size >> type >> name && name == "Reset_Handler") caller = std::stoll(size, nullptr, 16);
+  }
+  r->libraryFlashBytes = lib.flashBytes - caller;
+  r->libraryRamBytes = lib.ramBytes;
+}
+
 Status parseRun(const std::string& output, const nlohmann::json& meta, VerifyReport* r) {
   std::istringstream in(output);
   bool begun = false, ended = false;
@@ -126,6 +143,8 @@ Result<VerifyReport> verifyFirmware(const std::string& dir, const VerifyOptions&
   const std::string elf = (fs::path(dir) / "build" / "firmware.elf").string();
   readSizes(elf, &r);
   readSymbols(elf, &r);
+  const fs::path library = fs::path(dir) / "build" / "library.elf";
+  if (fs::exists(library)) readLibrarySizes(library.string(), &r);  // absent in projects exported before it
   if (options.onStage) options.onStage("running in qemu-system-arm -machine " + r.machine);
   const ProcessResult run = runProcess(
       "qemu-system-arm -machine " + shellQuote(r.machine) +
@@ -164,6 +183,8 @@ nlohmann::json verifyReportJson(const VerifyReport& r) {
           {"model_constant_bytes", r.modelConstantBytes},
           {"test_data_bytes", r.testDataBytes},
           {"code_bytes", r.codeBytes},
+          {"library_flash_bytes", r.libraryFlashBytes},
+          {"library_ram_bytes", r.libraryRamBytes},
           {"machine", r.machine}};
 }
 

@@ -39,6 +39,10 @@ struct VerifyReport {
   int64_t modelConstantBytes = 0;  // flash: weights, biases, requantization constants, params
   int64_t testDataBytes = 0;       // flash: the embedded test input and expected output
   int64_t codeBytes = 0;           // flash: everything else (kernels, model code, startup, app)
+  // The model library alone (build/library.elf: model/ linked with the smallest caller, whose
+  // own code is left out): what the model costs in a user's firmware, without the test app.
+  int64_t libraryFlashBytes = 0;  // text + data
+  int64_t libraryRamBytes = 0;    // data + bss (the arena and the library's static data)
   std::string machine;
   std::string log;          // build and emulator output
 };
