@@ -10,6 +10,34 @@ namespace {
 const Objectives kReference = {1.0, 1.0, 1.0};  // error 100 %, the size and memory budgets
 }
 
+Status applyObjectiveKeys(const nlohmann::json& search, BayesOptions* o) {
+  try {
+    if (search.contains("objectives")) {
+      const std::vector<std::string> names = search["objectives"].get<std::vector<std::string>>();
+      for (const std::string& n : names) {
+        if (n != "error" && n != "size" && n != "memory") {
+          return Status::error("\"objectives\" takes \"error\", \"size\" and \"memory\", not \"" + n + "\"");
+        }
+      }
+      auto has = [&](const char* n) { return std::find(names.begin(), names.end(), n) != names.end(); };
+      if (!has("error")) return Status::error("\"objectives\" must include \"error\"");
+      o->optimiseSize = has("size");
+      o->optimiseMemory = has("memory");
+    }
+    o->sizeObjective = search.value("size_objective", o->sizeObjective);
+    o->memoryObjective = search.value("memory_objective", o->memoryObjective);
+  } catch (const std::exception& e) {
+    return Status::error(e.what());
+  }
+  if (o->sizeObjective != "flash" && o->sizeObjective != "nonzero") {
+    return Status::error("\"size_objective\" must be \"flash\" or \"nonzero\"");
+  }
+  if (o->memoryObjective != "sparse" && o->memoryObjective != "best") {
+    return Status::error("\"memory_objective\" must be \"sparse\" or \"best\"");
+  }
+  return Status::ok();
+}
+
 BayesianSparseSearch::BayesianSparseSearch(SparseSpace space, BayesOptions options)
     : m_space(std::move(space)), m_options(options), m_rng(options.seed) {}
 

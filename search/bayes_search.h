@@ -6,9 +6,10 @@
 // the simplex; only the error is uncertain (size and memory are exact functions of a point), so
 // one Gaussian process models the error; each candidate's expected improvement of the
 // augmented Chebyshev scalarisation (of the objectives normalised to the ranges observed so far,
-// as ParEGO does, so that the weights mean the same whatever the budgets) is estimated from posterior samples of its error; the best
-// candidate of a pool (random samples and morphs of the current front) is trained next. This
-// spends the expensive training where the front can still move, and costs milliseconds.
+// as ParEGO does, so that the weights mean the same whatever the budgets) is estimated from
+// posterior samples of its error; the best candidate of a pool (random samples and morphs of the
+// current front) is trained next. This spends the expensive training where the front can still
+// move, and costs milliseconds.
 //
 //   BayesianSparseSearch bo(space, options);
 //   for (int i = 0; i < n; ++i) { SparseArch a = bo.propose(); bo.observe(a, trainAndMeasure(a)); }
@@ -20,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/status.h"
 #include "search/gaussian_process.h"
 #include "search/pareto.h"
 #include "search/sparse_space.h"
@@ -46,6 +48,12 @@ struct BayesOptions {
   bool optimiseSize = true, optimiseMemory = true;
   uint64_t seed = 1;
 };
+
+// Reads a project's "search" keys for the objectives into `o`: "objectives" (the error plus any of
+// "size" and "memory"), "size_objective" (flash or nonzero), "memory_objective" (sparse or best).
+// Absent keys leave `o` as it is; a wrong value is an error naming the key. tinyforge-cli
+// sparse-search and the studio's project file both use it.
+Status applyObjectiveKeys(const nlohmann::json& search, BayesOptions* o);
 
 struct SparseCandidate {
   SparseArch arch;

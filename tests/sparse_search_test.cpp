@@ -167,5 +167,30 @@ TEST(BayesianSparseSearch, ProposesOnlyPointsWithinTheBudgets) {
   EXPECT_GT(over, 0);
 }
 
+
+// The project's objective keys, read with one set of rules for the CLI and the studio.
+TEST(BayesianSparseSearch, ObjectiveKeysFromTheProject) {
+  BayesOptions o;
+  ASSERT_TRUE(applyObjectiveKeys(nlohmann::json::object(), &o));
+  EXPECT_TRUE(o.optimiseSize);
+  EXPECT_TRUE(o.optimiseMemory);
+  EXPECT_EQ(o.sizeObjective, "flash");
+  ASSERT_TRUE(applyObjectiveKeys({{"objectives", {"memory", "error"}}, {"size_objective", "nonzero"},
+                                  {"memory_objective", "best"}},
+                                 &o));
+  EXPECT_FALSE(o.optimiseSize);
+  EXPECT_TRUE(o.optimiseMemory);
+  EXPECT_EQ(o.sizeObjective, "nonzero");
+  EXPECT_EQ(o.memoryObjective, "best");
+  for (const nlohmann::json& bad : {nlohmann::json{{"objectives", {"size"}}}, nlohmann::json{{"objectives", "error"}},
+                                    nlohmann::json{{"objectives", {"error", "latency"}}},
+                                    nlohmann::json{{"size_objective", "bytes"}}, nlohmann::json{{"memory_objective", 3}}}) {
+    BayesOptions b;
+    const Status st = applyObjectiveKeys(bad, &b);
+    EXPECT_FALSE(st) << bad.dump();
+    EXPECT_FALSE(st.message().empty());
+  }
+}
+
 }  // namespace
 }  // namespace tinyforge

@@ -8,6 +8,8 @@
 #include <QSaveFile>
 #include <QStandardPaths>
 
+#include "search/bayes_search.h"
+
 namespace tinyforge::studio {
 
 using nlohmann::json;
@@ -69,24 +71,13 @@ void searchFromJson(const json& j, SearchSettings* s) {
   s->generations = j.value("generations", s->generations);
   s->iterations = j.value("iterations", s->iterations);
   s->runDir = j.value("run_dir", s->runDir);
-  // The same rules as tinyforge-cli sparse-search (app/train/search_settings.cpp).
+  // SpArSe's objectives, with tinyforge-cli sparse-search's rules (search/bayes_search.h); kept as
+  // written (unset stays unset).
+  BayesOptions rules;
+  if (Status st = applyObjectiveKeys(j, &rules); !st) throw std::runtime_error(st.message());
   s->objectives = j.value("objectives", s->objectives);
-  for (const std::string& n : s->objectives) {
-    if (n != "error" && n != "size" && n != "memory") {
-      throw std::runtime_error("\"objectives\" takes \"error\", \"size\" and \"memory\", not \"" + n + "\"");
-    }
-  }
-  if (j.contains("objectives") && std::find(s->objectives.begin(), s->objectives.end(), "error") == s->objectives.end()) {
-    throw std::runtime_error("\"objectives\" must include \"error\"");
-  }
   s->sizeObjective = j.value("size_objective", s->sizeObjective);
-  if (!s->sizeObjective.empty() && s->sizeObjective != "flash" && s->sizeObjective != "nonzero") {
-    throw std::runtime_error("\"size_objective\" must be flash or nonzero");
-  }
   s->memoryObjective = j.value("memory_objective", s->memoryObjective);
-  if (!s->memoryObjective.empty() && s->memoryObjective != "sparse" && s->memoryObjective != "best") {
-    throw std::runtime_error("\"memory_objective\" must be sparse or best");
-  }
   s->other = json::object();
   for (const auto& [key, value] : j.items()) {
     if (std::find(std::begin(kSearchKeys), std::end(kSearchKeys), key) == std::end(kSearchKeys)) s->other[key] = value;

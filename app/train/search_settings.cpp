@@ -77,31 +77,12 @@ Status applySparseProject(const nlohmann::json& project, SparseRunOptions* o, st
     override(s, "epochs", &o->train.epochs);
     override(s, "iterations", &o->iterations);
     o->verify = s.value("verify", o->verify);
-    o->bayes.sizeObjective = s.value("size_objective", o->bayes.sizeObjective);
-    o->bayes.memoryObjective = s.value("memory_objective", o->bayes.memoryObjective);
-    if (s.contains("objectives")) {
-      const std::vector<std::string> names = s["objectives"].get<std::vector<std::string>>();
-      for (const std::string& n : names) {
-        if (n != "error" && n != "size" && n != "memory") {
-          return Status::error("\"search\": \"objectives\" takes \"error\", \"size\" and \"memory\", not \"" + n + "\"");
-        }
-      }
-      auto has = [&](const char* n) { return std::find(names.begin(), names.end(), n) != names.end(); };
-      if (!has("error")) return Status::error("\"search\": \"objectives\" must include \"error\"");
-      o->bayes.optimiseSize = has("size");
-      o->bayes.optimiseMemory = has("memory");
-    }
+    if (Status st = applyObjectiveKeys(s, &o->bayes); !st) return Status::error("\"search\": " + st.message());
   } catch (const std::exception& e) {
     return Status::error(std::string("\"search\": ") + e.what());
   }
   if (o->memoryBudget <= 0 || o->flashBudget <= 0) {
     return Status::error("\"search\": sram_bytes and flash_bytes must be positive");
-  }
-  if (o->bayes.sizeObjective != "flash" && o->bayes.sizeObjective != "nonzero") {
-    return Status::error("\"search\": size_objective must be \"flash\" or \"nonzero\"");
-  }
-  if (o->bayes.memoryObjective != "sparse" && o->bayes.memoryObjective != "best") {
-    return Status::error("\"search\": memory_objective must be \"sparse\" or \"best\"");
   }
   return Status::ok();
 }

@@ -311,10 +311,10 @@ TEST(SearchCommands, PresetComesFromTheProjectWhenNotGiven) {
   // SpArSe's objectives are the project's to select; a wrong name is an error before any training.
   auto [code, output] = run("--sparse-search", {{"size_objective", "bytes"}}, "");
   EXPECT_EQ(code, 1) << output;
-  EXPECT_NE(output.find("size_objective must be"), std::string::npos) << output;
+  EXPECT_NE(output.find("size_objective\" must be"), std::string::npos) << output;
   std::tie(code, output) = run("--sparse-search", {{"memory_objective", "peak"}}, "");
   EXPECT_EQ(code, 1) << output;
-  EXPECT_NE(output.find("memory_objective must be"), std::string::npos) << output;
+  EXPECT_NE(output.find("memory_objective\" must be"), std::string::npos) << output;
   std::tie(code, output) = run("--sparse-search", {{"objectives", {"size", "memory"}}}, "");
   EXPECT_EQ(code, 1) << output;
   EXPECT_NE(output.find("must include \"error\""), std::string::npos) << output;
