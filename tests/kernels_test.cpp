@@ -151,13 +151,15 @@ TEST(KernelFast, PointwiseAndFullyConnectedMatchReference) {
     }
     const tfk_channel_quant q{m.data(), s.data(), trial % 2};
     const int32_t inOff = int32_t(rng() % 256) - 128, outOff = int32_t(rng() % 256) - 128;
-    const tfk_conv_params p{inOff, outOff, 1, 1, 1, 1, 0, 0, -128, 127, 1};
+    const int32_t lo = trial % 3 == 0 ? -128 + int32_t(rng() % 100) : -128;
+    const int32_t hi = trial % 3 == 1 ? 127 - int32_t(rng() % 100) : 127;
+    const tfk_conv_params p{inOff, outOff, 1, 1, 1, 1, 0, 0, lo, hi, 1};
     const tfk_dims id{1, 1, pixels, cin}, fd{cout, 1, 1, cin}, od{1, 1, pixels, cout};
     tfk_conv2d_s8(&p, &q, &id, in.data(), &fd, w.data(), bias.data(), &od, ref.data());
     tfk_fold_input_offset(inOff, w.data(), cout, cin, bias.data(), folded.data());
     tfk_conv2d_1x1_fast_s8(&p, &q, &id, in.data(), &fd, w.data(), folded.data(), &od, fast.data());
     ASSERT_EQ(fast, ref) << "conv trial " << trial;
-    const tfk_fc_params fp{inOff, outOff, -100, 100};
+    const tfk_fc_params fp{inOff, outOff, trial % 2 ? -128 : -100, trial % 2 ? 127 : 100};
     tfk_fully_connected_s8(&fp, &q, pixels, cin, cout, in.data(), w.data(), bias.data(), ref.data());
     tfk_fully_connected_fast_s8(&fp, &q, pixels, cin, cout, in.data(), w.data(), folded.data(), fast.data());
     ASSERT_EQ(fast, ref) << "fc trial " << trial;
@@ -189,8 +191,11 @@ TEST(KernelFast, SpatialConvolutionsMatchReference) {
       s.push_back(ss);
     }
     const tfk_channel_quant q{m.data(), s.data(), 1};
+    // Every third trial clamps below, every third above: the kernels specialise the full int8 range.
+    const int32_t lo = trial % 3 == 0 ? -128 + int32_t(rng() % 100) : -128;
+    const int32_t hi = trial % 3 == 1 ? 127 - int32_t(rng() % 100) : 127;
     const tfk_conv_params p{int32_t(rng() % 60) - 30, int32_t(rng() % 60) - 30, stride, stride, dil, dil,
-                            padTop, padLeft, -128, 127, 1};
+                            padTop, padLeft, lo, hi, 1};
     const tfk_dims id{1, h, w, cin}, fc{cout, k, k, cin}, oc{1, oh, ow, cout}, fd{1, k, k, cin}, od{1, oh, ow, cin};
     std::vector<int8_t> ref(size_t(oh * ow * cout)), fast(ref.size());
     tfk_conv2d_s8(&p, &q, &id, in.data(), &fc, wc.data(), bias.data(), &oc, ref.data());
@@ -252,14 +257,52 @@ TEST(KernelFast, SimdConvolutionMatchesReference) {
       s.push_back(ss);
     }
     const tfk_channel_quant q{m.data(), s.data(), 1};
+    const int32_t lo = trial % 3 == 0 ? -128 + int32_t(rng() % 100) : -128;
+    const int32_t hi = trial % 3 == 1 ? 127 - int32_t(rng() % 100) : 127;
     const tfk_conv_params p{int32_t(rng() % 60) - 30, int32_t(rng() % 60) - 30, stride, stride, dil, dil,
-                            padTop, padLeft, -128, 127, 1};
+                            padTop, padLeft, lo, hi, 1};
     const tfk_dims id{1, h, w, cin}, fd{cout, kh, kw, cin}, od{1, oh, ow, cout};
     std::vector<int8_t> ref(size_t(oh * ow * cout)), simd(ref.size());
     tfk_conv2d_s8(&p, &q, &id, in.data(), &fd, f.data(), bias.data(), &od, ref.data());
     tfk_fold_input_offset(p.input_offset, f.data(), cout, kh * kw * cin, bias.data(), folded.data());
     tfk_conv2d_simd_s8(&p, &q, &id, in.data(), &fd, f.data(), bias.data(), folded.data(), &od, simd.data());
     ASSERT_EQ(simd, ref) << "trial " << trial;
+  }
+}
+
+}  // namespace
+
+namespace {
+
+// The 3x3 depthwise kernel unrolls its in-image taps (interior, top/bottom rows, left/right
+// columns, corners) for the full int8 range: every border shape, channel counts with and
+// without a remainder of four, both strides, per-channel and per-tensor quantization.
+TEST(KernelFast, Depthwise3x3BordersMatchReference) {
+  std::mt19937 rng(5);
+  for (int trial = 0; trial < 300; ++trial) {
+    const int32_t h = 1 + int32_t(rng() % 8), w = 1 + int32_t(rng() % 8), c = 1 + int32_t(rng() % 16);
+    const int32_t stride = 1 + int32_t(rng() % 2), pad = int32_t(rng() % 2);
+    const int32_t oh = (h + 2 * pad - 3) / stride + 1, ow = (w + 2 * pad - 3) / stride + 1;
+    if (oh < 1 || ow < 1) continue;
+    std::vector<int8_t> in(size_t(h * w * c)), f(size_t(9 * c)), ref(size_t(oh * ow * c)), fast(ref.size());
+    for (auto& v : in) v = int8_t(rng());
+    for (auto& v : f) v = int8_t(rng());
+    std::vector<int32_t> bias(static_cast<size_t>(c)), m, s;
+    for (auto& b : bias) b = int32_t(rng() % 3000) - 1500;
+    for (int32_t i = 0; i < c; ++i) {
+      int32_t mm = 0, ss = 0;
+      tfk_quantize_multiplier(0.001 + double(rng() % 1000) / 30000.0, &mm, &ss);
+      m.push_back(mm);
+      s.push_back(ss);
+    }
+    const tfk_channel_quant q{m.data(), s.data(), trial % 5 == 4 ? 0 : 1};
+    const int32_t lo = trial % 4 == 0 ? -128 + int32_t(rng() % 100) : -128;
+    const tfk_conv_params p{int32_t(rng() % 256) - 128, int32_t(rng() % 256) - 128, stride, stride, 1, 1,
+                            pad, pad, lo, 127, 1};
+    const tfk_dims id{1, h, w, c}, fd{1, 3, 3, c}, od{1, oh, ow, c};
+    tfk_depthwise_conv2d_s8(&p, &q, &id, in.data(), &fd, f.data(), bias.data(), &od, ref.data());
+    tfk_depthwise_conv2d_fast_s8(&p, &q, &id, in.data(), &fd, f.data(), bias.data(), &od, fast.data());
+    ASSERT_EQ(fast, ref) << "trial " << trial << ": " << h << "x" << w << "x" << c << " stride " << stride;
   }
 }
 

@@ -218,7 +218,10 @@ void tfk_conv2d_1x1_inplace_fast_s8(const tfk_conv_params* p, const tfk_channel_
                                     const tfk_dims* out_dims, int8_t* inout, int8_t* scratch);
 
 /* k x k convolution and depthwise convolution (depth multiplier 1) without per-tap bounds
- * checks (tfk_fast_spatial.c); same arguments and results as the reference kernels. */
+ * checks (tfk_fast_spatial.c); same arguments and results as the reference kernels. A
+ * convolution whose filter has at most TFK_IM2COL_MAX taps (k_h * k_w * Cin) goes through
+ * im2col: two pixels' patches (about 5 * TFK_IM2COL_MAX bytes of stack) against every filter. */
+#define TFK_IM2COL_MAX 80
 void tfk_conv2d_fast_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
                         const tfk_dims* in_dims, const int8_t* in, const tfk_dims* filter_dims,
                         const int8_t* filter, const int32_t* bias, const tfk_dims* out_dims,

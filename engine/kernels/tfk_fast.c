@@ -87,41 +87,124 @@ TFK_ALWAYS_INLINE void dot_2x1(const int8_t* w0, const int8_t* w1, const int8_t*
   acc[1] = a1;
 }
 
+/* Four rows of weights (w, w + depth, ...) against one input vector: the input's bytes are
+ * extended once for all four. */
+TFK_ALWAYS_INLINE void dot_4x1(const int8_t* w, int32_t depth, const int8_t* x0, int32_t acc[4]) {
+  const int8_t* w0 = w;
+  const int8_t* w1 = w0 + depth;
+  const int8_t* w2 = w1 + depth;
+  const int8_t* w3 = w2 + depth;
+  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  int32_t d = 0;
+  for (; d + 4 <= depth; d += 4) {
+    const uint32_t xv = tfk_load4(x0 + d);
+    const int32_t xe = tfk_sxtb16(xv), xo = tfk_sxtb16_ror8(xv);
+    uint32_t v = tfk_load4(w0 + d);
+    a0 = tfk_smlad(tfk_sxtb16_ror8(v), xo, tfk_smlad(tfk_sxtb16(v), xe, a0));
+    v = tfk_load4(w1 + d);
+    a1 = tfk_smlad(tfk_sxtb16_ror8(v), xo, tfk_smlad(tfk_sxtb16(v), xe, a1));
+    v = tfk_load4(w2 + d);
+    a2 = tfk_smlad(tfk_sxtb16_ror8(v), xo, tfk_smlad(tfk_sxtb16(v), xe, a2));
+    v = tfk_load4(w3 + d);
+    a3 = tfk_smlad(tfk_sxtb16_ror8(v), xo, tfk_smlad(tfk_sxtb16(v), xe, a3));
+  }
+  for (; d < depth; ++d) {
+    const int32_t x = x0[d];
+    a0 += w0[d] * x;
+    a1 += w1[d] * x;
+    a2 += w2[d] * x;
+    a3 += w3[d] * x;
+  }
+  acc[0] = a0;
+  acc[1] = a1;
+  acc[2] = a2;
+  acc[3] = a3;
+}
+
 TFK_ALWAYS_INLINE int8_t requant(int32_t acc, const tfk_channel_quant* q, int32_t c, int32_t offset,
                       int32_t lo, int32_t hi) {
   const int32_t k = q->per_channel ? c : 0;
   return tfk_requant_out(acc, q->multiplier[k], q->shift[k], offset, lo, hi);
 }
 
-/* out[r][c] for rows (pixels or batches) r and channels c of a [rows, depth] x [channels, depth]^T
- * product with folded bias. */
-static void matmul_s8(const int8_t* in, int32_t rows, const int8_t* w, int32_t channels,
-                      int32_t depth, const int32_t* folded_bias, const tfk_channel_quant* q,
-                      int32_t output_offset, int32_t lo, int32_t hi, int8_t* out) {
-  int32_t r = 0;
-  for (; r + 1 < rows; r += 2) {
-    const int32_t r1 = r + 1;
+/* out[r][c] for rows r0 <= r < rows, r0 + 1 == rows (the last, odd row; a fully connected layer's
+ * only one): one input against four weight rows at a time, then two. */
+TFK_ALWAYS_INLINE void matmul_row(const int8_t* x0, const int8_t* w, int32_t channels, int32_t depth,
+                                  const int32_t* folded_bias, const tfk_channel_quant* q, int32_t off,
+                                  int32_t lo, int32_t hi, int8_t* o, int full) {
+  const int32_t* mult = q->multiplier;
+  const int32_t* shift = q->shift;
+  const int32_t step = q->per_channel ? 1 : 0;
+  int32_t c = 0;
+  for (; c + 4 <= channels; c += 4) {
+    int32_t acc[4] = {folded_bias[c], folded_bias[c + 1], folded_bias[c + 2], folded_bias[c + 3]};
+    dot_4x1(w + (int64_t)c * depth, depth, x0, acc);
+    for (int32_t k = 0; k < 4; ++k) {
+      o[c + k] = tfk_requant_out_r(acc[k], mult[(c + k) * step], shift[(c + k) * step], off, lo, hi, full);
+    }
+  }
+  for (; c < channels; c += 2) {
+    const int32_t c1 = c + 1 < channels ? c + 1 : c;
+    int32_t acc[2] = {folded_bias[c], folded_bias[c1]};
+    dot_2x1(w + (int64_t)c * depth, w + (int64_t)c1 * depth, x0, depth, acc);
+    o[c] = tfk_requant_out_r(acc[0], mult[c * step], shift[c * step], off, lo, hi, full);
+    o[c1] = tfk_requant_out_r(acc[1], mult[c1 * step], shift[c1 * step], off, lo, hi, full);
+  }
+}
+
+/* out[r][c] for row pairs (pixels or batches) r, r + 1 < rows and channels c of a
+ * [rows, depth] x [channels, depth]^T product with folded bias; `full` as in tfk_requant_out_r.
+ * The quantization parameters are read into locals first: the int8 stores could alias them. */
+TFK_ALWAYS_INLINE void matmul_pairs(const int8_t* in, int32_t rows, const int8_t* w, int32_t channels,
+                                    int32_t depth, const int32_t* folded_bias, const tfk_channel_quant* q,
+                                    int32_t off, int32_t lo, int32_t hi, int8_t* out, int full) {
+  const int32_t* mult = q->multiplier;
+  const int32_t* shift = q->shift;
+  const int32_t step = q->per_channel ? 1 : 0;
+  for (int32_t r = 0; r + 1 < rows; r += 2) {
     const int8_t* x0 = in + (int64_t)r * depth;
-    const int8_t* x1 = in + (int64_t)r1 * depth;
+    const int8_t* x1 = x0 + depth;
+    int8_t* o0 = out + (int64_t)r * channels;
+    int8_t* o1 = o0 + channels;
     for (int32_t c = 0; c < channels; c += 2) {
       const int32_t c1 = c + 1 < channels ? c + 1 : c;
       int32_t acc[4] = {folded_bias[c], folded_bias[c], folded_bias[c1], folded_bias[c1]};
       dot_2x2(w + (int64_t)c * depth, w + (int64_t)c1 * depth, x0, x1, depth, acc);
-      out[(int64_t)r * channels + c] = requant(acc[0], q, c, output_offset, lo, hi);
-      out[(int64_t)r1 * channels + c] = requant(acc[1], q, c, output_offset, lo, hi);
-      out[(int64_t)r * channels + c1] = requant(acc[2], q, c1, output_offset, lo, hi);
-      out[(int64_t)r1 * channels + c1] = requant(acc[3], q, c1, output_offset, lo, hi);
+      const int32_t m0 = mult[c * step], s0 = shift[c * step], m1 = mult[c1 * step], s1 = shift[c1 * step];
+      o0[c] = tfk_requant_out_r(acc[0], m0, s0, off, lo, hi, full);
+      o1[c] = tfk_requant_out_r(acc[1], m0, s0, off, lo, hi, full);
+      o0[c1] = tfk_requant_out_r(acc[2], m1, s1, off, lo, hi, full);
+      o1[c1] = tfk_requant_out_r(acc[3], m1, s1, off, lo, hi, full);
     }
   }
-  if (r < rows) {  /* the last, odd row: one input against two weight rows at a time */
-    const int8_t* x0 = in + (int64_t)r * depth;
-    for (int32_t c = 0; c < channels; c += 2) {
-      const int32_t c1 = c + 1 < channels ? c + 1 : c;
-      int32_t acc[2] = {folded_bias[c], folded_bias[c1]};
-      dot_2x1(w + (int64_t)c * depth, w + (int64_t)c1 * depth, x0, depth, acc);
-      out[(int64_t)r * channels + c] = requant(acc[0], q, c, output_offset, lo, hi);
-      out[(int64_t)r * channels + c1] = requant(acc[1], q, c1, output_offset, lo, hi);
-    }
+}
+
+TFK_NOINLINE static void matmul_pairs_full(const int8_t* in, int32_t rows, const int8_t* w, int32_t channels, int32_t depth,
+                              const int32_t* folded_bias, const tfk_channel_quant* q, int32_t off, int8_t* out) {
+  matmul_pairs(in, rows, w, channels, depth, folded_bias, q, off, -128, 127, out, 1);
+}
+
+/* One row, any clamp (`full` is not a constant here: one copy of the row code, each output costs
+ * a branch). */
+TFK_NOINLINE TFK_NO_EARLY_SCHEDULE static void matmul_row_any(const int8_t* x0, const int8_t* w, int32_t channels,
+                                                  int32_t depth, const int32_t* folded_bias,
+                                                  const tfk_channel_quant* q, int32_t off, int32_t lo,
+                                                  int32_t hi, int8_t* o) {
+  matmul_row(x0, w, channels, depth, folded_bias, q, off, lo, hi, o, TFK_FULL_RANGE(lo, hi));
+}
+
+/* out = in x w^T: row pairs (full int8 range), then row by row. */
+static void matmul_s8(const int8_t* in, int32_t rows, const int8_t* w, int32_t channels,
+                      int32_t depth, const int32_t* folded_bias, const tfk_channel_quant* q,
+                      int32_t output_offset, int32_t lo, int32_t hi, int8_t* out) {
+  int32_t r = 0;
+  if (TFK_FULL_RANGE(lo, hi)) {  /* nearly every layer */
+    matmul_pairs_full(in, rows, w, channels, depth, folded_bias, q, output_offset, out);
+    r = rows & ~1;
+  }
+  for (; r < rows; ++r) {  /* the odd last row; every row of a clamped output (one copy of the code) */
+    matmul_row_any(in + (int64_t)r * depth, w, channels, depth, folded_bias, q, output_offset, lo, hi,
+                   out + (int64_t)r * channels);
   }
 }
 
@@ -177,6 +260,10 @@ void tfk_conv2d_simd_s8(const tfk_conv_params* p, const tfk_channel_quant* q, co
   const int32_t k_h = filter_dims->h, k_w = filter_dims->w, out_c = out_dims->c;
   const int32_t sh = p->stride_h, sw = p->stride_w, dh = p->dilation_h, dw = p->dilation_w;
   const int64_t k_size = (int64_t)k_h * k_w * in_c;
+  if (k_size <= TFK_IM2COL_MAX) {  /* small filters: im2col, borders included */
+    tfk_conv2d_fast_s8(p, q, in_dims, in, filter_dims, filter, bias, out_dims, out);
+    return;
+  }
   for (int32_t b = 0; b < out_dims->n; ++b) {
     const int8_t* in_b = in + (int64_t)b * in_h * in_w * in_c;
     for (int32_t oy = 0; oy < out_dims->h; ++oy) {

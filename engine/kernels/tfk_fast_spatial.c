@@ -1,7 +1,11 @@
 /* Fast paths for k x k convolution and depthwise convolution, bit-exact with the reference:
  * the valid kernel taps of each output are computed once (no per-tap bounds checks), the input
  * offset is added to the input in 16-bit lanes (SXTAB16) so that border outputs use the same
- * SIMD code over their in-image taps, and requantization is one 64-bit multiply-add. */
+ * SIMD code over their in-image taps, and requantization is one 64-bit multiply-add. Small
+ * filters go through im2col (two pixels' patches against every filter); 3x3 depthwise taps are
+ * unrolled for the interior and the borders. */
+#include <string.h>
+
 #include "tfk.h"
 #include "tfk_math.h"
 
@@ -70,12 +74,139 @@ static void conv_simd(const tfk_conv_params* p, const tfk_channel_quant* q, cons
   }
 }
 
+/* n bytes from src to dst, a word at a time while four are left. */
+static inline void copy_bytes(int8_t* dst, const int8_t* src, int32_t n) {
+  for (; n >= 4; n -= 4, dst += 4, src += 4) {
+    const uint32_t v = tfk_load4(src);
+    memcpy(dst, &v, 4);
+  }
+  for (; n > 0; --n) *dst++ = *src++;
+}
+
+/* One output pixel's patch for im2col, in (ky, kx, ic) order like a filter row: the input bytes,
+ * and the input's zero point (-input_offset, which adds nothing once the offset is added) at
+ * padding. Then, per group of four taps t0..t3, the 16-bit lanes (t0, t2) and (t1, t3) of
+ * x + input_offset: what SXTB16 makes of four filter bytes. */
+static void im2col_patch(const tfk_conv_params* p, const tfk_dims* in_dims, const int8_t* in_b,
+                         const tfk_dims* f_dims, int32_t y0, int32_t x0, int32_t groups, int32_t* out) {
+  int8_t raw[TFK_IM2COL_MAX + 4];
+  const int32_t in_c = in_dims->c, k_h = f_dims->h, k_w = f_dims->w, dh = p->dilation_h, dw = p->dilation_w;
+  const int8_t zero = (int8_t)(-p->input_offset);
+  const int inside = y0 >= 0 && y0 + (k_h - 1) * dh < in_dims->h && x0 >= 0 && x0 + (k_w - 1) * dw < in_dims->w;
+  int8_t* r = raw;
+  if (inside && dw == 1) {  /* a kernel row is k_w * Cin contiguous bytes */
+    const int8_t* src = in_b + ((int64_t)y0 * in_dims->w + x0) * in_c;
+    const int64_t row = (int64_t)dh * in_dims->w * in_c;
+    for (int32_t ky = 0; ky < k_h; ++ky, src += row, r += k_w * in_c) copy_bytes(r, src, k_w * in_c);
+  } else {
+    for (int32_t ky = 0; ky < k_h; ++ky) {
+      const int32_t iy = y0 + ky * dh;
+      for (int32_t kx = 0; kx < k_w; ++kx, r += in_c) {
+        const int32_t ix = x0 + kx * dw;
+        if (iy < 0 || iy >= in_dims->h || ix < 0 || ix >= in_dims->w) {
+          memset(r, zero, (size_t)in_c);
+        } else {
+          copy_bytes(r, in_b + ((int64_t)iy * in_dims->w + ix) * in_c, in_c);
+        }
+      }
+    }
+  }
+  for (int8_t* end = raw + groups * 4; r < end; ++r) *r = zero;
+  const int32_t offp = tfk_offset_pair(p->input_offset);
+  for (int32_t g = 0; g < groups; ++g) {
+    const uint32_t v = tfk_load4(raw + 4 * g);
+    out[2 * g] = tfk_sxtab16(offp, v);
+    out[2 * g + 1] = tfk_sxtab16_ror8(offp, v);
+  }
+}
+
+/* Four filter bytes at w, or the n < 4 that are left, zero-padded. */
+static inline uint32_t load_tail(const int8_t* w, int32_t n) {
+  uint32_t t = 0;
+  for (int32_t k = 0; k < n; ++k) t |= (uint32_t)(uint8_t)w[k] << (8 * k);
+  return t;
+}
+
+/* Two filters against two patches (one group of four taps): eight SMLADs. */
+TFK_ALWAYS_INLINE void im2col_group(uint32_t wa, uint32_t wb, const int32_t* xa, const int32_t* xb,
+                                    int32_t* a00, int32_t* a01, int32_t* a10, int32_t* a11) {
+  const int32_t wae = tfk_sxtb16(wa), wao = tfk_sxtb16_ror8(wa);
+  const int32_t wbe = tfk_sxtb16(wb), wbo = tfk_sxtb16_ror8(wb);
+  const int32_t xae = xa[0], xao = xa[1], xbe = xb[0], xbo = xb[1];
+  *a00 = tfk_smlad(wao, xao, tfk_smlad(wae, xae, *a00));
+  *a01 = tfk_smlad(wao, xbo, tfk_smlad(wae, xbe, *a01));
+  *a10 = tfk_smlad(wbo, xao, tfk_smlad(wbe, xae, *a10));
+  *a11 = tfk_smlad(wbo, xbo, tfk_smlad(wbe, xbe, *a11));
+}
+
+/* Convolution through im2col, for small filters (k_h * k_w * Cin <= TFK_IM2COL_MAX): the patches
+ * of two output pixels are gathered once with the input offset added and the padding zeroed,
+ * then every pair of output channels takes 2 x 2 dot products over them with no bounds checks,
+ * the same code for border and interior pixels. */
+TFK_ALWAYS_INLINE void conv_im2col_body(const tfk_conv_params* p, const tfk_channel_quant* q,
+                                        const tfk_dims* in_dims, const int8_t* in, const tfk_dims* f_dims,
+                                        const int8_t* filter, const int32_t* bias, const tfk_dims* out_dims,
+                                        int8_t* out, int full) {
+  int32_t cols[2][TFK_IM2COL_MAX / 2];
+  const int32_t patch = f_dims->h * f_dims->w * in_dims->c, whole = patch >> 2, tail = patch & 3;
+  const int32_t groups = (patch + 3) >> 2, out_w = out_dims->w, out_c = out_dims->c;
+  const int32_t pixels = out_dims->h * out_w, pc = q->per_channel ? 1 : 0;
+  const int32_t out_off = p->output_offset, lo = p->act_min, hi = p->act_max;
+  const int32_t* mult = q->multiplier;
+  const int32_t* shift = q->shift;
+  for (int32_t b = 0; b < out_dims->n; ++b) {
+    const int8_t* in_b = in + (int64_t)b * in_dims->h * in_dims->w * in_dims->c;
+    int8_t* out_b = out + (int64_t)b * pixels * out_c;
+    for (int32_t px = 0; px < pixels; px += 2) {
+      const int two = px + 1 < pixels;
+      for (int32_t k = 0; k < 1 + two; ++k) {
+        const int32_t oy = (px + k) / out_w, ox = (px + k) % out_w;
+        im2col_patch(p, in_dims, in_b, f_dims, oy * p->stride_h - p->pad_top, ox * p->stride_w - p->pad_left,
+                     groups, cols[k]);
+      }
+      if (!two) memcpy(cols[1], cols[0], sizeof cols[0]);
+      int8_t* o0 = out_b + (int64_t)px * out_c;
+      int8_t* o1 = two ? o0 + out_c : o0;  /* an odd last pixel: its copy is written twice */
+      for (int32_t oc = 0; oc < out_c; oc += 2) {
+        const int32_t oc1 = oc + 1 < out_c ? oc + 1 : oc;
+        const int8_t* w0 = filter + (int64_t)oc * patch;
+        const int8_t* w1 = filter + (int64_t)oc1 * patch;
+        int32_t a00 = bias ? bias[oc] : 0, a10 = bias ? bias[oc1] : 0, a01 = a00, a11 = a10;
+        const int32_t* xa = cols[0];
+        const int32_t* xb = cols[1];
+        for (int32_t g = 0; g < whole; ++g, w0 += 4, w1 += 4, xa += 2, xb += 2) {
+          im2col_group(tfk_load4(w0), tfk_load4(w1), xa, xb, &a00, &a01, &a10, &a11);
+        }
+        if (tail) im2col_group(load_tail(w0, tail), load_tail(w1, tail), xa, xb, &a00, &a01, &a10, &a11);
+        const int32_t m0 = mult[pc * oc], s0 = shift[pc * oc], m1 = mult[pc * oc1], s1 = shift[pc * oc1];
+        o0[oc] = tfk_requant_out_r(a00, m0, s0, out_off, lo, hi, full);
+        o1[oc] = tfk_requant_out_r(a01, m0, s0, out_off, lo, hi, full);
+        o0[oc1] = tfk_requant_out_r(a10, m1, s1, out_off, lo, hi, full);
+        o1[oc1] = tfk_requant_out_r(a11, m1, s1, out_off, lo, hi, full);
+      }
+    }
+  }
+}
+
+static void conv_im2col_full(const tfk_conv_params* p, const tfk_channel_quant* q, const tfk_dims* in_dims,
+                             const int8_t* in, const tfk_dims* f_dims, const int8_t* filter,
+                             const int32_t* bias, const tfk_dims* out_dims, int8_t* out) {
+  conv_im2col_body(p, q, in_dims, in, f_dims, filter, bias, out_dims, out, 1);
+}
+
 void tfk_conv2d_fast_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
                         const tfk_dims* in_dims, const int8_t* in, const tfk_dims* filter_dims,
                         const int8_t* filter, const int32_t* bias, const tfk_dims* out_dims,
                         int8_t* out) {
   if (p->input_offset < -255 || p->input_offset > 255) {
     tfk_conv2d_s8(p, q, in_dims, in, filter_dims, filter, bias, out_dims, out);
+    return;
+  }
+  /* im2col for the full int8 range (nearly every model; a clamped output keeps the code small) and
+   * an input zero point that is an int8 (the padding byte). */
+  if (filter_dims->h * filter_dims->w * in_dims->c <= TFK_IM2COL_MAX && TFK_FULL_RANGE(p->act_min, p->act_max) &&
+      p->input_offset >= -127 && p->input_offset <= 128) {
+    conv_im2col_full(p, q, in_dims, in, filter_dims, filter, bias, out_dims, out);
     return;
   }
   conv_simd(p, q, in_dims, in, filter_dims, filter, bias, out_dims, out);
@@ -92,66 +223,93 @@ TFK_ALWAYS_INLINE void dw_tap4(uint32_t xv, uint32_t wv, int32_t offp, int32_t a
   acc[3] = tfk_smlatt(wo, xo, acc[3]);
 }
 
-/* All nine taps of a 3x3 kernel without dilation (an interior output); r0..r2 at the first tap
- * and channel, w at channel c of tap 0. */
-TFK_ALWAYS_INLINE void dw_taps4_3x3(const int8_t* r0, const int8_t* r1, const int8_t* r2,
-                                    const int8_t* w, int32_t c_n, int32_t offp, int32_t acc[4]) {
-  dw_tap4(tfk_load4(r0), tfk_load4(w), offp, acc);
-  dw_tap4(tfk_load4(r0 + c_n), tfk_load4(w + c_n), offp, acc);
-  dw_tap4(tfk_load4(r0 + 2 * c_n), tfk_load4(w + 2 * c_n), offp, acc);
-  w += 3 * c_n;
-  dw_tap4(tfk_load4(r1), tfk_load4(w), offp, acc);
-  dw_tap4(tfk_load4(r1 + c_n), tfk_load4(w + c_n), offp, acc);
-  dw_tap4(tfk_load4(r1 + 2 * c_n), tfk_load4(w + 2 * c_n), offp, acc);
-  w += 3 * c_n;
-  dw_tap4(tfk_load4(r2), tfk_load4(w), offp, acc);
-  dw_tap4(tfk_load4(r2 + c_n), tfk_load4(w + c_n), offp, acc);
-  dw_tap4(tfk_load4(r2 + 2 * c_n), tfk_load4(w + 2 * c_n), offp, acc);
+/* The nc (2 or 3, a constant where inlined) taps of one kernel row: r and w at the first. */
+TFK_ALWAYS_INLINE void dw_row_taps4(const int8_t* r, const int8_t* w, int32_t c_n, int32_t nc, int32_t offp,
+                                    int32_t acc[4]) {
+  dw_tap4(tfk_load4(r), tfk_load4(w), offp, acc);
+  dw_tap4(tfk_load4(r + c_n), tfk_load4(w + c_n), offp, acc);
+  if (nc == 3) dw_tap4(tfk_load4(r + 2 * c_n), tfk_load4(w + 2 * c_n), offp, acc);
 }
 
-/* Requantizes channels c..c+3 (pc: 1 per-channel, 0 per-tensor) into o[c..c+3]. */
-TFK_ALWAYS_INLINE void requant4(const tfk_channel_quant* q, int32_t pc, int32_t c, const int32_t acc[4],
-                                int32_t out_off, int32_t lo, int32_t hi, int8_t* o) {
-  const int32_t* m = q->multiplier + pc * c;
-  const int32_t* s = q->shift + pc * c;
-  o[c] = tfk_requant_out(acc[0], m[0], s[0], out_off, lo, hi);
-  o[c + 1] = tfk_requant_out(acc[1], m[pc], s[pc], out_off, lo, hi);
-  o[c + 2] = tfk_requant_out(acc[2], m[2 * pc], s[2 * pc], out_off, lo, hi);
-  o[c + 3] = tfk_requant_out(acc[3], m[3 * pc], s[3 * pc], out_off, lo, hi);
+/* The nr x nc in-image taps of a 3x3 kernel without dilation (nr, nc: 2 or 3, constants where
+ * inlined: 3 x 3 for an interior output, fewer at a border), unrolled: r0..r2 at the first
+ * in-image tap of each row and channel c, w at channel c of that tap in the filter. */
+TFK_ALWAYS_INLINE void dw_taps4_3x3(const int8_t* r0, const int8_t* r1, const int8_t* r2, const int8_t* w,
+                                    int32_t c_n, int32_t nr, int32_t nc, int32_t offp, int32_t acc[4]) {
+  dw_row_taps4(r0, w, c_n, nc, offp, acc);
+  dw_row_taps4(r1, w + 3 * c_n, c_n, nc, offp, acc);
+  if (nr == 3) dw_row_taps4(r2, w + 6 * c_n, c_n, nc, offp, acc);
+}
+
+/* Requantizes channels c..c+3 (step: 1 per-channel, 0 per-tensor) into o[c..c+3]. */
+TFK_ALWAYS_INLINE void requant4(const int32_t* mult, const int32_t* shift, int32_t step, int32_t c,
+                                const int32_t acc[4], int32_t out_off, int32_t lo, int32_t hi, int full, int8_t* o) {
+  const int32_t* m = mult + step * c;
+  const int32_t* s = shift + step * c;
+  o[c] = tfk_requant_out_r(acc[0], m[0], s[0], out_off, lo, hi, full);
+  o[c + 1] = tfk_requant_out_r(acc[1], m[step], s[step], out_off, lo, hi, full);
+  o[c + 2] = tfk_requant_out_r(acc[2], m[2 * step], s[2 * step], out_off, lo, hi, full);
+  o[c + 3] = tfk_requant_out_r(acc[3], m[3 * step], s[3 * step], out_off, lo, hi, full);
 }
 
 static void load_bias4(const int32_t* bias, int32_t c, int32_t acc[4]) {
   for (int32_t i = 0; i < 4; ++i) acc[i] = bias ? bias[c + i] : 0;
 }
 
-void tfk_depthwise_conv2d_row_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
-                                 const tfk_dims* in_dims, const int8_t* const* rows,
-                                 const tfk_dims* f_dims, const int8_t* filter, const int32_t* bias,
-                                 int32_t out_w, int8_t* out_row) {
+/* Channels c4 = 0, 4, .. < c_end of one output of a 3x3 depthwise kernel over nr x nc in-image
+ * taps (see dw_taps4_3x3). */
+TFK_ALWAYS_INLINE void dw_pixel_3x3(const int8_t* r0, const int8_t* r1, const int8_t* r2, const int8_t* w,
+                                    const int32_t* bias, int32_t c_n, int32_t c_end, int32_t nr, int32_t nc,
+                                    int32_t offp, const int32_t* mult, const int32_t* shift, int32_t step,
+                                    int32_t out_off, int32_t lo, int32_t hi, int full, int8_t* o) {
+  for (int32_t c = 0; c < c_end; c += 4, r0 += 4, r1 += 4, r2 += 4, w += 4) {
+    int32_t acc[4];
+    load_bias4(bias, c, acc);
+    dw_taps4_3x3(r0, r1, r2, w, c_n, nr, nc, offp, acc);
+    requant4(mult, shift, step, c, acc, out_off, lo, hi, full, o);
+  }
+}
+
+/* One output row (see tfk_depthwise_conv2d_row_s8); `full` as in tfk_requant_out_r (here decided
+ * per output, except in the unrolled code). A 3x3 kernel without dilation has its in-image taps
+ * unrolled, for the interior and for the borders. */
+TFK_ALWAYS_INLINE void dw_row_body(const tfk_conv_params* p, const tfk_channel_quant* q, const tfk_dims* in_dims,
+                                   const int8_t* const* rows, const tfk_dims* f_dims, const int8_t* filter,
+                                   const int32_t* bias, int32_t out_w, int8_t* out_row, int full) {
   const int32_t in_w = in_dims->w, c_n = in_dims->c, k_h = f_dims->h, k_w = f_dims->w;
   const int32_t dw = p->dilation_w, off = p->input_offset, offp = tfk_offset_pair(off);
   const int32_t out_off = p->output_offset, lo = p->act_min, hi = p->act_max;
-  const int32_t pc = q->per_channel ? 1 : 0, c4 = c_n & ~3, x_col = dw * c_n, w_row = k_w * c_n;
+  const int32_t* mult = q->multiplier;
+  const int32_t* shift = q->shift;
+  const int32_t step = q->per_channel ? 1 : 0, c4 = c_n & ~3, x_col = dw * c_n, w_row = k_w * c_n;
   int32_t ky0 = 0, ky1 = k_h;
   while (ky0 < ky1 && !rows[ky0]) ++ky0;
   while (ky1 > ky0 && !rows[ky1 - 1]) --ky1;
-  const int rows3 = k_h == 3 && k_w == 3 && dw == 1 && ky0 == 0 && ky1 == 3;
+  const int32_t nr = ky1 - ky0;
+  /* Unrolled only for the full int8 range (nearly every model), so that one copy of it is linked. */
+  const int k3 = full && k_h == 3 && k_w == 3 && dw == 1 && nr >= 2;
+  const int8_t* r0 = rows[ky0];
+  const int8_t* r1 = nr > 1 ? rows[ky0 + 1] : r0;
+  const int8_t* r2 = nr > 2 ? rows[ky0 + 2] : r1;
   int8_t* o = out_row;
   for (int32_t ox = 0; ox < out_w; ++ox, o += c_n) {
     const int32_t x0 = ox * p->stride_w - p->pad_left;
     int32_t kx0, kx1;
     tfk_tap_range(x0, dw, k_w, in_w, &kx0, &kx1);
-    const int32_t col = (x0 + kx0 * dw) * c_n;
+    const int32_t col = (x0 + kx0 * dw) * c_n, nc = kx1 - kx0;
     const int8_t* w = filter + ((int64_t)ky0 * k_w + kx0) * c_n;
     int32_t c = 0;
-    if (rows3 && kx0 == 0 && kx1 == 3) {
-      const int8_t *r0 = rows[0] + col, *r1 = rows[1] + col, *r2 = rows[2] + col, *wc = w;
-      for (; c < c4; c += 4, r0 += 4, r1 += 4, r2 += 4, wc += 4) {
-        int32_t acc[4];
-        load_bias4(bias, c, acc);
-        dw_taps4_3x3(r0, r1, r2, wc, c_n, offp, acc);
-        requant4(q, pc, c, acc, out_off, lo, hi, o);
+    if (k3 && nc >= 2) {
+      const int8_t *a = r0 + col, *b = r1 + col, *d = r2 + col;
+      const int32_t shape = nr * 4 + nc;
+      if (shape == 3 * 4 + 3) {
+        dw_pixel_3x3(a, b, d, w, bias, c_n, c4, 3, 3, offp, mult, shift, step, out_off, lo, hi, 1, o);
+      } else if (shape == 3 * 4 + 2) {
+        dw_pixel_3x3(a, b, d, w, bias, c_n, c4, 3, 2, offp, mult, shift, step, out_off, lo, hi, 1, o);
+      } else {
+        dw_pixel_3x3(a, b, d, w, bias, c_n, c4, 2, nc, offp, mult, shift, step, out_off, lo, hi, 1, o);
       }
+      c = c4;
     } else {
       for (; c < c4; c += 4) {
         int32_t acc[4];
@@ -163,7 +321,7 @@ void tfk_depthwise_conv2d_row_s8(const tfk_conv_params* p, const tfk_channel_qua
             dw_tap4(tfk_load4(xp), tfk_load4(wp), offp, acc);
           }
         }
-        requant4(q, pc, c, acc, out_off, lo, hi, o);
+        requant4(mult, shift, step, c, acc, out_off, lo, hi, full, o);
       }
     }
     for (; c < c_n; ++c) {
@@ -173,9 +331,16 @@ void tfk_depthwise_conv2d_row_s8(const tfk_conv_params* p, const tfk_channel_qua
         const int8_t* wp = w + (ky - ky0) * w_row + c;
         for (int32_t kx = kx0; kx < kx1; ++kx, xp += x_col, wp += c_n) acc += *wp * (*xp + off);
       }
-      o[c] = tfk_requant_out(acc, q->multiplier[pc * c], q->shift[pc * c], out_off, lo, hi);
+      o[c] = tfk_requant_out_r(acc, mult[step * c], shift[step * c], out_off, lo, hi, full);
     }
   }
+}
+
+TFK_NO_EARLY_SCHEDULE void tfk_depthwise_conv2d_row_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
+                                                       const tfk_dims* in_dims, const int8_t* const* rows,
+                                                       const tfk_dims* f_dims, const int8_t* filter,
+                                                       const int32_t* bias, int32_t out_w, int8_t* out_row) {
+  dw_row_body(p, q, in_dims, rows, f_dims, filter, bias, out_w, out_row, TFK_FULL_RANGE(p->act_min, p->act_max));
 }
 
 void tfk_depthwise_conv2d_fast_s8(const tfk_conv_params* p, const tfk_channel_quant* q,

@@ -75,8 +75,11 @@ static void depthwise_plane(const tfk_conv_params* p, int32_t multiplier, int32_
 
 /* Input rows 0 .. saved(oy) - 1 lie (partly) under output rows 0 .. oy. */
 static int32_t rows_under_output(int32_t oy, int64_t out_row, int64_t in_row, int32_t in_h) {
-  const int64_t rows = ((oy + 1) * out_row + in_row - 1) / in_row;
-  return rows < in_h ? (int32_t)rows : in_h;
+  /* 32-bit division (one instruction on Cortex-M3 and up, no 64-bit division routine): a
+   * tensor's bytes fit 31 bits. */
+  const uint32_t end = (uint32_t)((oy + 1) * out_row), row = (uint32_t)in_row;
+  const int32_t rows = (int32_t)((end + row - 1) / row);
+  return rows < in_h ? rows : in_h;
 }
 
 /* Can output rows be computed top to bottom with the input rows they overwrite kept in a ring of
@@ -110,7 +113,7 @@ static void depthwise_row_ring(const tfk_conv_params* p, const tfk_channel_quant
   for (int32_t oy = 0; oy < out_dims->h; ++oy) {
     const int32_t need = rows_under_output(oy, out_row, in_row, in_dims->h);
     for (; saved < need; ++saved) {
-      memcpy(scratch + (saved % slots) * in_row, inout + saved * in_row, (size_t)in_row);
+      memcpy(scratch + (int64_t)(saved % slots) * in_row, inout + saved * in_row, (size_t)in_row);
     }
     const int32_t y0 = oy * p->stride_h - p->pad_top;
     for (int32_t ky = 0; ky < f_dims->h; ++ky) {

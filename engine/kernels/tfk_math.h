@@ -125,11 +125,43 @@ static inline int32_t tfk_smlatt(int32_t a, int32_t b, int32_t acc) {
 #define TFK_ALWAYS_INLINE static inline
 #endif
 
+/* A kernel's variants that it calls one after the other: not inlined into it, so that their
+ * stack frames do not add up. */
+#if defined(__GNUC__)
+#define TFK_NOINLINE __attribute__((noinline))
+#else
+#define TFK_NOINLINE
+#endif
+
+/* On a function whose unrolled loop keeps many accumulators: GCC's scheduling before register
+ * allocation starts many loads early and then spills the accumulators; without it the loop
+ * runs in fewer instructions (measured on the depthwise rows and the fully connected rows). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define TFK_NO_EARLY_SCHEDULE __attribute__((optimize("no-schedule-insns")))
+#else
+#define TFK_NO_EARLY_SCHEDULE
+#endif
+
 /* Requantizes, adds the output offset and clamps: one int8 output. */
 TFK_ALWAYS_INLINE int8_t tfk_requant_out(int32_t acc, int32_t multiplier, int32_t shift,
                                           int32_t offset, int32_t lo, int32_t hi) {
   return (int8_t)tfk_clamp(tfk_requantize(acc, multiplier, shift) + offset, lo, hi);
 }
+
+/* tfk_requant_out with a compile-time `full`: 1 when [lo, hi] is the whole int8 range (no
+ * activation, or a ReLU whose zero point is -128), which saturates with one SSAT on
+ * Cortex-M4/M7 instead of two compares. Kernels instantiate their loops for both cases
+ * (TFK_FULL_RANGE) so that the choice is made once per call, not per output. */
+TFK_ALWAYS_INLINE int8_t tfk_requant_out_r(int32_t acc, int32_t multiplier, int32_t shift,
+                                            int32_t offset, int32_t lo, int32_t hi, int full) {
+  const int32_t v = tfk_requantize(acc, multiplier, shift) + offset;
+#if TFK_HAS_DSP
+  if (full) return (int8_t)__ssat(v, 8);
+#endif
+  if (full) return (int8_t)tfk_clamp(v, -128, 127);
+  return (int8_t)tfk_clamp(v, lo, hi);
+}
+#define TFK_FULL_RANGE(lo, hi) ((lo) == -128 && (hi) == 127)
 
 /* The input offset in both lanes (|offset| <= 255, so x + offset fits an int16 lane). */
 static inline int32_t tfk_offset_pair(int32_t offset) {
