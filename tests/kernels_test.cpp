@@ -1,6 +1,7 @@
 // Kernel unit tests: fixed-point helpers and the kernels the golden models do not exercise.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <climits>
 #include <random>
 #include <cmath>
@@ -303,6 +304,39 @@ TEST(KernelFast, Depthwise3x3BordersMatchReference) {
     tfk_depthwise_conv2d_s8(&p, &q, &id, in.data(), &fd, f.data(), bias.data(), &od, ref.data());
     tfk_depthwise_conv2d_fast_s8(&p, &q, &id, in.data(), &fd, f.data(), bias.data(), &od, fast.data());
     ASSERT_EQ(fast, ref) << "trial " << trial << ": " << h << "x" << w << "x" << c << " stride " << stride;
+  }
+}
+
+}  // namespace
+
+namespace {
+
+// The fast ADD equals the reference on TFLite-style parameters (rescales to twice the larger
+// input scale, left shift 20), with and without a clamp, and falls back for a left shift.
+TEST(KernelFast, AddMatchesReference) {
+  std::mt19937 rng(17);
+  for (int trial = 0; trial < 200; ++trial) {
+    const double s1 = 0.005 + double(rng() % 1000) / 4000.0, s2 = 0.005 + double(rng() % 1000) / 4000.0;
+    const double so = trial == 0 ? 1e-7 : 0.005 + double(rng() % 1000) / 2000.0;  // trial 0: output shift > 0
+    const double twice = 2 * std::max(s1, s2);
+    tfk_add_params p{};
+    p.input1_offset = int32_t(rng() % 256) - 128;
+    p.input2_offset = int32_t(rng() % 256) - 128;
+    p.left_shift = 20;
+    tfk_quantize_multiplier(s1 / twice, &p.input1_multiplier, &p.input1_shift);
+    tfk_quantize_multiplier(s2 / twice, &p.input2_multiplier, &p.input2_shift);
+    tfk_quantize_multiplier(twice / (double(1 << 20) * so), &p.output_multiplier, &p.output_shift);
+    p.output_offset = int32_t(rng() % 256) - 128;
+    p.act_min = trial % 3 == 0 ? int32_t(rng() % 100) - 128 : -128;
+    p.act_max = trial % 3 == 1 ? 127 - int32_t(rng() % 100) : 127;
+    const int32_t size = 1 + int32_t(rng() % 300);
+    const auto n = static_cast<size_t>(size);
+    std::vector<int8_t> a(n), b(n), ref(n), fast(n);
+    for (auto& v : a) v = int8_t(rng());
+    for (auto& v : b) v = int8_t(rng());
+    tfk_add_s8(&p, size, a.data(), b.data(), ref.data());
+    tfk_add_fast_s8(&p, size, a.data(), b.data(), fast.data());
+    ASSERT_EQ(fast, ref) << "trial " << trial;
   }
 }
 

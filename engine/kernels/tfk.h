@@ -77,6 +77,10 @@ typedef struct {
 /* ADD, same shapes: `size` elements. */
 void tfk_add_s8(const tfk_add_params* p, int32_t size, const int8_t* a, const int8_t* b,
                 int8_t* out);
+/* ADD, same shapes, bit-exact with tfk_add_s8: the rescales without branches on the shifts and
+ * the parameters held in registers (tfk_add.c). */
+void tfk_add_fast_s8(const tfk_add_params* p, int32_t size, const int8_t* a, const int8_t* b,
+                     int8_t* out);
 /* ADD with 4-D broadcasting (a dimension of 1 broadcasts). */
 void tfk_add_broadcast_s8(const tfk_add_params* p, const tfk_dims* a_dims, const int8_t* a,
                           const tfk_dims* b_dims, const int8_t* b, const tfk_dims* out_dims,

@@ -17,6 +17,53 @@ void tfk_add_s8(const tfk_add_params* p, int32_t size, const int8_t* a, const in
   for (int32_t i = 0; i < size; ++i) out[i] = add_one(p, a[i], b[i]);
 }
 
+/* tfk_requantize for a shift -e <= 0, with e1 = e - 1 and r = 2^e1 (0 for e = 0) given. */
+static inline int32_t requantize_right(int32_t x, int32_t multiplier, int32_t e1, int32_t r) {
+  if (e1 < 0) return (int32_t)(((int64_t)x * multiplier + (1 << 30)) >> 31);  /* no shift */
+  const int32_t c = r - (int32_t)((uint32_t)x >> 31);
+  const int64_t sum = (int64_t)x * multiplier + (int64_t)(((uint64_t)(uint32_t)c << 31) | (1u << 30));
+  return (int32_t)(sum >> 32) >> e1;
+}
+
+/* The parameters of tfk_add_fast_s8 read once: locals, which the int8 stores cannot alias. */
+TFK_ALWAYS_INLINE void add_fast_body(const tfk_add_params* p, int32_t size, const int8_t* a, const int8_t* b,
+                                     int8_t* out, int full) {
+  const int32_t ls = p->left_shift;
+  const int32_t oa = (int32_t)((uint32_t)p->input1_offset << ls), ob = (int32_t)((uint32_t)p->input2_offset << ls);
+  const int32_t ma = p->input1_multiplier, mb = p->input2_multiplier, mo = p->output_multiplier;
+  const int32_t ea = -p->input1_shift - 1, eb = -p->input2_shift - 1, eo = -p->output_shift - 1;
+  const int32_t ra = ea < 0 ? 0 : (int32_t)(1u << ea), rb = eb < 0 ? 0 : (int32_t)(1u << eb);
+  const int32_t ro = eo < 0 ? 0 : (int32_t)(1u << eo);
+  const int32_t off = p->output_offset, lo = p->act_min, hi = p->act_max;
+  for (int32_t i = 0; i < size; ++i) {
+    /* (x + offset) << left_shift as x << left_shift + (offset << left_shift): one instruction */
+    const int32_t sa = (int32_t)((uint32_t)a[i] << ls) + oa, sb = (int32_t)((uint32_t)b[i] << ls) + ob;
+    const int32_t sum = requantize_right(sa, ma, ea, ra) + requantize_right(sb, mb, eb, rb);
+    const int32_t v = requantize_right(sum, mo, eo, ro) + off;
+#if TFK_HAS_DSP
+    if (full) {
+      out[i] = (int8_t)__ssat(v, 8);
+      continue;
+    }
+#endif
+    out[i] = (int8_t)tfk_clamp(v, full ? -128 : lo, full ? 127 : hi);
+  }
+}
+
+void tfk_add_fast_s8(const tfk_add_params* p, int32_t size, const int8_t* a, const int8_t* b, int8_t* out) {
+  /* Every rescale a right shift or none (the multipliers are at most one, as TFLite computes them
+   * for int8) */
+  if (p->input1_shift > 0 || p->input2_shift > 0 || p->output_shift > 0 || p->input1_shift < -31 ||
+      p->input2_shift < -31 || p->output_shift < -31 || p->input1_multiplier < 0 || p->input2_multiplier < 0 ||
+      p->output_multiplier < 0) {
+    tfk_add_s8(p, size, a, b, out);
+  } else if (TFK_FULL_RANGE(p->act_min, p->act_max)) {
+    add_fast_body(p, size, a, b, out, 1);
+  } else {
+    add_fast_body(p, size, a, b, out, 0);
+  }
+}
+
 static int64_t bcast_index(const tfk_dims* d, int32_t n, int32_t h, int32_t w, int32_t c) {
   const int32_t bn = d->n == 1 ? 0 : n, bh = d->h == 1 ? 0 : h;
   const int32_t bw = d->w == 1 ? 0 : w, bc = d->c == 1 ? 0 : c;
