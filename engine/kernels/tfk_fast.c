@@ -1,18 +1,13 @@
 /* Fast paths for 1x1 convolution and fully connected layers, bit-exact with the reference:
  * the input offset is folded into the bias at code generation time (tfk_fold_input_offset),
- * outputs are computed in 2 x 2 blocks (two pixels or batches x two channels), and on
- * Cortex-M4/M7 four int8 products are accumulated with two SMLAD (ACLE) instructions. */
+ * outputs are computed in 2 x 2 blocks (two pixels or batches x two channels; a single row four
+ * channels at a time), and on Cortex-M4/M7 four int8 products are accumulated with two SMLAD
+ * (ACLE) instructions; the same code runs on the host with tfk_math.h's C equivalents. */
 #include <string.h>
 
 #include "tfk.h"
 #include "tfk_math.h"
 
-#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
-#include <arm_acle.h>
-#define TFK_DSP 1
-#else
-#define TFK_DSP 0
-#endif
 
 void tfk_fold_input_offset(int32_t input_offset, const int8_t* filter, int32_t channels,
                            int32_t depth, const int32_t* bias, int32_t* out_bias) {
@@ -28,27 +23,20 @@ TFK_ALWAYS_INLINE void dot_2x2(const int8_t* w0, const int8_t* w1, const int8_t*
                     int32_t depth, int32_t acc[4]) {
   int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
   int32_t d = 0;
-#if TFK_DSP
   for (; d + 4 <= depth; d += 4) {
-    uint32_t wa, wb, xa, xb;
-    memcpy(&wa, w0 + d, 4);
-    memcpy(&wb, w1 + d, 4);
-    memcpy(&xa, x0 + d, 4);
-    memcpy(&xb, x1 + d, 4);
-    const int32_t wa_e = (int32_t)__sxtb16(wa), wa_o = tfk_sxtb16_ror8(wa);
-    const int32_t wb_e = (int32_t)__sxtb16(wb), wb_o = tfk_sxtb16_ror8(wb);
-    const int32_t xa_e = (int32_t)__sxtb16(xa), xa_o = tfk_sxtb16_ror8(xa);
-    const int32_t xb_e = (int32_t)__sxtb16(xb), xb_o = tfk_sxtb16_ror8(xb);
-    a00 = __smlad(wa_e, xa_e, a00);
-    a00 = __smlad(wa_o, xa_o, a00);
-    a01 = __smlad(wa_e, xb_e, a01);
-    a01 = __smlad(wa_o, xb_o, a01);
-    a10 = __smlad(wb_e, xa_e, a10);
-    a10 = __smlad(wb_o, xa_o, a10);
-    a11 = __smlad(wb_e, xb_e, a11);
-    a11 = __smlad(wb_o, xb_o, a11);
+    /* the inputs extended first, then one weight row at a time: few registers live at once */
+    const uint32_t xa = tfk_load4(x0 + d), xb = tfk_load4(x1 + d);
+    const int32_t xa_e = tfk_sxtb16(xa), xa_o = tfk_sxtb16_ror8(xa);
+    const int32_t xb_e = tfk_sxtb16(xb), xb_o = tfk_sxtb16_ror8(xb);
+    const uint32_t wa = tfk_load4(w0 + d);
+    const int32_t wa_e = tfk_sxtb16(wa), wa_o = tfk_sxtb16_ror8(wa);
+    a00 = tfk_smlad(wa_o, xa_o, tfk_smlad(wa_e, xa_e, a00));
+    a01 = tfk_smlad(wa_o, xb_o, tfk_smlad(wa_e, xb_e, a01));
+    const uint32_t wb = tfk_load4(w1 + d);
+    const int32_t wb_e = tfk_sxtb16(wb), wb_o = tfk_sxtb16_ror8(wb);
+    a10 = tfk_smlad(wb_o, xa_o, tfk_smlad(wb_e, xa_e, a10));
+    a11 = tfk_smlad(wb_o, xb_o, tfk_smlad(wb_e, xb_e, a11));
   }
-#endif
   for (; d < depth; ++d) {
     const int32_t wa = w0[d], wb = w1[d], xa = x0[d], xb = x1[d];
     a00 += wa * xa;
@@ -66,19 +54,12 @@ TFK_ALWAYS_INLINE void dot_2x2(const int8_t* w0, const int8_t* w1, const int8_t*
 TFK_ALWAYS_INLINE void dot_2x1(const int8_t* w0, const int8_t* w1, const int8_t* x0, int32_t depth, int32_t acc[2]) {
   int32_t a0 = acc[0], a1 = acc[1];
   int32_t d = 0;
-#if TFK_DSP
   for (; d + 4 <= depth; d += 4) {
-    uint32_t wa, wb, xa;
-    memcpy(&wa, w0 + d, 4);
-    memcpy(&wb, w1 + d, 4);
-    memcpy(&xa, x0 + d, 4);
-    const int32_t xa_e = (int32_t)__sxtb16(xa), xa_o = tfk_sxtb16_ror8(xa);
-    a0 = __smlad((int32_t)__sxtb16(wa), xa_e, a0);
-    a0 = __smlad(tfk_sxtb16_ror8(wa), xa_o, a0);
-    a1 = __smlad((int32_t)__sxtb16(wb), xa_e, a1);
-    a1 = __smlad(tfk_sxtb16_ror8(wb), xa_o, a1);
+    const uint32_t wa = tfk_load4(w0 + d), wb = tfk_load4(w1 + d), xa = tfk_load4(x0 + d);
+    const int32_t xa_e = tfk_sxtb16(xa), xa_o = tfk_sxtb16_ror8(xa);
+    a0 = tfk_smlad(tfk_sxtb16_ror8(wa), xa_o, tfk_smlad(tfk_sxtb16(wa), xa_e, a0));
+    a1 = tfk_smlad(tfk_sxtb16_ror8(wb), xa_o, tfk_smlad(tfk_sxtb16(wb), xa_e, a1));
   }
-#endif
   for (; d < depth; ++d) {
     a0 += w0[d] * x0[d];
     a1 += w1[d] * x0[d];
@@ -179,7 +160,7 @@ TFK_ALWAYS_INLINE void matmul_pairs(const int8_t* in, int32_t rows, const int8_t
   }
 }
 
-TFK_NOINLINE static void matmul_pairs_full(const int8_t* in, int32_t rows, const int8_t* w, int32_t channels, int32_t depth,
+TFK_NOINLINE TFK_NO_EARLY_SCHEDULE static void matmul_pairs_full(const int8_t* in, int32_t rows, const int8_t* w, int32_t channels, int32_t depth,
                               const int32_t* folded_bias, const tfk_channel_quant* q, int32_t off, int8_t* out) {
   matmul_pairs(in, rows, w, channels, depth, folded_bias, q, off, -128, 127, out, 1);
 }
@@ -252,10 +233,11 @@ static void conv_pixel(const tfk_conv_params* p, const tfk_channel_quant* q, con
   tfk_conv2d_fast_s8(&one, q, &in_one, in, f_dims, filter, bias, &out_one, o);
 }
 
-void tfk_conv2d_simd_s8(const tfk_conv_params* p, const tfk_channel_quant* q, const tfk_dims* in_dims,
-                        const int8_t* in, const tfk_dims* filter_dims, const int8_t* filter,
-                        const int32_t* bias, const int32_t* folded_bias, const tfk_dims* out_dims,
-                        int8_t* out) {
+TFK_NO_EARLY_SCHEDULE void tfk_conv2d_simd_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
+                                              const tfk_dims* in_dims, const int8_t* in,
+                                              const tfk_dims* filter_dims, const int8_t* filter,
+                                              const int32_t* bias, const int32_t* folded_bias,
+                                              const tfk_dims* out_dims, int8_t* out) {
   const int32_t in_h = in_dims->h, in_w = in_dims->w, in_c = in_dims->c;
   const int32_t k_h = filter_dims->h, k_w = filter_dims->w, out_c = out_dims->c;
   const int32_t sh = p->stride_h, sw = p->stride_w, dh = p->dilation_h, dw = p->dilation_w;
