@@ -4,11 +4,35 @@
 #include <algorithm>
 #include <climits>
 #include <random>
+#include <utility>
 #include <cmath>
 #include <vector>
 
 #include "engine/kernels/tfk.h"
 #include "engine/kernels/tfk_math.h"
+
+namespace {
+
+// Per-channel requantization parameters for scales base + k / div, k random in [0, 1000).
+void randomMultipliers(std::mt19937* rng, size_t n, double base, double div, std::vector<int32_t>* m,
+                       std::vector<int32_t>* s) {
+  for (size_t c = 0; c < n; ++c) {
+    int32_t mm = 0, ss = 0;
+    tfk_quantize_multiplier(base + double((*rng)() % 1000) / div, &mm, &ss);
+    m->push_back(mm);
+    s->push_back(ss);
+  }
+}
+
+// The output clamp of a trial: every third clamps below, every third above, the rest are the full
+// int8 range (which the fast kernels specialise).
+std::pair<int32_t, int32_t> trialClamp(std::mt19937* rng, int trial) {
+  const int32_t lo = trial % 3 == 0 ? -128 + int32_t((*rng)() % 100) : -128;
+  const int32_t hi = trial % 3 == 1 ? 127 - int32_t((*rng)() % 100) : 127;
+  return {lo, hi};
+}
+
+}  // namespace
 
 namespace {
 
@@ -144,16 +168,10 @@ TEST(KernelFast, PointwiseAndFullyConnectedMatchReference) {
     for (auto& v : w) v = int8_t(rng());
     std::vector<int32_t> bias(static_cast<size_t>(cout)), folded(static_cast<size_t>(cout)), m, s;
     for (auto& b : bias) b = int32_t(rng() % 5000) - 2500;
-    for (int32_t c = 0; c < cout; ++c) {
-      int32_t mm = 0, ss = 0;
-      tfk_quantize_multiplier(0.0005 + double(rng() % 1000) / 40000.0, &mm, &ss);
-      m.push_back(mm);
-      s.push_back(ss);
-    }
+    randomMultipliers(&rng, static_cast<size_t>(cout), 0.0005, 40000.0, &m, &s);
     const tfk_channel_quant q{m.data(), s.data(), trial % 2};
     const int32_t inOff = int32_t(rng() % 256) - 128, outOff = int32_t(rng() % 256) - 128;
-    const int32_t lo = trial % 3 == 0 ? -128 + int32_t(rng() % 100) : -128;
-    const int32_t hi = trial % 3 == 1 ? 127 - int32_t(rng() % 100) : 127;
+    const auto [lo, hi] = trialClamp(&rng, trial);
     const tfk_conv_params p{inOff, outOff, 1, 1, 1, 1, 0, 0, lo, hi, 1};
     const tfk_dims id{1, 1, pixels, cin}, fd{cout, 1, 1, cin}, od{1, 1, pixels, cout};
     tfk_conv2d_s8(&p, &q, &id, in.data(), &fd, w.data(), bias.data(), &od, ref.data());
@@ -185,16 +203,9 @@ TEST(KernelFast, SpatialConvolutionsMatchReference) {
     for (auto& v : wd) v = int8_t(rng());
     std::vector<int32_t> bias(static_cast<size_t>(std::max(cin, cout))), m, s;
     for (auto& b : bias) b = int32_t(rng() % 3000) - 1500;
-    for (size_t c = 0; c < bias.size(); ++c) {
-      int32_t mm = 0, ss = 0;
-      tfk_quantize_multiplier(0.001 + double(rng() % 1000) / 30000.0, &mm, &ss);
-      m.push_back(mm);
-      s.push_back(ss);
-    }
+    randomMultipliers(&rng, static_cast<size_t>(bias.size()), 0.001, 30000.0, &m, &s);
     const tfk_channel_quant q{m.data(), s.data(), 1};
-    // Every third trial clamps below, every third above: the kernels specialise the full int8 range.
-    const int32_t lo = trial % 3 == 0 ? -128 + int32_t(rng() % 100) : -128;
-    const int32_t hi = trial % 3 == 1 ? 127 - int32_t(rng() % 100) : 127;
+    const auto [lo, hi] = trialClamp(&rng, trial);
     const tfk_conv_params p{int32_t(rng() % 60) - 30, int32_t(rng() % 60) - 30, stride, stride, dil, dil,
                             padTop, padLeft, lo, hi, 1};
     const tfk_dims id{1, h, w, cin}, fc{cout, k, k, cin}, oc{1, oh, ow, cout}, fd{1, k, k, cin}, od{1, oh, ow, cin};
@@ -251,15 +262,9 @@ TEST(KernelFast, SimdConvolutionMatchesReference) {
     for (auto& v : f) v = int8_t(rng());
     std::vector<int32_t> bias(static_cast<size_t>(cout)), folded(static_cast<size_t>(cout)), m, s;
     for (auto& b : bias) b = int32_t(rng() % 3000) - 1500;
-    for (int32_t c = 0; c < cout; ++c) {
-      int32_t mm = 0, ss = 0;
-      tfk_quantize_multiplier(0.0005 + double(rng() % 1000) / 40000.0, &mm, &ss);
-      m.push_back(mm);
-      s.push_back(ss);
-    }
+    randomMultipliers(&rng, static_cast<size_t>(cout), 0.0005, 40000.0, &m, &s);
     const tfk_channel_quant q{m.data(), s.data(), 1};
-    const int32_t lo = trial % 3 == 0 ? -128 + int32_t(rng() % 100) : -128;
-    const int32_t hi = trial % 3 == 1 ? 127 - int32_t(rng() % 100) : 127;
+    const auto [lo, hi] = trialClamp(&rng, trial);
     const tfk_conv_params p{int32_t(rng() % 60) - 30, int32_t(rng() % 60) - 30, stride, stride, dil, dil,
                             padTop, padLeft, lo, hi, 1};
     const tfk_dims id{1, h, w, cin}, fd{cout, kh, kw, cin}, od{1, oh, ow, cout};
@@ -290,12 +295,7 @@ TEST(KernelFast, Depthwise3x3BordersMatchReference) {
     for (auto& v : f) v = int8_t(rng());
     std::vector<int32_t> bias(static_cast<size_t>(c)), m, s;
     for (auto& b : bias) b = int32_t(rng() % 3000) - 1500;
-    for (int32_t i = 0; i < c; ++i) {
-      int32_t mm = 0, ss = 0;
-      tfk_quantize_multiplier(0.001 + double(rng() % 1000) / 30000.0, &mm, &ss);
-      m.push_back(mm);
-      s.push_back(ss);
-    }
+    randomMultipliers(&rng, static_cast<size_t>(c), 0.001, 30000.0, &m, &s);
     const tfk_channel_quant q{m.data(), s.data(), trial % 5 == 4 ? 0 : 1};
     const int32_t lo = trial % 4 == 0 ? -128 + int32_t(rng() % 100) : -128;
     const tfk_conv_params p{int32_t(rng() % 256) - 128, int32_t(rng() % 256) - 128, stride, stride, 1, 1,
