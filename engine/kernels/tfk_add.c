@@ -17,14 +17,6 @@ void tfk_add_s8(const tfk_add_params* p, int32_t size, const int8_t* a, const in
   for (int32_t i = 0; i < size; ++i) out[i] = add_one(p, a[i], b[i]);
 }
 
-/* tfk_requantize for a shift -e <= 0, with e1 = e - 1 and r = 2^e1 (0 for e = 0) given. */
-static inline int32_t requantize_right(int32_t x, int32_t multiplier, int32_t e1, int32_t r) {
-  if (e1 < 0) return (int32_t)(((int64_t)x * multiplier + (1 << 30)) >> 31);  /* no shift */
-  const int32_t c = r - (int32_t)((uint32_t)x >> 31);
-  const int64_t sum = (int64_t)x * multiplier + (int64_t)(((uint64_t)(uint32_t)c << 31) | (1u << 30));
-  return (int32_t)(sum >> 32) >> e1;
-}
-
 /* The parameters of tfk_add_fast_s8 read once: locals, which the int8 stores cannot alias. */
 TFK_ALWAYS_INLINE void add_fast_body(const tfk_add_params* p, int32_t size, const int8_t* a, const int8_t* b,
                                      int8_t* out, int full) {
@@ -38,15 +30,8 @@ TFK_ALWAYS_INLINE void add_fast_body(const tfk_add_params* p, int32_t size, cons
   for (int32_t i = 0; i < size; ++i) {
     /* (x + offset) << left_shift as x << left_shift + (offset << left_shift): one instruction */
     const int32_t sa = (int32_t)((uint32_t)a[i] << ls) + oa, sb = (int32_t)((uint32_t)b[i] << ls) + ob;
-    const int32_t sum = requantize_right(sa, ma, ea, ra) + requantize_right(sb, mb, eb, rb);
-    const int32_t v = requantize_right(sum, mo, eo, ro) + off;
-#if TFK_HAS_DSP
-    if (full) {
-      out[i] = (int8_t)__ssat(v, 8);
-      continue;
-    }
-#endif
-    out[i] = (int8_t)tfk_clamp(v, full ? -128 : lo, full ? 127 : hi);
+    const int32_t sum = tfk_requantize_right(sa, ma, ea, ra) + tfk_requantize_right(sb, mb, eb, rb);
+    out[i] = tfk_saturate_r(tfk_requantize_right(sum, mo, eo, ro) + off, lo, hi, full);
   }
 }
 

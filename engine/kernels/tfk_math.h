@@ -36,15 +36,27 @@ static inline int32_t tfk_mbqm(int32_t x, int32_t multiplier, int32_t shift) {
  * of divisions by powers of two compose: = (ab + 2^30 + (2^(e-1) - [r < 0]) 2^31) >> (31 + e).
  * [r < 0] may be taken as [x < 0]: they differ only for -2^30 <= ab < 0, where r = 0 and both
  * give 0. The high word of the sum, shifted right by e - 1, is the result (e <= 31). */
+/* tfk_requantize's right shift e = e1 + 1 >= 1, with r = 2^e1 given (kernels that reuse one
+ * shift for many outputs compute it once). */
+static inline int32_t tfk_requantize_by(int32_t x, int32_t multiplier, int32_t e1, int32_t r) {
+  /* c = 2^(e-1) - [x < 0] >= 0; c * 2^31 + 2^30 has disjoint bits, so | is + */
+  const int32_t c = r - (x < 0 ? 1 : 0);
+  const int64_t sum = (int64_t)x * multiplier + (int64_t)(((uint64_t)(uint32_t)c << 31) | (1u << 30));
+  return (int32_t)(sum >> 32) >> e1;
+}
+
+/* tfk_requantize for a shift <= 0: as tfk_requantize_by, and e1 = -1 (r unused) is no shift. */
+static inline int32_t tfk_requantize_right(int32_t x, int32_t multiplier, int32_t e1, int32_t r) {
+  if (e1 < 0) return (int32_t)(((int64_t)x * multiplier + ((int64_t)1 << 30)) >> 31);
+  return tfk_requantize_by(x, multiplier, e1, r);
+}
+
 static inline int32_t tfk_requantize(int32_t x, int32_t multiplier, int32_t shift) {
   if (shift >= 0) {
     const int64_t ab = (int64_t)(int32_t)((uint32_t)x << shift) * multiplier;
     return (int32_t)((ab + ((int64_t)1 << 30)) >> 31);
   }
-  /* c = 2^(e-1) - [x < 0] >= 0; c * 2^31 + 2^30 has disjoint bits, so | is + */
-  const int32_t c = (int32_t)(1u << (-shift - 1)) - (x < 0 ? 1 : 0);
-  const int64_t sum = (int64_t)x * multiplier + (int64_t)(((uint64_t)(uint32_t)c << 31) | (1u << 30));
-  return (int32_t)(sum >> 32) >> (-shift - 1);
+  return tfk_requantize_by(x, multiplier, -shift - 1, (int32_t)(1u << (-shift - 1)));
 }
 
 static inline int32_t tfk_clamp(int32_t x, int32_t lo, int32_t hi) {
@@ -148,18 +160,22 @@ TFK_ALWAYS_INLINE int8_t tfk_requant_out(int32_t acc, int32_t multiplier, int32_
   return (int8_t)tfk_clamp(tfk_requantize(acc, multiplier, shift) + offset, lo, hi);
 }
 
-/* tfk_requant_out with a compile-time `full`: 1 when [lo, hi] is the whole int8 range (no
- * activation, or a ReLU whose zero point is -128), which saturates with one SSAT on
- * Cortex-M4/M7 instead of two compares. Kernels instantiate their loops for both cases
- * (TFK_FULL_RANGE) so that the choice is made once per call, not per output. */
-TFK_ALWAYS_INLINE int8_t tfk_requant_out_r(int32_t acc, int32_t multiplier, int32_t shift,
-                                            int32_t offset, int32_t lo, int32_t hi, int full) {
-  const int32_t v = tfk_requantize(acc, multiplier, shift) + offset;
+/* v clamped to [lo, hi] as an int8; `full` (TFK_FULL_RANGE(lo, hi)) saturates with one SSAT on
+ * Cortex-M4/M7 instead of two compares. Where `full` is a constant (a kernel's loop specialised
+ * for the full int8 range: no activation, or a ReLU whose zero point is -128) the choice costs
+ * nothing per output. */
+TFK_ALWAYS_INLINE int8_t tfk_saturate_r(int32_t v, int32_t lo, int32_t hi, int full) {
 #if TFK_HAS_DSP
   if (full) return (int8_t)__ssat(v, 8);
 #endif
   if (full) return (int8_t)tfk_clamp(v, -128, 127);
   return (int8_t)tfk_clamp(v, lo, hi);
+}
+
+/* tfk_requant_out with the saturation of tfk_saturate_r. */
+TFK_ALWAYS_INLINE int8_t tfk_requant_out_r(int32_t acc, int32_t multiplier, int32_t shift,
+                                            int32_t offset, int32_t lo, int32_t hi, int full) {
+  return tfk_saturate_r(tfk_requantize(acc, multiplier, shift) + offset, lo, hi, full);
 }
 #define TFK_FULL_RANGE(lo, hi) ((lo) == -128 && (hi) == 127)
 
