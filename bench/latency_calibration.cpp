@@ -6,13 +6,17 @@
 //
 //   ./bench/latency_calibration [--out resources/latency] [--train 24] [--heldout 12]
 //       [--coverage 16] [--coverage-heldout 8] [--seed 1] [--cache measurements.json]
-//       [--core cortex-m4|cortex-m7]
+//       [--core cortex-m4|cortex-m7] [--layers layers.csv]
+//
+// --layers writes every measured layer (network, set, op, kernel, features, measured, predicted)
+// as CSV, to see where a kernel's features miss.
 //
 // Training networks: TinyNAS samples plus a few "coverage" networks (plain k x k convolutions
 // with Cin >= 2, depthwise-separable blocks, max pooling) for kernels the TinyNAS space never
 // compiles to. Held-out networks: TinyNAS samples (the reported error) and a few coverage
 // networks (the error outside the space). --cache keeps the measurements, so that a
-// refit does not run QEMU again (networks are keyed by name; the same seed gives the same ones).
+// refit does not run QEMU again (networks are keyed by name, and a measurement is reused only for
+// the same graph: same spec, same .tflite bytes).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -24,8 +28,11 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include "engine/firmware/exporter.h"
 #include "engine/firmware/verifier.h"
+#include "engine/io/tflite_export.h"
 #include "engine/pipeline.h"
 #include "search/latency_model.h"
 #include "search/search_space.h"
@@ -46,7 +53,7 @@ struct Measurement {
 };
 
 struct Options {
-  std::string out = "resources/latency", cache, onlyCore;
+  std::string out = "resources/latency", cache, onlyCore, layers;
   int32_t train = 24, heldout = 12, coverage = 16, coverageHeldout = 8;
   uint64_t seed = 1;
 };
@@ -193,7 +200,19 @@ struct Planned {
   std::vector<LayerFeatures> features;       // from the plan (in-place use exact)
   std::vector<LayerFeatures> graphFeatures;  // from the planned graph alone
   int64_t macs = 0;
+  std::string fingerprint;  // of the graph as a .tflite: the cache's measurement is of this graph
 };
+
+// FNV-1a of the graph's .tflite bytes, in hex ("" when it cannot be written).
+std::string graphFingerprint(const Graph& g) {
+  Result<std::vector<uint8_t>> bytes = exportTflite(g);
+  if (!bytes) return "";
+  uint64_t h = 1469598103934665603ull;
+  for (uint8_t b : bytes.value()) h = (h ^ b) * 1099511628211ull;
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", (unsigned long long)h);
+  return text;
+}
 
 std::map<std::string, Planned> planAll(const std::vector<Network>& nets) {
   std::map<std::string, Planned> out;
@@ -205,7 +224,8 @@ std::map<std::string, Planned> planAll(const std::vector<Network>& nets) {
       continue;
     }
     out[n.name] = {g.value(), p.value(), latencyFeatures(p.value()),
-                   latencyFeatures(p.value().graph), archCost(n.spec).macs};
+                   latencyFeatures(p.value().graph), archCost(n.spec).macs,
+                   graphFingerprint(g.value())};
   }
   return out;
 }
@@ -216,11 +236,14 @@ std::map<std::string, Measurement> measureAll(const std::vector<Network>& nets,
                                               const std::string& core, const std::string& device,
                                               nlohmann::json* cache) {
   std::map<std::string, Measurement> out;
-  const fs::path work = fs::temp_directory_path() / ("tinyforge_latency_" + core);
+  const fs::path work =
+      fs::temp_directory_path() / ("tinyforge_latency_" + core + "_" + std::to_string(::getpid()));
   for (const Network& n : nets) {
     if (!planned.count(n.name)) continue;
     nlohmann::json& c = (*cache)[core][n.name];
-    if (c.is_object() && c.value("spec", std::string()) == n.spec.name) {
+    const std::string& fingerprint = planned.at(n.name).fingerprint;
+    if (c.is_object() && c.value("spec", std::string()) == n.spec.name && !fingerprint.empty() &&
+        c.value("graph", std::string()) == fingerprint) {
       out[n.name] = {c["total"].get<int64_t>(), c["per_layer"].get<std::vector<int64_t>>()};
       continue;
     }
@@ -236,7 +259,10 @@ std::map<std::string, Measurement> measureAll(const std::vector<Network>& nets,
                 n.name.c_str(), (long long)m.value().total, m.value().perLayer.size(), s);
     std::fflush(stdout);
     out[n.name] = m.value();
-    c = {{"spec", n.spec.name}, {"total", m.value().total}, {"per_layer", m.value().perLayer}};
+    c = {{"spec", n.spec.name},
+         {"graph", fingerprint},
+         {"total", m.value().total},
+         {"per_layer", m.value().perLayer}};
   }
   fs::remove_all(work);
   return out;
@@ -316,6 +342,30 @@ void report(const std::vector<Network>& nets, const std::map<std::string, Planne
                         {"coverage_heldout", errorJson(rows, "coverage_heldout")}};
 }
 
+// One CSV row per measured layer, appended to o.layers (the header when the file is empty).
+void writeLayers(const LatencyModel& model, const std::vector<Network>& nets,
+                 const std::map<std::string, Planned>& planned,
+                 const std::map<std::string, Measurement>& measured, const std::string& path) {
+  const bool fresh = !fs::exists(path) || fs::file_size(path) == 0;
+  std::ofstream out(path, std::ios::app);
+  if (fresh) {
+    out << "core,network,set,op,kernel";
+    for (const char* f : kLatencyFeatureNames) out << "," << f;
+    out << ",measured,predicted\n";
+  }
+  for (const Network& n : nets) {
+    if (!measured.count(n.name)) continue;
+    const Planned& p = planned.at(n.name);
+    const Measurement& m = measured.at(n.name);
+    for (size_t i = 0; i < p.features.size() && i < m.perLayer.size(); ++i) {
+      out << model.core << "," << n.name << "," << n.set << "," << i << ","
+          << latencyKernelName(p.features[i].kernel);
+      for (double x : p.features[i].x) out << "," << x;
+      out << "," << m.perLayer[i] << "," << predictLayer(model, p.features[i]) << "\n";
+    }
+  }
+}
+
 // Measures (or reads from the cache), fits on the training and coverage networks, reports.
 Result<LatencyModel> calibrate(const std::vector<Network>& nets,
                                const std::map<std::string, Planned>& planned,
@@ -339,6 +389,7 @@ Result<LatencyModel> calibrate(const std::vector<Network>& nets,
   if (!model) return model;
   model.value().device = device;
   report(nets, planned, measured, o, samples.size(), &model.value());
+  if (!o.layers.empty()) writeLayers(model.value(), nets, planned, measured, o.layers);
   const nlohmann::json& c = model.value().calibration;
   std::printf(
       "%s: held-out %d networks: mean |rel. error| %.2f%%, max %.2f%%, Spearman %.4f "
@@ -352,7 +403,7 @@ Result<LatencyModel> calibrate(const std::vector<Network>& nets,
 
 bool parseArgs(int argc, char** argv, Options* o) {
   const std::map<std::string, std::string*> strings = {
-      {"--out", &o->out}, {"--cache", &o->cache}, {"--core", &o->onlyCore}};
+      {"--out", &o->out}, {"--cache", &o->cache}, {"--core", &o->onlyCore}, {"--layers", &o->layers}};
   const std::map<std::string, int32_t*> counts = {{"--train", &o->train},
                                                   {"--heldout", &o->heldout},
                                                   {"--coverage", &o->coverage},
@@ -382,7 +433,8 @@ int main(int argc, char** argv) {
   if (!parseArgs(argc, argv, &o)) {
     std::fprintf(stderr,
                  "usage: latency_calibration [--out DIR] [--train N] [--heldout N] [--coverage N] "
-                 "[--coverage-heldout N] [--seed S] [--cache FILE] [--core cortex-m4|cortex-m7]\n");
+                 "[--coverage-heldout N] [--seed S] [--cache FILE] [--core cortex-m4|cortex-m7] "
+                 "[--layers FILE.csv]\n");
     return 2;
   }
   const auto start = std::chrono::steady_clock::now();

@@ -50,9 +50,12 @@ class GraphBuilder {
     return activation(std::move(shape), q);
   }
 
-  // The output quantization of the next op: observed range, or the placeholder.
-  QuantParams nextOutputQuant() const {
+  // The output quantization of the next op: observed range, or the placeholder. A ReLU6 output's
+  // placeholder is [0, 6], as training makes it: its int8 clamp is then the full range, and the
+  // kernels (and the latency model) take the same paths as for the trained network.
+  QuantParams nextOutputQuant(Activation activation) const {
     if (!m_net) {
+      if (activation == Activation::kRelu6) return activationQuant(0.0f, 6.0f);
       QuantParams q;
       q.scale = {0.05f};
       q.zeroPoint = {-128};
@@ -70,7 +73,7 @@ class GraphBuilder {
 
   TensorId op(OpKind kind, std::vector<TensorId> in, std::vector<int32_t> outShape, OpParams p = {},
               std::optional<QuantParams> outQuant = std::nullopt) {
-    const TensorId out = activation(std::move(outShape), outQuant ? *outQuant : nextOutputQuant());
+    const TensorId out = activation(std::move(outShape), outQuant ? *outQuant : nextOutputQuant(p.activation));
     Op o;
     o.kind = kind;
     // Ops are named after their output (as a .tflite, which has no op names, is read back).

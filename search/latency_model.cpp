@@ -8,6 +8,7 @@
 #include <Eigen/Dense>
 
 #include "engine/ops/op_def.h"
+#include "engine/kernels/tfk_math.h"
 #include "engine/ops/op_util.h"
 
 namespace tinyforge {
@@ -37,10 +38,12 @@ struct KernelInfo {
 using K = LatencyKernel;
 constexpr uint32_t kSpatial = bit(kMacs) | bit(kOutputs) | bit(kPixels) | bit(kOne);
 const std::array<KernelInfo, kLatencyKernelCount> kKernels = {{
-    {kSpatial | bit(kScalar), K::kConv1x1InPlace},                               // conv2d_1x1
-    {kSpatial | bit(kScalar) | bit(kInputs), K::kConv1x1},                       // .._inplace
+    {kSpatial | bit(kScalar) | bit(kEdge) | bit(kTaps), K::kConv1x1InPlace},     // conv2d_1x1
+    {kSpatial | bit(kScalar) | bit(kInputs) | bit(kEdge) | bit(kTaps), K::kConv1x1},  // inplace
     {kSpatial | bit(kEdge) | bit(kTaps) | bit(kRows) | bit(kScalar), K::kConv},  // conv2d_simd
-    {kSpatial | bit(kRows), K::kConvSimd},                                       // conv2d
+    {kSpatial | bit(kRows) | bit(kScalar), K::kConvSimd},                        // conv2d
+    {kSpatial | bit(kRows) | bit(kEdge) | bit(kTaps) | bit(kChannels) | bit(kScalar),
+     K::kConvSimd},  // conv2d_im2col
     {kSpatial | bit(kEdge) | bit(kTaps), K::kDepthwise3x3InPlace},               // dw 3x3
     {kSpatial | bit(kRows), K::kDepthwiseInPlace},                               // dw
     {kSpatial | bit(kInputs) | bit(kEdge) | bit(kTaps) | bit(kChannels),
@@ -82,6 +85,16 @@ AxisTaps axisTaps(int32_t in, int32_t out, int32_t kernel, int32_t stride, int32
   return a;
 }
 
+// tfk_conv2d_fast_s8 (and tfk_conv2d_simd_s8 through it) takes the im2col path for a filter of
+// at most TFK_IM2COL_MAX taps when the output is not clamped and the input offset is an int8's.
+bool im2col(const Graph& g, const Op& op, const SpatialGeometry& s) {
+  const ConvCall c = prepareConvCall(g, op, op.kind == OpKind::kDepthwiseConv2D);
+  const int32_t inC = g.tensor(op.inputs[0]).shape[3];
+  return int64_t(s.kernelH) * s.kernelW * inC <= TFK_IM2COL_MAX &&
+         TFK_FULL_RANGE(c.params.act_min, c.params.act_max) && c.params.input_offset >= -127 &&
+         c.params.input_offset <= 128;
+}
+
 LatencyKernel convKernel(const Graph& g, const Op& op, const SpatialGeometry& s, bool inPlace) {
   const int32_t inC = g.tensor(op.inputs[0]).shape[3];
   if (op.kind == OpKind::kConv2D) {
@@ -89,10 +102,15 @@ LatencyKernel convKernel(const Graph& g, const Op& op, const SpatialGeometry& s,
                            s.padTop == 0 && s.padLeft == 0;
     if (inPlace) return K::kConv1x1InPlace;
     if (pointwise) return K::kConv1x1;
-    return inC >= 2 ? K::kConvSimd : K::kConv;
+    // tfk_conv2d_simd_s8 hands filters of at most TFK_IM2COL_MAX taps to tfk_conv2d_fast_s8.
+    if (im2col(g, op, s)) return K::kConvIm2col;
+    const bool small = int64_t(s.kernelH) * s.kernelW * inC <= TFK_IM2COL_MAX;
+    return inC >= 2 && !small ? K::kConvSimd : K::kConv;
   }
   const bool k3 = s.kernelH == 3 && s.kernelW == 3 && s.dilationH == 1 && s.dilationW == 1;
-  if (!inPlace && inC == 1 && op.params.depthMultiplier > 1) return K::kConvSimd;
+  if (!inPlace && inC == 1 && op.params.depthMultiplier > 1) {
+    return im2col(g, op, s) ? K::kConvIm2col : K::kConv;  // k x k <= TFK_IM2COL_MAX taps
+  }
   if (inPlace) {
     // Row by row it runs the fast kernel's row code (plus copies of the rows it overwrites);
     // otherwise channel plane by plane.
@@ -136,6 +154,25 @@ void simdFeatures(const Tensor& in, const Tensor& out, const SpatialGeometry& s,
   f->x[kScalar] = cout * borderTaps * inC + dots * 4 * double(int64_t(dotDepth) % 4);
 }
 
+// conv_im2col_body: per pixel, a patch gathered (kernel rows copied whole inside the image, tap
+// by tap at the border) and converted in groups of four taps; per pixel pair and output-channel
+// pair, 2 x 2 dot products over every group (padding taps included) and four requantizations.
+void im2colFeatures(const Tensor& in, const Tensor& out, const SpatialGeometry& s, const AxisTaps& y,
+                    const AxisTaps& x, LayerFeatures* f) {
+  const double n = out.shape[0], pixels = double(out.shape[1]) * out.shape[2];
+  const double patch = double(s.kernelH) * s.kernelW * in.shape[3];
+  const double groups = std::ceil(patch / 4), cout = out.shape[3];
+  const bool rowCopy = s.dilationW == 1;
+  const double interior = rowCopy ? y.interior * x.interior : 0;
+  const double pairs = n * std::ceil(pixels / 2) * std::ceil(cout / 2);
+  f->x[kMacs] = n * pixels * cout * groups * 4;
+  f->x[kRows] = n * pixels * groups;
+  f->x[kEdge] = n * (pixels - interior) * s.kernelH * s.kernelW;
+  f->x[kTaps] = n * interior * s.kernelH;
+  f->x[kChannels] = pairs;
+  f->x[kScalar] = int64_t(patch) % 4 != 0 ? pairs : 0;
+}
+
 // Convolutions and pooling: taps inside the image, border outputs, kernel rows visited.
 void spatialFeatures(const Graph& g, const Op& op, const SpatialGeometry& s, LayerFeatures* f) {
   const Tensor& in = g.tensor(op.inputs[0]);
@@ -150,8 +187,26 @@ void spatialFeatures(const Graph& g, const Op& op, const SpatialGeometry& s, Lay
   f->x[kTaps] = channels * (y.valid * x.valid - y.interior * x.interior * taps);
   f->x[kRows] = channels * y.valid * ow;
   if (f->kernel == K::kConvSimd && op.kind == OpKind::kConv2D) simdFeatures(in, out, s, y, x, f);
+  if (f->kernel == K::kConvIm2col) im2colFeatures(in, out, s, y, x, f);
+  if (f->kernel == K::kConv && op.kind == OpKind::kConv2D) {
+    // conv_simd: per kernel row, dot products over the row's taps inside the image, the bytes
+    // past a multiple of four one at a time.
+    double remainder = 0;
+    for (int32_t ox = 0; ox < ow; ++ox) {
+      const int32_t inside = tapsInside(ox * s.strideW - s.padLeft, s.kernelW, s.dilationW, in.shape[2]);
+      remainder += s.dilationW == 1 ? (inside * in.shape[3]) % 4 : inside * (in.shape[3] % 4);
+    }
+    f->x[kScalar] = channels * y.valid * remainder;
+  }
   if (f->kernel == K::kConv1x1 || f->kernel == K::kConv1x1InPlace) {
     f->x[kScalar] = channels * oh * ow * double(in.shape[3] % 4);
+    const double pixels = double(out.shape[0]) * oh * ow;
+    // matmul_s8: row pairs for the full int8 range, the rest (or every row) one at a time.
+    const ConvCall c = prepareConvCall(g, op, false);
+    const bool full = TFK_FULL_RANGE(c.params.act_min, c.params.act_max);
+    const double single = full ? double(int64_t(pixels) % 2) : pixels;
+    f->x[kEdge] = single * out.shape[3];
+    f->x[kTaps] = single * out.shape[3] * in.shape[3];
   }
 }
 

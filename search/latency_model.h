@@ -29,8 +29,9 @@ namespace tinyforge {
 #define TINYFORGE_LATENCY_KERNELS(X)                                                           \
   X(Conv1x1, "conv2d_1x1")                        /* tfk_conv2d_1x1_fast_s8 */                 \
   X(Conv1x1InPlace, "conv2d_1x1_inplace")         /* tfk_conv2d_1x1_inplace_fast_s8 */         \
-  X(ConvSimd, "conv2d_simd")                      /* tfk_conv2d_simd_s8: k x k, Cin >= 2 */    \
-  X(Conv, "conv2d")                               /* tfk_conv2d_fast_s8: Cin == 1 */           \
+  X(ConvSimd, "conv2d_simd")                      /* tfk_conv2d_simd_s8: Cin >= 2, big filter */ \
+  X(Conv, "conv2d")                               /* tfk_conv2d_fast_s8: the spatial SIMD code */ \
+  X(ConvIm2col, "conv2d_im2col")                  /* either, through im2col (small filters) */ \
   X(Depthwise3x3, "depthwise_3x3")                /* the fast 3x3 row code (also in place, rows) */ \
   X(Depthwise, "depthwise")                       /* the fast row code, other k (also in place) */ \
   X(Depthwise3x3InPlace, "depthwise_3x3_inplace") /* tfk_depthwise_conv2d_inplace_s8, planes */ \
@@ -65,6 +66,13 @@ bool latencyKernelFromName(const std::string& name, LatencyKernel* out);
 //   weights  constant int8 elements the op reads
 //   scalar   multiply-accumulates done one at a time by a SIMD kernel (its border pixels and the
 //            depth % 4 remainder of its dot products)               one      1
+// Some kernels give a slot its own meaning:
+//   conv2d_1x1, conv2d_1x1_inplace: edge = outputs and taps = multiply-accumulates of the rows
+//     computed one at a time (an odd last pixel; every pixel when the output is clamped)
+//   conv2d_im2col: macs = the 2 x 2 dot products' multiply-accumulates (padding included),
+//     rows = four-tap groups gathered (pixels x groups), edge = taps gathered one by one (border
+//     pixels), taps = kernel rows copied whole (interior pixels), channels = output-channel pairs
+//     per pixel pair, scalar = those pairs with a tail group of fewer than four taps
 constexpr size_t kLatencyFeatureCount = 11;
 extern const std::array<const char*, kLatencyFeatureCount> kLatencyFeatureNames;
 
