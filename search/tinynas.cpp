@@ -178,6 +178,13 @@ Result<nlohmann::json> finishTinyNas(Supernet& net, const Candidate& best, const
     report["flash_bytes"] = v["flash_bytes"];
     report["ram_bytes"] = v["ram_bytes"].get<int64_t>() + v["stack_bytes"].get<int64_t>();
     report["firmware_match"] = v["match"];
+    // The budgets as measured: flash is the model library (model.c and the kernels: what ships;
+    // the test firmware's flash_bytes adds its harness and test data), SRAM the firmware's RAM
+    // with the measured stack.
+    report["library_flash_bytes"] = v["library_flash_bytes"];
+    report["fits_measured"] = {
+        {"sram", report["ram_bytes"].get<int64_t>() <= o.constraints.budget.sramBytes},
+        {"flash", v["library_flash_bytes"].get<int64_t>() <= o.constraints.budget.flashBytes}};
   }
   if (Status s = writeJsonFile((dir / "report.json").string(), report); !s) return s;
   return report;
