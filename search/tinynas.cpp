@@ -12,6 +12,7 @@
 #include "engine/pipeline.h"
 #include "search/latency_model.h"
 #include "search/run_files.h"
+#include "search/train_pipeline.h"
 
 namespace tinyforge {
 
@@ -105,7 +106,29 @@ struct Finish {
   FloatNet net;
   Graph int8;
   double floatTest = 0, int8Test = 0;
+  nlohmann::json retrain;  // trainToInt8's report when the winner was trained from scratch
 };
+
+// The winner trained from scratch with the `train` recipe (o.retrainEpochs > 0).
+Result<Finish> retrainAndConvert(const ArchSpec& spec, const Dataset& train, const Dataset& test,
+                                 const TinyNasOptions& o, const TrainCallback& progress,
+                                 const std::atomic<bool>* cancel) {
+  TrainRunOptions r;
+  r.train.epochs = o.retrainEpochs;
+  r.train.subset = o.trainImages;
+  r.train.seed = o.seed;
+  r.train.threads = o.supernet.train.threads;
+  r.train.logEveryBatches = o.supernet.train.logEveryBatches;
+  r.outDir = (fs::path(o.outDir) / "winner").string();
+  Finish f;
+  Result<nlohmann::json> report = trainToInt8(spec, train, test, r, progress, cancel, &f.int8);
+  if (!report) return report.status();
+  f.floatTest = report.value().value("float_test_accuracy", 0.0);
+  f.int8Test = report.value().value("int8_test_accuracy", 0.0);
+  f.retrain = report.value();
+  f.retrain.erase("spec");
+  return f;
+}
 
 Result<Finish> fineTuneAndConvert(Supernet& net, const Candidate& best, const Dataset& train, const Dataset& test,
                                   const DataSplit& split, const TinyNasOptions& o, const TrainCallback& progress,
@@ -139,7 +162,9 @@ Result<nlohmann::json> finishTinyNas(Supernet& net, const Candidate& best, const
                                      const std::atomic<bool>* cancel, Clock::time_point start) {
   const fs::path dir(o.outDir);
   auto t4 = Clock::now();
-  Result<Finish> f = fineTuneAndConvert(net, best, train, test, split, o, progress, cancel);
+  Result<Finish> f = o.retrainEpochs > 0
+                         ? retrainAndConvert(choiceToSpec(net.space(), best.choice), train, test, o, progress, cancel)
+                         : fineTuneAndConvert(net, best, train, test, split, o, progress, cancel);
   if (!f) return f.status();
   if (Status s = exportTfliteFile(f.value().int8, (dir / "model.tflite").string()); !s) return s;
   seconds["finetune_and_int8"] = since(t4);
@@ -171,6 +196,9 @@ Result<nlohmann::json> finishTinyNas(Supernet& net, const Candidate& best, const
       {"constraints", {{"sram_bytes", o.constraints.budget.sramBytes}, {"flash_bytes", o.constraints.budget.flashBytes},
                        {"macs", o.constraints.maxMacs}, {"instructions", o.constraints.maxInstructions}}},
       {"supernet_resumed_from_epoch", resumed},
+      {"finish", o.retrainEpochs > 0 ? nlohmann::json{{"method", "retrain"}, {"epochs", o.retrainEpochs},
+                                                      {"train_report", f.value().retrain}}
+                                     : nlohmann::json{{"method", "finetune"}, {"epochs", o.finetuneEpochs}}},
       {"seconds", seconds}};
   if (o.verify) {  // exportAndVerify returned the verification report
     const nlohmann::json& v = fw.value();

@@ -29,6 +29,11 @@ struct TinyNasOptions {
   int validationImages = 2000;       // accuracy per candidate
   int finetuneEpochs = 2;
   double finetuneLearningRate = 0.005;
+  // > 0: the winner is trained again from scratch for this many epochs with `tinyforge-cli
+  // train`'s recipe (trainToInt8: SGD + Nesterov, cosine, augmentation; quantization-aware
+  // fine-tuning only if int8 loses more than 0.5 points) instead of fine-tuned from the
+  // supernet's weights. Checkpointed in outDir/winner/, so a killed run resumes there.
+  int retrainEpochs = 0;
   bool verify = true;                // build and run the firmware in QEMU
   std::string outDir;
   uint64_t seed = 1;

@@ -40,6 +40,7 @@ Status applySearchProject(const nlohmann::json& project, TinyNasOptions* o, std:
     override(s, "epochs", &o->supernet.train.epochs);
     override(s, "population", &o->evolution.population);
     override(s, "generations", &o->evolution.generations);
+    override(s, "retrain_epochs", &o->retrainEpochs);
     o->verify = s.value("verify", o->verify);
   } catch (const std::exception& e) {
     return Status::error(std::string("\"search\": ") + e.what());

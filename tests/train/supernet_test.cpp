@@ -116,6 +116,7 @@ TEST(TinyNas, AnyCandidateOfARunBecomesAnInt8Model) {
   o.value().calibrationImages = 100;
   o.value().validationImages = 100;
   o.value().finetuneEpochs = 0;
+  o.value().retrainEpochs = 1;  // the winner trained from scratch with the `train` recipe
   o.value().verify = false;
   // No supernet yet: a clear error.
   const nlohmann::json none = {{"choice", choiceToJson(smallestChoice(mcunetSpace(28, 28, 1, 10), 0.35, 28))}};
@@ -124,6 +125,10 @@ TEST(TinyNas, AnyCandidateOfARunBecomesAnInt8Model) {
   EXPECT_NE(early.status().message().find("supernet.pt"), std::string::npos) << early.status().message();
   Result<nlohmann::json> report = runTinyNas(train, test, o.value(), {}, nullptr);
   ASSERT_TRUE(report) << report.status().message();
+  EXPECT_EQ(report.value()["finish"]["method"], "retrain");
+  EXPECT_EQ(report.value()["finish"]["train_report"]["epochs"], 1);
+  EXPECT_EQ(report.value()["finish"]["train_report"]["int8_test_accuracy"], report.value()["int8_test_accuracy"]);
+  EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(o.value().outDir) / "winner" / "checkpoint.pt"));
   std::ifstream hf(std::filesystem::path(o.value().outDir) / "history.json");
   const nlohmann::json history = nlohmann::json::parse(hf);
   ASSERT_TRUE(history.is_array());
