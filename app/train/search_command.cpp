@@ -25,7 +25,9 @@ constexpr const char* kSearchUsage =
     "Without --preset, the project's \"search\": {\"preset\"} is used (default quick).\n"
     "The project names the device and may hold \"search\": {\"sram_bytes\", \"flash_bytes\", \"macs\",\n"
     "\"instructions\", \"planner\", \"dataset\", \"train_images\", \"epochs\", \"population\",\n"
-    "\"generations\", \"verify\"}; without budgets the device's SRAM and flash are the budget.\n"
+    "\"generations\", \"retrain_epochs\", \"verify\"}; without budgets the device's SRAM and flash are the\n"
+    "budget. \"retrain_epochs\": train the winner from scratch with the train recipe instead of\n"
+    "fine-tuning it from the supernet.\n"
     "Writes DIR/run.json, events.jsonl, space.json, history.json (after every generation),\n"
     "report.json, model.tflite and the firmware project; run again with the same --out to resume.\n";
 
