@@ -87,12 +87,17 @@ AxisTaps axisTaps(int32_t in, int32_t out, int32_t kernel, int32_t stride, int32
 
 // tfk_conv2d_fast_s8 (and tfk_conv2d_simd_s8 through it) takes the im2col path for a filter of
 // at most TFK_IM2COL_MAX taps when the output is not clamped and the input offset is an int8's.
+// Whether the op's int8 output clamp is the whole int8 range (the kernels' SSAT paths).
+bool fullRange(const Graph& g, const Op& op) {
+  const ActivationRange a = activationRange(op.params.activation, g.tensor(op.outputs[0]));
+  return TFK_FULL_RANGE(a.min, a.max);
+}
+
 bool im2col(const Graph& g, const Op& op, const SpatialGeometry& s) {
-  const ConvCall c = prepareConvCall(g, op, op.kind == OpKind::kDepthwiseConv2D);
-  const int32_t inC = g.tensor(op.inputs[0]).shape[3];
-  return int64_t(s.kernelH) * s.kernelW * inC <= TFK_IM2COL_MAX &&
-         TFK_FULL_RANGE(c.params.act_min, c.params.act_max) && c.params.input_offset >= -127 &&
-         c.params.input_offset <= 128;
+  const Tensor& in = g.tensor(op.inputs[0]);
+  const int64_t inputOffset = -in.zeroPoint();
+  return int64_t(s.kernelH) * s.kernelW * in.shape[3] <= TFK_IM2COL_MAX && fullRange(g, op) &&
+         inputOffset >= -127 && inputOffset <= 128;
 }
 
 LatencyKernel convKernel(const Graph& g, const Op& op, const SpatialGeometry& s, bool inPlace) {
@@ -202,9 +207,7 @@ void spatialFeatures(const Graph& g, const Op& op, const SpatialGeometry& s, Lay
     f->x[kScalar] = channels * oh * ow * double(in.shape[3] % 4);
     const double pixels = double(out.shape[0]) * oh * ow;
     // matmul_s8: row pairs for the full int8 range, the rest (or every row) one at a time.
-    const ConvCall c = prepareConvCall(g, op, false);
-    const bool full = TFK_FULL_RANGE(c.params.act_min, c.params.act_max);
-    const double single = full ? double(int64_t(pixels) % 2) : pixels;
+    const double single = fullRange(g, op) ? double(int64_t(pixels) % 2) : pixels;
     f->x[kEdge] = single * out.shape[3];
     f->x[kTaps] = single * out.shape[3] * in.shape[3];
   }

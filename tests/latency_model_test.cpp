@@ -93,16 +93,11 @@ TEST(LatencyModel, CoefficientsAreNeverNegative) {
   }
 }
 
-// stem conv 3x3 (Cin 1), a pointwise conv of `out` channels, global pooling, classifier.
-Result<PlannedModel> pointwiseNet(int32_t resolution, int32_t out) {
+// The layers given, then global pooling and the classifier.
+ArchSpec classifierOver(int32_t resolution, std::vector<LayerSpec> layers) {
   ArchSpec spec;
   spec.inputH = spec.inputW = resolution;
-  LayerSpec l;
-  l.out = 8;
-  spec.layers.push_back(l);
-  l.out = out;
-  l.kernel = 1;
-  spec.layers.push_back(l);
+  spec.layers = std::move(layers);
   LayerSpec pool;
   pool.type = LayerType::kGlobalPool;
   spec.layers.push_back(pool);
@@ -110,7 +105,16 @@ Result<PlannedModel> pointwiseNet(int32_t resolution, int32_t out) {
   fc.type = LayerType::kFullyConnected;
   fc.out = spec.classes;
   spec.layers.push_back(fc);
-  Result<Graph> g = archToGraph(spec);
+  return spec;
+}
+
+// stem conv 3x3 (Cin 1), a pointwise conv of `out` channels, global pooling, classifier.
+Result<PlannedModel> pointwiseNet(int32_t resolution, int32_t out) {
+  LayerSpec stem, pointwise;
+  stem.out = 8;
+  pointwise.out = out;
+  pointwise.kernel = 1;
+  Result<Graph> g = archToGraph(classifierOver(resolution, {stem, pointwise}));
   if (!g) return g.status();
   return planModel(g.value(), "best");
 }
@@ -119,25 +123,13 @@ Result<PlannedModel> pointwiseNet(int32_t resolution, int32_t out) {
 // small filters with the full int8 range, the spatial SIMD code when the output is clamped, the
 // 2 x 2 pixel-pair code for big filters; a clamped 1 x 1 convolution computes every row alone.
 TEST(LatencyModel, ConvolutionsArePredictedAsTheKernelPathTheyTake) {
-  ArchSpec spec;
-  spec.inputH = spec.inputW = 12;
   LayerSpec stem;  // 3x3 on one channel, ReLU6: its placeholder range is [0, 6] as after training
   stem.out = 16;
-  spec.layers.push_back(stem);
   LayerSpec big = stem;  // 3x3 x 16 = 144 taps > TFK_IM2COL_MAX
-  big.out = 16;
-  spec.layers.push_back(big);
   LayerSpec pointwise;
   pointwise.out = 24;
   pointwise.kernel = 1;
-  spec.layers.push_back(pointwise);
-  LayerSpec pool;
-  pool.type = LayerType::kGlobalPool;
-  spec.layers.push_back(pool);
-  LayerSpec fc;
-  fc.type = LayerType::kFullyConnected;
-  fc.out = spec.classes;
-  spec.layers.push_back(fc);
+  const ArchSpec spec = classifierOver(12, {stem, big, pointwise});
   Result<Graph> g = archToGraph(spec);
   ASSERT_TRUE(g.ok()) << g.error();
   EXPECT_EQ(layerFeatures(g.value(), 0, false).kernel, LatencyKernel::kConvIm2col);
