@@ -85,19 +85,22 @@ AxisTaps axisTaps(int32_t in, int32_t out, int32_t kernel, int32_t stride, int32
   return a;
 }
 
-// tfk_conv2d_fast_s8 (and tfk_conv2d_simd_s8 through it) takes the im2col path for a filter of
-// at most TFK_IM2COL_MAX taps when the output is not clamped and the input offset is an int8's.
 // Whether the op's int8 output clamp is the whole int8 range (the kernels' SSAT paths).
 bool fullRange(const Graph& g, const Op& op) {
   const ActivationRange a = activationRange(op.params.activation, g.tensor(op.outputs[0]));
   return TFK_FULL_RANGE(a.min, a.max);
 }
 
+// A filter of at most TFK_IM2COL_MAX taps: tfk_conv2d_simd_s8 hands it to tfk_conv2d_fast_s8.
+bool smallFilter(const Graph& g, const Op& op, const SpatialGeometry& s) {
+  return int64_t(s.kernelH) * s.kernelW * g.tensor(op.inputs[0]).shape[3] <= TFK_IM2COL_MAX;
+}
+
+// tfk_conv2d_fast_s8 takes the im2col path for a small filter when the output is not clamped
+// and the input offset is an int8's.
 bool im2col(const Graph& g, const Op& op, const SpatialGeometry& s) {
-  const Tensor& in = g.tensor(op.inputs[0]);
-  const int64_t inputOffset = -in.zeroPoint();
-  return int64_t(s.kernelH) * s.kernelW * in.shape[3] <= TFK_IM2COL_MAX && fullRange(g, op) &&
-         inputOffset >= -127 && inputOffset <= 128;
+  const int64_t inputOffset = -g.tensor(op.inputs[0]).zeroPoint();
+  return smallFilter(g, op, s) && fullRange(g, op) && inputOffset >= -127 && inputOffset <= 128;
 }
 
 LatencyKernel convKernel(const Graph& g, const Op& op, const SpatialGeometry& s, bool inPlace) {
@@ -107,10 +110,8 @@ LatencyKernel convKernel(const Graph& g, const Op& op, const SpatialGeometry& s,
                            s.padTop == 0 && s.padLeft == 0;
     if (inPlace) return K::kConv1x1InPlace;
     if (pointwise) return K::kConv1x1;
-    // tfk_conv2d_simd_s8 hands filters of at most TFK_IM2COL_MAX taps to tfk_conv2d_fast_s8.
     if (im2col(g, op, s)) return K::kConvIm2col;
-    const bool small = int64_t(s.kernelH) * s.kernelW * inC <= TFK_IM2COL_MAX;
-    return inC >= 2 && !small ? K::kConvSimd : K::kConv;
+    return inC >= 2 && !smallFilter(g, op, s) ? K::kConvSimd : K::kConv;
   }
   const bool k3 = s.kernelH == 3 && s.kernelW == 3 && s.dilationH == 1 && s.dilationW == 1;
   if (!inPlace && inC == 1 && op.params.depthMultiplier > 1) {

@@ -161,10 +161,10 @@ Result<nlohmann::json> finishTinyNas(Supernet& net, const Candidate& best, const
                                      nlohmann::json seconds, const SpaceReport& s1, const TrainCallback& progress,
                                      const std::atomic<bool>* cancel, Clock::time_point start) {
   const fs::path dir(o.outDir);
+  const ArchSpec spec = choiceToSpec(net.space(), best.choice);
   auto t4 = Clock::now();
-  Result<Finish> f = o.retrainEpochs > 0
-                         ? retrainAndConvert(choiceToSpec(net.space(), best.choice), train, test, o, progress, cancel)
-                         : fineTuneAndConvert(net, best, train, test, split, o, progress, cancel);
+  Result<Finish> f = o.retrainEpochs > 0 ? retrainAndConvert(spec, train, test, o, progress, cancel)
+                                         : fineTuneAndConvert(net, best, train, test, split, o, progress, cancel);
   if (!f) return f.status();
   if (Status s = exportTfliteFile(f.value().int8, (dir / "model.tflite").string()); !s) return s;
   seconds["finetune_and_int8"] = since(t4);
@@ -177,7 +177,6 @@ Result<nlohmann::json> finishTinyNas(Supernet& net, const Candidate& best, const
   seconds["firmware"] = since(t5);
   seconds["total"] = since(start);
   const PairReport& pair = s1.pairs[size_t(s1.best)];
-  const ArchSpec spec = choiceToSpec(net.space(), best.choice);
   Result<PlannedModel> plan = planModel(f.value().int8, o.constraints.budget.planner);
   nlohmann::json report = {
       {"preset", o.preset},
