@@ -62,7 +62,7 @@ ArchSpec choiceToSpec(const SearchSpace& space, const ArchChoice& c) {
   LayerSpec stem;
   stem.type = LayerType::kConv;
   stem.out = makeDivisible(space.stemChannels * c.width);
-  stem.stride = 2;
+  stem.stride = space.stemStride;
   a.layers.push_back(stem);
   LayerSpec first;
   first.type = LayerType::kMbConv;

@@ -37,7 +37,7 @@ ArchChoice sampleChoice(const SearchSpace& space, double width, int32_t resoluti
 ArchChoice largestChoice(const SearchSpace& space, double width, int32_t resolution);
 ArchChoice smallestChoice(const SearchSpace& space, double width, int32_t resolution);
 
-// The network: stem conv 3x3 stride 2, a first MBConv (expand 1, k3), the stages' active
+// The network: stem conv 3x3 (the space's stem stride), a first MBConv (expand 1, k3), the stages' active
 // blocks, global pooling, a fully connected classifier.
 ArchSpec choiceToSpec(const SearchSpace& space, const ArchChoice& choice);
 

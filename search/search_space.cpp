@@ -34,11 +34,31 @@ SearchSpace mcunetSpace(int32_t height, int32_t width, int32_t channels, int32_t
   return s;
 }
 
+Status setSpaceLayout(SearchSpace* space, int32_t stemStride, const std::vector<int32_t>& stageStrides) {
+  auto valid = [](int32_t stride) { return stride == 1 || stride == 2; };
+  if (stemStride != 0 && !valid(stemStride)) {
+    return Status::error("stem_stride must be 1 or 2 (got " + std::to_string(stemStride) + ")");
+  }
+  if (!stageStrides.empty()) {
+    if (stageStrides.size() != space->stages.size()) {
+      return Status::error("stage_strides needs " + std::to_string(space->stages.size()) + " strides, one per stage (got " +
+                           std::to_string(stageStrides.size()) + ")");
+    }
+    for (int32_t s : stageStrides) {
+      if (!valid(s)) return Status::error("stage_strides must be 1 or 2 (got " + std::to_string(s) + ")");
+    }
+    for (size_t i = 0; i < stageStrides.size(); ++i) space->stages[i].stride = stageStrides[i];
+  }
+  if (stemStride != 0) space->stemStride = stemStride;
+  return Status::ok();
+}
+
 nlohmann::json searchSpaceToJson(const SearchSpace& s) {
   nlohmann::json stages = nlohmann::json::array();
   for (const SpaceStage& st : s.stages) stages.push_back({{"channels", st.channels}, {"stride", st.stride}});
   return {{"input", {s.inputH, s.inputW, s.inputC}}, {"classes", s.classes}, {"resolutions", s.resolutions},
-          {"widths", s.widths}, {"stem_channels", s.stemChannels}, {"first_block_channels", s.firstBlockChannels},
+          {"widths", s.widths}, {"stem_channels", s.stemChannels}, {"stem_stride", s.stemStride},
+          {"first_block_channels", s.firstBlockChannels},
           {"stages", stages}, {"kernels", s.kernels}, {"expands", s.expands}, {"depths", s.depths}};
 }
 

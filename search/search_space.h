@@ -30,7 +30,8 @@ struct SearchSpace {
   int32_t inputH = 28, inputW = 28, inputC = 1, classes = 10;
   std::vector<int32_t> resolutions;  // input resolution grid r (square)
   std::vector<double> widths;        // width multiplier grid w
-  int32_t stemChannels = 16;         // stem conv 3x3 stride 2 (times w)
+  int32_t stemChannels = 16;         // stem conv 3x3 (times w)
+  int32_t stemStride = 2;
   int32_t firstBlockChannels = 8;    // MBConv expand 1, k3 (times w)
   std::vector<SpaceStage> stages;
   std::vector<int32_t> kernels = {3, 5, 7}, expands = {3, 4, 6}, depths = {2, 3, 4};
@@ -40,6 +41,11 @@ struct SearchSpace {
 // six stages [16,24,40,80,96,160] with strides [1,2,2,1,2,1] (14,7,4,4,2,2), resolutions
 // {16,20,24,28}, widths {0.25..1.0}. Larger inputs use MCUNet's strides [2,2,2,1,2,1].
 SearchSpace mcunetSpace(int32_t height, int32_t width, int32_t channels, int32_t classes);
+// A project's layout over it: the stem's stride and each stage's first stride (1 or 2; 0 and an
+// empty list keep the space's). E.g. for 28x28, stem 1 and stages [2,2,1,1] run the stem and the
+// first block at full resolution and end at 7x7 (28, 28, 14, 7, 7, 7) like the hand-designed
+// MobileNetV2-like networks, at about 1.7x the MACs and 3x the peak SRAM of the default.
+Status setSpaceLayout(SearchSpace* space, int32_t stemStride, const std::vector<int32_t>& stageStrides);
 nlohmann::json searchSpaceToJson(const SearchSpace& space);
 
 // make_divisible(c * w, 8) as in the MCUNet code: rounded to a multiple of 8, never below 8 or

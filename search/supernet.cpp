@@ -139,7 +139,7 @@ struct Supernet::Impl : torch::nn::Module {
   }
 
   torch::Tensor forward(const torch::Tensor& input, const ArchChoice& c, Ranges* ranges) {
-    torch::Tensor x = conv(stem, input, stem.weight.size(0), 3, 2, ranges);
+    torch::Tensor x = conv(stem, input, stem.weight.size(0), 3, space.stemStride, ranges);
     x = block(first, x, 3, 1, ranges);
     for (size_t s = 0; s < stages.size(); ++s) {
       for (int32_t d = 0; d < c.depths[s]; ++d) {

@@ -221,7 +221,9 @@ Result<nlohmann::json> finishTinyNas(Supernet& net, const Candidate& best, const
 
 Result<TinyNasCandidateModel> tinyNasCandidateModel(const Dataset& train, const Dataset& test, const TinyNasOptions& o,
                                                     const nlohmann::json& candidate, const std::atomic<bool>* cancel) {
-  const SearchSpace space = mcunetSpace(train.height, train.width, train.channels, train.classes ? train.classes : 10);
+  Result<SearchSpace> layout = tinyNasSpace(train, o);
+  if (!layout) return layout.status();
+  const SearchSpace& space = layout.value();
   if (!candidate.is_object() || !candidate.contains("choice")) return Status::error("the candidate has no \"choice\"");
   Result<ArchChoice> choice = choiceFromJson(space, candidate["choice"]);
   if (!choice) return choice.status();
@@ -254,6 +256,12 @@ Result<TinyNasCandidateModel> tinyNasCandidateModel(const Dataset& train, const 
   m.int8TestAccuracy = e.value().accuracy;
   m.graph = std::move(g).value();
   return m;
+}
+
+Result<SearchSpace> tinyNasSpace(const Dataset& train, const TinyNasOptions& o) {
+  SearchSpace space = mcunetSpace(train.height, train.width, train.channels, train.classes ? train.classes : 10);
+  if (Status s = setSpaceLayout(&space, o.stemStride, o.stageStrides); !s) return s;
+  return space;
 }
 
 Result<TinyNasOptions> tinyNasPreset(const std::string& name) {
@@ -291,7 +299,9 @@ Result<nlohmann::json> runTinyNas(const Dataset& train, const Dataset& test, con
   const auto start = Clock::now();
   nlohmann::json seconds;
   // Stage 1: the (width, resolution) pair.
-  const SearchSpace space = mcunetSpace(train.height, train.width, train.channels, train.classes ? train.classes : 10);
+  Result<SearchSpace> layout = tinyNasSpace(train, o);
+  if (!layout) return layout.status();
+  const SearchSpace& space = layout.value();
   SpaceOptions so;
   so.samples = o.stage1Samples;
   so.seed = o.seed;

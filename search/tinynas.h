@@ -8,6 +8,7 @@
 #pragma once
 #include <atomic>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -34,10 +35,16 @@ struct TinyNasOptions {
   // fine-tuning only if int8 loses more than 0.5 points) instead of fine-tuned from the
   // supernet's weights. Checkpointed in outDir/winner/, so a killed run resumes there.
   int retrainEpochs = 0;
+  // The space's layout (setSpaceLayout): 0 and empty keep mcunetSpace's for the dataset.
+  int32_t stemStride = 0;
+  std::vector<int32_t> stageStrides;
   bool verify = true;                // build and run the firmware in QEMU
   std::string outDir;
   uint64_t seed = 1;
 };
+
+// The MCUNet space for the dataset's input with the options' layout.
+Result<SearchSpace> tinyNasSpace(const Dataset& train, const TinyNasOptions& options);
 
 // "quick": minutes on 2 cores (a subset, few epochs, small population); "full": the real run.
 Result<TinyNasOptions> tinyNasPreset(const std::string& name);

@@ -17,6 +17,41 @@ TEST(SearchSpace, LayoutForFashionMnist) {
   EXPECT_EQ(makeDivisible(24 * 1.0), 24);
 }
 
+// A project's layout: a full-resolution stem that ends at 7x7 on 28x28, in the networks' specs and
+// in the engine's graphs; strides other than 1 or 2, or a list of the wrong length, are refused.
+TEST(SearchSpace, ProjectLayoutSetsTheStemAndStageStrides) {
+  SearchSpace s = mcunetSpace(28, 28, 1, 10);
+  EXPECT_EQ(s.stemStride, 2);
+  ASSERT_TRUE(setSpaceLayout(&s, 1, {2, 2, 1, 1}).isOk());
+  EXPECT_EQ(s.stemStride, 1);
+  EXPECT_EQ(searchSpaceToJson(s)["stem_stride"], 1);
+  EXPECT_EQ(searchSpaceToJson(s)["stages"][1]["stride"], 2);
+  std::mt19937_64 rng(5);
+  const ArchSpec a = sampleArch(s, 0.35, 28, &rng);
+  EXPECT_EQ(a.layers.front().stride, 1);
+  Result<Graph> g = archToGraph(a);
+  ASSERT_TRUE(g.ok()) << g.error();
+  bool sawFullResolution = false;
+  for (const Tensor& t : g.value().tensors) {
+    if (t.isConstant || t.shape.size() != 4) continue;
+    sawFullResolution = sawFullResolution || (t.shape[1] == 28 && t.shape[3] == 8);  // the stem's output
+  }
+  EXPECT_TRUE(sawFullResolution);
+  int32_t strides = 0;
+  for (const LayerSpec& l : a.layers) strides += l.stride == 2;
+  EXPECT_EQ(strides, 2);  // 28 -> 14 -> 7
+  // 0 and an empty list keep what is there.
+  ASSERT_TRUE(setSpaceLayout(&s, 0, {}).isOk());
+  EXPECT_EQ(s.stemStride, 1);
+  const Status three = setSpaceLayout(&s, 3, {});
+  EXPECT_FALSE(three.isOk());
+  EXPECT_NE(three.message().find("stem_stride must be 1 or 2"), std::string::npos) << three.message();
+  const Status shortList = setSpaceLayout(&s, 1, {2, 2});
+  EXPECT_NE(shortList.message().find("needs 4 strides"), std::string::npos) << shortList.message();
+  EXPECT_FALSE(setSpaceLayout(&s, 1, {2, 2, 1, 4}).isOk());
+  EXPECT_EQ(s.stages[0].stride, 2);  // a refused layout changes nothing
+}
+
 TEST(SearchSpace, SampledNetworksAreValidAndCostedByTheEngine) {
   const SearchSpace s = mcunetSpace(28, 28, 1, 10);
   std::mt19937_64 rng(3);

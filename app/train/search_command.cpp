@@ -27,7 +27,8 @@ constexpr const char* kSearchUsage =
     "\"instructions\", \"planner\", \"dataset\", \"train_images\", \"epochs\", \"population\",\n"
     "\"generations\", \"retrain_epochs\", \"verify\"}; without budgets the device's SRAM and flash are the\n"
     "budget. \"retrain_epochs\": train the winner from scratch with the train recipe instead of\n"
-    "fine-tuning it from the supernet.\n"
+    "fine-tuning it from the supernet. \"stem_stride\" (1|2) and \"stage_strides\" (one 1|2 per stage)\n"
+    "set the space's layout.\n"
     "Writes DIR/run.json, events.jsonl, space.json, history.json (after every generation),\n"
     "report.json, model.tflite and the firmware project; run again with the same --out to resume.\n";
 

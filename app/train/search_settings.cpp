@@ -42,6 +42,8 @@ Status applySearchProject(const nlohmann::json& project, TinyNasOptions* o, std:
     override(s, "generations", &o->evolution.generations);
     override(s, "retrain_epochs", &o->retrainEpochs);
     o->verify = s.value("verify", o->verify);
+    o->stemStride = s.value("stem_stride", o->stemStride);
+    o->stageStrides = s.value("stage_strides", o->stageStrides);
   } catch (const std::exception& e) {
     return Status::error(std::string("\"search\": ") + e.what());
   }

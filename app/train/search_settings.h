@@ -19,6 +19,9 @@
 //     "retrain_epochs"               TinyNAS: train the winner from scratch for this many epochs
 //                                    with the `train` recipe instead of fine-tuning it from the
 //                                    supernet (0 or absent: the preset's choice)
+//     "stem_stride", "stage_strides" TinyNAS: the space's layout (setSpaceLayout), e.g. 1 and
+//                                    [2, 2, 1, 1] for a full-resolution stem ending at 7x7 on
+//                                    28x28 (absent: mcunetSpace's, stem 2 and [1, 2, 2, 1])
 //   }
 //
 // The older "sparse": {"memory_bytes", "flash_bytes"} object is still read by SpArSe.

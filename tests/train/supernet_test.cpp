@@ -35,9 +35,8 @@ std::vector<uint32_t> range(uint32_t from, uint32_t to) {
   return v;
 }
 
-TEST(Supernet, ExtractedSubnetworkComputesWhatTheSupernetComputes) {
-  if (!smallData()) GTEST_SKIP() << "Fashion-MNIST not installed";
-  const SearchSpace space = mcunetSpace(28, 28, 1, 10);
+void expectExtractionMatches(const SearchSpace& space) {
+  SCOPED_TRACE("stem stride " + std::to_string(space.stemStride));
   auto net = Supernet::create(space, 0.35, 20, 1);
   ASSERT_TRUE(net) << net.status().message();
   SupernetOptions o;
@@ -68,6 +67,36 @@ TEST(Supernet, ExtractedSubnetworkComputesWhatTheSupernetComputes) {
   Result<double> acc = net.value()->evaluate(largestChoice(space, 0.35, 20), *smallData(), calib, range(1000, 1200));
   ASSERT_TRUE(acc);
   EXPECT_GE(acc.value(), 0.0);
+}
+
+// For the default layout and a project's (a stride-1 stem ending at 7x7).
+TEST(Supernet, ExtractedSubnetworkComputesWhatTheSupernetComputes) {
+  if (!smallData()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  expectExtractionMatches(mcunetSpace(28, 28, 1, 10));
+  SearchSpace fullResolutionStem = mcunetSpace(28, 28, 1, 10);
+  ASSERT_TRUE(setSpaceLayout(&fullResolutionStem, 1, {2, 2, 1, 1}).isOk());
+  expectExtractionMatches(fullResolutionStem);
+}
+
+// A run's space is the dataset's layout with the options' strides; a bad layout is an error.
+TEST(TinyNas, SpaceTakesTheProjectsLayout) {
+  Dataset mnistShaped;
+  mnistShaped.height = mnistShaped.width = 28;
+  mnistShaped.channels = 1;
+  TinyNasOptions o;
+  Result<SearchSpace> plain = tinyNasSpace(mnistShaped, o);
+  ASSERT_TRUE(plain) << plain.status().message();
+  EXPECT_EQ(plain.value().stemStride, 2);
+  o.stemStride = 1;
+  o.stageStrides = {2, 2, 1, 1};
+  Result<SearchSpace> full = tinyNasSpace(mnistShaped, o);
+  ASSERT_TRUE(full) << full.status().message();
+  EXPECT_EQ(full.value().stemStride, 1);
+  EXPECT_EQ(full.value().stages[2].stride, 1);
+  o.stageStrides = {2, 2, 1, 1, 1, 1};  // six strides for the four stages of a small input
+  Result<SearchSpace> bad = tinyNasSpace(mnistShaped, o);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.status().message().find("stage_strides needs 4 strides"), std::string::npos) << bad.status().message();
 }
 
 TEST(Supernet, TrainingResumesAfterCancel) {
