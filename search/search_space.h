@@ -44,7 +44,7 @@ SearchSpace mcunetSpace(int32_t height, int32_t width, int32_t channels, int32_t
 // A project's layout over it: the stem's stride and each stage's first stride (1 or 2; 0 and an
 // empty list keep the space's). E.g. for 28x28, stem 1 and stages [2,2,1,1] run the stem and the
 // first block at full resolution and end at 7x7 (28, 28, 14, 7, 7, 7) like the hand-designed
-// MobileNetV2-like networks, at about 1.7x the MACs and 3x the peak SRAM of the default.
+// MobileNetV2-like networks, at about 1.7x the MACs and 2-2.5x the peak SRAM of the default.
 Status setSpaceLayout(SearchSpace* space, int32_t stemStride, const std::vector<int32_t>& stageStrides);
 nlohmann::json searchSpaceToJson(const SearchSpace& space);
 
