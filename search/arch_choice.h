@@ -37,8 +37,8 @@ ArchChoice sampleChoice(const SearchSpace& space, double width, int32_t resoluti
 ArchChoice largestChoice(const SearchSpace& space, double width, int32_t resolution);
 ArchChoice smallestChoice(const SearchSpace& space, double width, int32_t resolution);
 
-// The network: stem conv 3x3 (the space's stem stride), a first MBConv (expand 1, k3), the stages' active
-// blocks, global pooling, a fully connected classifier.
+// The network: stem conv 3x3 (the space's stem stride), a first MBConv (expand 1, k3), the
+// stages' active blocks, global pooling, a fully connected classifier.
 ArchSpec choiceToSpec(const SearchSpace& space, const ArchChoice& choice);
 
 // Each depth, kernel and expand is resampled with probability `probability`.
