@@ -28,10 +28,17 @@ namespace {
 
 QString q(const std::string& s) { return QString::fromStdString(s); }
 
-// Input shape of the project's dataset: 28x28x1 (Fashion-MNIST, MNIST) or 32x32x3 (CIFAR-10).
-SearchSpace spaceForDataset(const std::string& dataset) {
-  if (dataset.rfind("cifar10", 0) == 0) return mcunetSpace(32, 32, 3, 10);
-  return mcunetSpace(28, 28, 1, 10);
+// The TinyNAS space of the project as the tool builds it: the dataset's input shape, 28x28x1
+// (Fashion-MNIST, MNIST) or 32x32x3 (CIFAR-10), with the project's "stem_stride" and
+// "stage_strides" (kept in SearchSettings::other). A layout the tool would refuse leaves the
+// default; the run itself reports the error.
+SearchSpace spaceForSearch(const SearchSettings& s) {
+  SearchSpace space = s.dataset.rfind("cifar10", 0) == 0 ? mcunetSpace(32, 32, 3, 10) : mcunetSpace(28, 28, 1, 10);
+  try {  // a refused layout changes nothing
+    (void)setSpaceLayout(&space, s.other.value("stem_stride", 0), s.other.value("stage_strides", std::vector<int32_t>{}));
+  } catch (const std::exception&) {  // a wrong JSON type: the default, as above
+  }
+  return space;
 }
 
 bool isSparse(const std::string& method) { return method.rfind("sparse", 0) == 0; }
@@ -111,14 +118,14 @@ void MainWindow::onSearchSettingsChanged() {
 void MainWindow::recomputeSpace() {
   const ProjectData& d = m_doc.data();
   const DeviceBudget budget = searchBudget(d);
+  const SearchSpace space = spaceForSearch(d.search);
   const QString key = QString("%1|%2|%3|%4|%5|%6")
                           .arg(q(d.device), q(d.planner))
                           .arg(budget.sramBytes)
                           .arg(budget.flashBytes)
-                          .arg(q(d.search.dataset.substr(0, d.search.dataset.find(':'))), q(d.search.preset));
+                          .arg(q(searchSpaceToJson(space).dump()), q(d.search.preset));
   if (key == m_spaceKey) return;
   m_spaceKey = key;
-  const SearchSpace space = spaceForDataset(d.search.dataset);
   SpaceOptions options;
   options.samples = stage1Samples(d.search.preset);
   const QString budgetText = tr("%1 · SRAM %L2 B · flash %L3 B · %4 planner · %5 samples per pair")
@@ -357,7 +364,7 @@ void MainWindow::showCandidate(int index) {
     if (!QFileInfo::exists(model)) return;
     analyse = [model](const std::atomic<bool>* cancel) { return views::analyzeModelFile(model.toStdString(), cancel); };
   } else {
-    const SearchSpace space = spaceForDataset(m_doc.data().search.dataset);
+    const SearchSpace space = spaceForSearch(m_doc.data().search);
     Result<ArchChoice> choice = choiceFromJson(space, p.raw.value("choice", nlohmann::json()));
     if (!choice) {
       log(tr("candidate #%1: %2\n").arg(index).arg(q(choice.status().message())));
