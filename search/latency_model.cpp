@@ -119,7 +119,7 @@ LatencyKernel convKernel(const Graph& g, const Op& op, const SpatialGeometry& s,
   }
   if (inPlace) {
     // Row by row it runs the fast kernel's row code (plus copies of the rows it overwrites);
-    // otherwise channel plane by plane.
+    // otherwise channel plane by plane (3x3: int16 planes with SMLAD, nearly always).
     const ConvCall c = prepareConvCall(g, op, true);
     if (tfk_depthwise_conv2d_inplace_uses_rows(&c.params, &c.in, &c.filter, &c.out)) {
       return k3 ? K::kDepthwise3x3 : K::kDepthwise;

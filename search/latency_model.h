@@ -34,7 +34,7 @@ namespace tinyforge {
   X(ConvIm2col, "conv2d_im2col")                  /* either, through im2col (small filters) */ \
   X(Depthwise3x3, "depthwise_3x3")                /* the fast 3x3 row code (also in place, rows) */ \
   X(Depthwise, "depthwise")                       /* the fast row code, other k (also in place) */ \
-  X(Depthwise3x3InPlace, "depthwise_3x3_inplace") /* tfk_depthwise_conv2d_inplace_s8, planes */ \
+  X(Depthwise3x3InPlace, "depthwise_3x3_inplace") /* in place by channel planes (int16 SMLAD) */ \
   X(DepthwiseInPlace, "depthwise_inplace")        /* the same, k != 3 */                       \
   X(Add, "add")                                                                                \
   X(AveragePool, "average_pool")                                                               \

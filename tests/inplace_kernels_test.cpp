@@ -1,6 +1,7 @@
 // The in-place kernel variants give the same bytes as the reference kernels.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <vector>
 
@@ -51,12 +52,64 @@ TEST(KernelInPlace, DepthwiseMatchesReference) {
     tfk_depthwise_conv2d_s8(&p, &qv, &in, input.data(), &f, filter.data(), bias.data(), &out,
                             expected.data());
     std::vector<int8_t> arena = input;
-    std::vector<int8_t> scratch(size_t(tfk_depthwise_conv2d_inplace_get_buffer_size(&in)));
+    std::vector<int8_t> scratch(
+        size_t(tfk_depthwise_conv2d_inplace_get_buffer_size(&p, &in, &f, &out)));
     tfk_depthwise_conv2d_inplace_s8(&p, &qv, &in, &f, filter.data(), bias.data(), &out,
                                     arena.data(), scratch.data());
     arena.resize(expected.size());
     ASSERT_EQ(arena, expected) << "trial " << trial << " h" << h << " w" << w << " c" << c << " k" << k
                                << " s" << stride;
+  }
+}
+
+// The 3x3 plane path (at least 16 outputs per channel, the full int8 range): SAME and VALID
+// padding, strides 1 and 2 on either axis, odd and even widths (the last output of a row alone),
+// and scales whose shifts are -1 and above (the general requantization beside the short one).
+TEST(KernelInPlace, Depthwise3x3PlanesMatchReference) {
+  std::mt19937 rng(13);
+  for (int trial = 0; trial < 200; ++trial) {
+    const int32_t h = 4 + int32_t(rng() % 14), w = 4 + int32_t(rng() % 14),
+                  c = 1 + int32_t(rng() % 9);
+    const int32_t sh = 1 + int32_t(rng() % 2), sw = 1 + int32_t(rng() % 2);
+    const bool valid = trial % 3 == 2;
+    const int32_t oh = valid ? (h - 3) / sh + 1 : (h + sh - 1) / sh;
+    const int32_t ow = valid ? (w - 3) / sw + 1 : (w + sw - 1) / sw;
+    const int32_t padH = valid ? 0 : std::max((oh - 1) * sh + 3 - h, 0) / 2;
+    const int32_t padW = valid ? 0 : std::max((ow - 1) * sw + 3 - w, 0) / 2;
+    tfk_conv_params p{int32_t(rng() % 256) - 127,
+                      int32_t(rng() % 256) - 128,
+                      sh,
+                      sw,
+                      1,
+                      1,
+                      padH,
+                      padW,
+                      -128,
+                      127,
+                      1};
+    const tfk_dims in{1, h, w, c}, f{1, 3, 3, c}, out{1, oh, ow, c};
+    const auto input = randomBytes(&rng, size_t(h * w * c));
+    const auto filter = randomBytes(&rng, size_t(9 * c));
+    std::vector<int32_t> bias(static_cast<size_t>(c));
+    for (auto& b : bias) b = int32_t(rng() % 20000) - 10000;
+    Quant q(&rng, c);
+    if (trial % 2) {  // scales from 1/8 to 4: shifts -2 .. 3
+      for (int32_t k = 0; k < c; ++k)
+        tfk_quantize_multiplier(0.125 + double(rng() % 1000) / 256.0, &q.m[size_t(k)],
+                                &q.s[size_t(k)]);
+    }
+    const tfk_channel_quant qv = q.view();
+    std::vector<int8_t> expected(size_t(oh * ow * c));
+    tfk_depthwise_conv2d_s8(&p, &qv, &in, input.data(), &f, filter.data(), bias.data(), &out,
+                            expected.data());
+    std::vector<int8_t> arena = input;
+    std::vector<int8_t> scratch(
+        size_t(tfk_depthwise_conv2d_inplace_get_buffer_size(&p, &in, &f, &out)));
+    tfk_depthwise_conv2d_inplace_s8(&p, &qv, &in, &f, filter.data(), bias.data(), &out,
+                                    arena.data(), scratch.data());
+    arena.resize(expected.size());
+    ASSERT_EQ(arena, expected) << "trial " << trial << " h" << h << " w" << w << " c" << c << " s"
+                               << sh << "x" << sw << (valid ? " valid" : " same");
   }
 }
 

@@ -341,3 +341,27 @@ TEST(KernelFast, AddMatchesReference) {
 }
 
 }  // namespace
+
+namespace {
+
+// The per-channel form of the requantization that the depthwise plane kernel uses for right
+// shifts of 2 and more equals the general one, at the edges of the accumulator range too.
+TEST(KernelMath, RightShiftFormEqualsRequantOut) {
+  std::mt19937 rng(5);
+  const int32_t edges[] = {
+      INT32_MIN, INT32_MIN + 1, -(1 << 30), -65537,        -3,       -2, -1, 0, 1, 2,
+      3,         65535,         1 << 30,    INT32_MAX - 1, INT32_MAX};
+  for (int i = 0; i < 400000; ++i) {
+    const int32_t shift = -2 - int32_t(rng() % 30);
+    const int32_t m = i % 97 == 0 ? 0 : int32_t((1u << 30) + (rng() % (1u << 30)));
+    const int32_t offset = int32_t(rng() % 256) - 128;
+    const int32_t x = i % 3 == 0   ? edges[rng() % std::size(edges)]
+                      : i % 3 == 1 ? int32_t(rng())
+                                   : int32_t(rng() % 2000001) - 1000000;
+    ASSERT_EQ(tfk_requant_rshift(x, m, -shift - 2, 2 * offset + 1),
+              tfk_requant_out_r(x, m, shift, offset, -128, 127, 1))
+        << "x " << x << " m " << m << " shift " << shift << " offset " << offset;
+  }
+}
+
+}  // namespace

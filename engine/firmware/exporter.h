@@ -40,11 +40,12 @@ struct ExportSummary {
 Result<ExportSummary> exportFirmware(const Graph& graph, const ExportOptions& options,
                                      const std::string& outDir);
 
-// Bytes of flash besides the model's constants: kernels, generated code, startup and the test
-// harness with its embedded input. Measured with the fast kernels (arm-none-eabi-size): up to
-// 15.7 KB of code on the reference models (person_detect) and 15.3 KB + 0.8 KB of test data on a
-// TinyNAS winner. The exporter's pre-build check and the searches' flash estimate use it; the
-// exported firmware's flash is measured after the build.
-constexpr int64_t kCodeBytesEstimate = 17 * 1024;
+// Bytes of flash besides the model's constants: kernels and generated code in the model library.
+// Measured with the fast kernels (library flash - model constants, arm-none-eabi-size): 19,926 B
+// on MLPerf VWW (every depthwise path linked) and 19,778 B on the 64 KB TinyNAS winner
+// (w0.35 r28, full-resolution stem), 9.7 KB on KWS (only the paths its layers call are linked).
+// The exporter's pre-build check and the searches' flash estimate use it; the exported
+// firmware's flash is measured after the build.
+constexpr int64_t kCodeBytesEstimate = 20 * 1024;
 
 }  // namespace tinyforge

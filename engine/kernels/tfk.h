@@ -172,17 +172,36 @@ void tfk_quantize_multiplier(double real, int32_t* multiplier, int32_t* shift);
 
 /* In-place variants (the memory planner puts the output on top of the input). */
 /* DEPTHWISE_CONV_2D, depth_multiplier 1, batch 1: channel by channel, each input channel plane is
- * first copied to `scratch` (tfk_depthwise_conv2d_inplace_get_buffer_size bytes), then the output
- * channel is written over the input. Needs out H*W <= in H*W. */
-int32_t tfk_depthwise_conv2d_inplace_get_buffer_size(const tfk_dims* in_dims);
+ * first copied to `scratch` (tfk_depthwise_conv2d_inplace_get_buffer_size bytes: for a 3x3 kernel
+ * with stride 1 or 2 across, the full int8 range and 16 outputs or more per channel, as int16
+ * with its padding), then the output channel is written over the input; or row by row
+ * (tfk_depthwise_conv2d_inplace_uses_rows). Needs out H*W <= in H*W. */
+int32_t tfk_depthwise_conv2d_inplace_get_buffer_size(const tfk_conv_params* p,
+                                                     const tfk_dims* in_dims,
+                                                     const tfk_dims* filter_dims,
+                                                     const tfk_dims* out_dims);
 /* 1 when tfk_depthwise_conv2d_inplace_s8 runs these shapes row by row with the fast row kernel
- * (the input rows it overwrites kept in scratch), 0 when it goes channel plane by plane. */
+ * (the input rows it overwrites kept in scratch), 0 when it goes channel plane by plane (int16
+ * planes: tfk_depthwise_conv2d_inplace_uses_planes). */
 int tfk_depthwise_conv2d_inplace_uses_rows(const tfk_conv_params* p, const tfk_dims* in_dims,
                                            const tfk_dims* filter_dims, const tfk_dims* out_dims);
 void tfk_depthwise_conv2d_inplace_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
                                      const tfk_dims* in_dims, const tfk_dims* filter_dims,
                                      const int8_t* filter, const int32_t* bias,
                                      const tfk_dims* out_dims, int8_t* inout, int8_t* scratch);
+/* Its paths as entry points of their own (generated code calls the one a layer takes, so that
+ * firmware links only those): the 3x3 int16 planes when tfk_depthwise_conv2d_inplace_uses_planes,
+ * and otherwise the rows or the int8 planes. */
+int tfk_depthwise_conv2d_inplace_uses_planes(const tfk_conv_params* p, const tfk_dims* filter_dims,
+                                             const tfk_dims* out_dims);
+void tfk_depthwise_conv2d_3x3_planes_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
+                                        const tfk_dims* in_dims, const tfk_dims* filter_dims,
+                                        const int8_t* filter, const int32_t* bias,
+                                        const tfk_dims* out_dims, int8_t* inout, int8_t* scratch);
+void tfk_depthwise_conv2d_inplace_rows_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
+                                          const tfk_dims* in_dims, const tfk_dims* filter_dims,
+                                          const int8_t* filter, const int32_t* bias,
+                                          const tfk_dims* out_dims, int8_t* inout, int8_t* scratch);
 /* CONV_2D 1x1, stride 1, no padding, Cout <= Cin: pixel by pixel; each input pixel is copied to
  * `scratch` before its output pixel overwrites it (buffer size: two pixels, for the fast variant). */
 int32_t tfk_conv2d_1x1_inplace_get_buffer_size(const tfk_dims* in_dims);

@@ -6,11 +6,41 @@
 
 static int32_t channel_index(const tfk_channel_quant* q, int32_t c) { return q->per_channel ? c : 0; }
 
+/* 3x3 without dilation, stride 1 or 2 across, the full int8 range and at least 16 outputs per
+ * channel: channel by channel over an int16 plane with SMLAD (depthwise_planes_3x3). Smaller
+ * outputs (3x3 and less on VWW) cost less row by row, four channels at a time: a channel's plane
+ * setup is then spread over too few outputs. */
+static int planes_3x3(const tfk_conv_params* p, const tfk_dims* f_dims, const tfk_dims* out_dims) {
+  return out_dims->h * out_dims->w >= 16 && f_dims->h == 3 && f_dims->w == 3 &&
+         p->dilation_h == 1 && p->dilation_w == 1 && (p->stride_w == 1 || p->stride_w == 2) &&
+         p->depth_multiplier == 1 && p->input_offset >= -255 && p->input_offset <= 255 &&
+         TFK_FULL_RANGE(p->act_min, p->act_max);
+}
+
+/* The int16 plane of depthwise_planes_3x3: every window of the output, padding included
+ * ((out_h - 1) * stride_h + 3 rows of (out_w - 1) * stride_w + 3), and 4 bytes that the last
+ * window's pair loads may read past its end. */
+static int32_t planes_3x3_size(const tfk_conv_params* p, const tfk_dims* out_dims, int32_t* ph,
+                               int32_t* pw) {
+  *ph = (out_dims->h - 1) * p->stride_h + 3;
+  *pw = (out_dims->w - 1) * p->stride_w + 3;
+  return *ph * *pw * 2 + 4;
+}
+
 /* One channel plane (the plane-by-plane fallback) or two input rows (the row ring), whichever is
  * larger. */
-int32_t tfk_depthwise_conv2d_inplace_get_buffer_size(const tfk_dims* in_dims) {
+static int32_t ring_buffer_size(const tfk_dims* in_dims) {
   const int32_t plane = in_dims->h * in_dims->w, rows = 2 * in_dims->w * in_dims->c;
   return plane > rows ? plane : rows;
+}
+
+int32_t tfk_depthwise_conv2d_inplace_get_buffer_size(const tfk_conv_params* p,
+                                                     const tfk_dims* in_dims,
+                                                     const tfk_dims* filter_dims,
+                                                     const tfk_dims* out_dims) {
+  int32_t ph, pw;
+  return planes_3x3(p, filter_dims, out_dims) ? planes_3x3_size(p, out_dims, &ph, &pw)
+                                              : ring_buffer_size(in_dims);
 }
 
 /* One output channel computed from one input channel plane (H x W, no channel stride). The
@@ -73,6 +103,105 @@ static void depthwise_plane(const tfk_conv_params* p, int32_t multiplier, int32_
   }
 }
 
+/* Two outputs of stride 1 over one kernel row of the int16 plane at r (w01: the pair of taps 0
+ * and 1, w2: tap 2 in the bottom half): the lanes (x0, x1), (x1, x2) and (x2, x3). */
+TFK_ALWAYS_INLINE void dw3_row_pair(const uint8_t* r, int32_t w01, int32_t w2, int32_t* a0,
+                                    int32_t* a1) {
+  const int32_t x01 = (int32_t)tfk_load4((const int8_t*)r);
+  const int32_t x12 = (int32_t)tfk_load4((const int8_t*)r + 2);
+  const int32_t x23 = (int32_t)tfk_load4((const int8_t*)r + 4);
+  *a0 = tfk_smlabb(w2, x23, tfk_smlad(w01, x01, *a0));
+  *a1 = tfk_smlabt(w2, x23, tfk_smlad(w01, x12, *a1));
+}
+
+/* One output over one kernel row: (x0, x1) and (x2, x3), the top lane unused. */
+TFK_ALWAYS_INLINE int32_t dw3_row_one(const uint8_t* r, int32_t w01, int32_t w2, int32_t acc) {
+  return tfk_smlabb(w2, (int32_t)tfk_load4((const int8_t*)r + 4),
+                    tfk_smlad(w01, (int32_t)tfk_load4((const int8_t*)r), acc));
+}
+
+/* The general requantization, for the rare channel whose right shift is below 2 (not inlined: it
+ * would double the loops' code). */
+TFK_NOINLINE static int8_t requant_general(int32_t acc, int32_t multiplier, int32_t shift,
+                                           int32_t offset) {
+  return tfk_requant_out_r(acc, multiplier, shift, offset, -128, 127, 1);
+}
+
+/* 3x3 depthwise in place, channel by channel: channel c's input plane is copied into scratch as
+ * int16 lanes of x + input_offset inside a border of zeros (the padding, which adds nothing once
+ * the offset is added), then each output of channel c takes its window's rows as pairs of lanes
+ * (one SMLAD and one SMLABB or SMLABT per kernel row) and overwrites channel c's input bytes,
+ * which only channel c reads. No border cases and the channel's quantization hoisted out of its
+ * loop: about three instructions per tap on Cortex-M4/M7. Stride 1 goes two outputs at a time
+ * (they share a load per row); stride 2 and an odd last output one at a time, in the same loop:
+ * one copy of the code (flash), which costs stride 2 about one instruction per output row. */
+void tfk_depthwise_conv2d_3x3_planes_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
+                                        const tfk_dims* in_dims, const tfk_dims* filter_dims,
+                                        const int8_t* filter, const int32_t* bias,
+                                        const tfk_dims* out_dims, int8_t* inout, int8_t* scratch) {
+  (void)filter_dims;
+  int32_t ph, pw;
+  const int32_t size = planes_3x3_size(p, out_dims, &ph, &pw);
+  const int32_t c_n = in_dims->c, in_h = in_dims->h, in_w = in_dims->w, out_h = out_dims->h,
+                out_w = out_dims->w;
+  const int32_t top = p->pad_top, left = p->pad_left, sh = p->stride_h, off = p->input_offset;
+  const int32_t out_off = p->output_offset, offp = tfk_offset_pair(off);
+  const int32_t pairs = p->stride_w == 1 ? out_w & ~1 : 0, next = 2 * p->stride_w;
+  /* the input rows and columns that fall inside the plane */
+  const int32_t y0 = top < 0 ? -top : 0, y1 = in_h < ph - top ? in_h : ph - top;
+  const int32_t x0 = left < 0 ? -left : 0, x1 = in_w < pw - left ? in_w : pw - left;
+  uint8_t* plane = (uint8_t*)scratch;
+  const int32_t row_bytes = pw * 2, step = sh * row_bytes;
+  memset(plane, 0, (size_t)size);
+  for (int32_t c = 0; c < c_n; ++c) {
+    for (int32_t y = y0; y < y1; ++y) {
+      const int8_t* s = inout + ((int64_t)y * in_w + x0) * c_n + c;
+      uint8_t* d = plane + ((y + top) * pw + x0 + left) * 2;
+      int32_t x = x0;
+      for (; x + 2 <= x1; x += 2, s += 2 * c_n, d += 4) { /* two pixels: one lane add, one store */
+        const int32_t v = tfk_sadd16(tfk_pair16(s[0], s[c_n]), offp);
+        memcpy(d, &v, 4);
+      }
+      if (x < x1) {
+        const int16_t v = (int16_t)(*s + off);
+        memcpy(d, &v, 2);
+      }
+    }
+    const int8_t* w = filter + c;
+    const int32_t k0 = tfk_pair16(w[0], w[c_n]), k2 = w[2 * c_n];
+    const int32_t k3 = tfk_pair16(w[3 * c_n], w[4 * c_n]), k5 = w[5 * c_n];
+    const int32_t k6 = tfk_pair16(w[6 * c_n], w[7 * c_n]), k8 = w[8 * c_n];
+    const int32_t b = bias ? bias[c] : 0, k = q->per_channel ? c : 0;
+    const int32_t m = q->multiplier[k], sft = q->shift[k], e = -sft - 2, rk = 2 * out_off + 1;
+    const int rshift = sft <= -2;
+    const uint8_t* r = plane;
+    int8_t* o = inout + c;
+    for (int32_t oy = 0; oy < out_h; ++oy, r += step) {
+      const uint8_t* x = r;
+      int32_t ox = 0;
+      for (; ox < pairs; ox += 2, x += 4, o += 2 * c_n) {
+        int32_t a0 = b, a1 = b;
+        dw3_row_pair(x, k0, k2, &a0, &a1);
+        dw3_row_pair(x + row_bytes, k3, k5, &a0, &a1);
+        dw3_row_pair(x + 2 * row_bytes, k6, k8, &a0, &a1);
+        if (rshift) {
+          o[0] = tfk_requant_rshift(a0, m, e, rk);
+          o[c_n] = tfk_requant_rshift(a1, m, e, rk);
+        } else {
+          o[0] = requant_general(a0, m, sft, out_off);
+          o[c_n] = requant_general(a1, m, sft, out_off);
+        }
+      }
+      for (; ox < out_w; ++ox, x += next, o += c_n) {
+        int32_t a0 = dw3_row_one(x, k0, k2, b);
+        a0 = dw3_row_one(x + row_bytes, k3, k5, a0);
+        a0 = dw3_row_one(x + 2 * row_bytes, k6, k8, a0);
+        o[0] = rshift ? tfk_requant_rshift(a0, m, e, rk) : requant_general(a0, m, sft, out_off);
+      }
+    }
+  }
+}
+
 /* Input rows 0 .. saved(oy) - 1 lie (partly) under output rows 0 .. oy. */
 static int32_t rows_under_output(int32_t oy, int64_t out_row, int64_t in_row, int32_t in_h) {
   /* 32-bit division (one instruction on Cortex-M3 and up, no 64-bit division routine): a
@@ -129,18 +258,25 @@ static void depthwise_row_ring(const tfk_conv_params* p, const tfk_channel_quant
 
 int tfk_depthwise_conv2d_inplace_uses_rows(const tfk_conv_params* p, const tfk_dims* in_dims,
                                            const tfk_dims* filter_dims, const tfk_dims* out_dims) {
-  const int32_t slots = tfk_depthwise_conv2d_inplace_get_buffer_size(in_dims) / (in_dims->w * in_dims->c);
-  return p->depth_multiplier == 1 && p->input_offset >= -255 && p->input_offset <= 255 &&
-         out_dims->c == in_dims->c && ring_fits(p, in_dims, filter_dims, out_dims, slots);
+  const int32_t slots = ring_buffer_size(in_dims) / (in_dims->w * in_dims->c);
+  return !planes_3x3(p, filter_dims, out_dims) && p->depth_multiplier == 1 &&
+         p->input_offset >= -255 && p->input_offset <= 255 && out_dims->c == in_dims->c &&
+         ring_fits(p, in_dims, filter_dims, out_dims, slots);
 }
 
-void tfk_depthwise_conv2d_inplace_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
-                                     const tfk_dims* in_dims, const tfk_dims* filter_dims,
-                                     const int8_t* filter, const int32_t* bias,
-                                     const tfk_dims* out_dims, int8_t* inout, int8_t* scratch) {
+int tfk_depthwise_conv2d_inplace_uses_planes(const tfk_conv_params* p, const tfk_dims* filter_dims,
+                                             const tfk_dims* out_dims) {
+  return planes_3x3(p, filter_dims, out_dims);
+}
+
+void tfk_depthwise_conv2d_inplace_rows_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
+                                          const tfk_dims* in_dims, const tfk_dims* filter_dims,
+                                          const int8_t* filter, const int32_t* bias,
+                                          const tfk_dims* out_dims, int8_t* inout,
+                                          int8_t* scratch) {
   const int32_t channels = in_dims->c;
   const int32_t pixels = in_dims->h * in_dims->w;
-  const int32_t slots = tfk_depthwise_conv2d_inplace_get_buffer_size(in_dims) / (in_dims->w * channels);
+  const int32_t slots = ring_buffer_size(in_dims) / (in_dims->w * channels);
   if (tfk_depthwise_conv2d_inplace_uses_rows(p, in_dims, filter_dims, out_dims)) {
     depthwise_row_ring(p, q, in_dims, filter_dims, filter, bias, out_dims, inout, scratch, slots);
     return;
@@ -150,6 +286,19 @@ void tfk_depthwise_conv2d_inplace_s8(const tfk_conv_params* p, const tfk_channel
     const int32_t k = channel_index(q, c);
     depthwise_plane(p, q->multiplier[k], q->shift[k], bias ? bias[c] : 0, scratch, in_dims, filter,
                     filter_dims, c, out_dims, inout);
+  }
+}
+
+void tfk_depthwise_conv2d_inplace_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
+                                     const tfk_dims* in_dims, const tfk_dims* filter_dims,
+                                     const int8_t* filter, const int32_t* bias,
+                                     const tfk_dims* out_dims, int8_t* inout, int8_t* scratch) {
+  if (!planes_3x3(p, filter_dims, out_dims)) {
+    tfk_depthwise_conv2d_inplace_rows_s8(p, q, in_dims, filter_dims, filter, bias, out_dims, inout,
+                                         scratch);
+  } else {
+    tfk_depthwise_conv2d_3x3_planes_s8(p, q, in_dims, filter_dims, filter, bias, out_dims, inout,
+                                       scratch);
   }
 }
 

@@ -88,6 +88,10 @@ static inline uint32_t tfk_load4(const int8_t* p) {
   memcpy(&v, p, 4);
   return v;
 }
+/* Two int16 lanes: lo in bits 0-15, hi in bits 16-31. */
+static inline int32_t tfk_pair16(int32_t lo, int32_t hi) {
+  return (int32_t)(((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16));
+}
 static inline uint32_t tfk_ror8(uint32_t v) { return (v >> 8) | (v << 24); }
 #if TFK_HAS_DSP
 /* Bytes 0 and 2 of v, sign extended, plus the lanes of `add`. */
@@ -108,15 +112,14 @@ static inline int32_t tfk_sxtb16_ror8(uint32_t v) {
 static inline int32_t tfk_smlad(int32_t a, int32_t b, int32_t acc) { return __smlad(a, b, acc); }
 static inline int32_t tfk_smlabb(int32_t a, int32_t b, int32_t acc) { return __smlabb(a, b, acc); }
 static inline int32_t tfk_smlatt(int32_t a, int32_t b, int32_t acc) { return __smlatt(a, b, acc); }
+static inline int32_t tfk_smlabt(int32_t a, int32_t b, int32_t acc) { return __smlabt(a, b, acc); }
+static inline int32_t tfk_sadd16(int32_t a, int32_t b) { return (int32_t)__sadd16(a, b); }
 #else
 static inline int32_t tfk_lo16(int32_t v) { return (int16_t)(uint16_t)((uint32_t)v & 0xFFFFu); }
 static inline int32_t tfk_hi16(int32_t v) { return (int16_t)(uint16_t)((uint32_t)v >> 16); }
-static inline int32_t tfk_pair(int32_t lo, int32_t hi) {
-  return (int32_t)(((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16));
-}
 static inline int32_t tfk_sxtab16(int32_t add, uint32_t v) {
-  return tfk_pair(tfk_lo16(add) + (int8_t)(uint8_t)(v & 0xFFu),
-                  tfk_hi16(add) + (int8_t)(uint8_t)((v >> 16) & 0xFFu));
+  return tfk_pair16(tfk_lo16(add) + (int8_t)(uint8_t)(v & 0xFFu),
+                    tfk_hi16(add) + (int8_t)(uint8_t)((v >> 16) & 0xFFu));
 }
 static inline int32_t tfk_sxtb16(uint32_t v) { return tfk_sxtab16(0, v); }
 static inline int32_t tfk_sxtab16_ror8(int32_t add, uint32_t v) { return tfk_sxtab16(add, tfk_ror8(v)); }
@@ -129,6 +132,12 @@ static inline int32_t tfk_smlabb(int32_t a, int32_t b, int32_t acc) {
 }
 static inline int32_t tfk_smlatt(int32_t a, int32_t b, int32_t acc) {
   return (int32_t)((uint32_t)acc + (uint32_t)(tfk_hi16(a) * tfk_hi16(b)));
+}
+static inline int32_t tfk_smlabt(int32_t a, int32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)(tfk_lo16(a) * tfk_hi16(b)));
+}
+static inline int32_t tfk_sadd16(int32_t a, int32_t b) {
+  return tfk_pair16(tfk_lo16(a) + tfk_lo16(b), tfk_hi16(a) + tfk_hi16(b));
 }
 #endif
 #if defined(__GNUC__)
@@ -179,9 +188,22 @@ TFK_ALWAYS_INLINE int8_t tfk_requant_out_r(int32_t acc, int32_t multiplier, int3
 }
 #define TFK_FULL_RANGE(lo, hi) ((lo) == -128 && (hi) == 127)
 
-/* The input offset in both lanes (|offset| <= 255, so x + offset fits an int16 lane). */
-static inline int32_t tfk_offset_pair(int32_t offset) {
-  return (int32_t)(((uint32_t)offset & 0xFFFFu) | ((uint32_t)offset << 16));
+/* tfk_requant_out_r for the full int8 range and a right shift of at least 2 (shift <= -2: nearly
+ * every channel), with the per-channel parts given: e = -shift - 2 and k = 2 * offset + 1, for a
+ * kernel that requantizes many outputs of one channel. With S = x * m + 2^30 - [x < 0] 2^31 and
+ * t = floor(S / 2^32), tfk_requantize_by's floor((S + 2^(30 - shift)) / 2^(31 - shift)) is
+ * floor((t + 2^e) / 2^(e + 1)) = floor((floor(t / 2^e) + 1) / 2) (nested floors of divisions by
+ * powers of two compose), and adding the offset inside the last halving is exact: one SMLAL, two
+ * shifts, an add and SSAT. */
+TFK_ALWAYS_INLINE int8_t tfk_requant_rshift(int32_t x, int32_t multiplier, int32_t e, int32_t k) {
+  const uint32_t sign = (uint32_t)(x >> 31);
+  const int64_t s =
+      (int64_t)(((uint64_t)sign << 32) | (0x40000000u ^ (sign << 31))) + (int64_t)x * multiplier;
+  const int32_t v = (((int32_t)(s >> 32)) >> e) + k;
+  return tfk_saturate_r(v >> 1, -128, 127, 1);
 }
+
+/* The input offset in both lanes (|offset| <= 255, so x + offset fits an int16 lane). */
+static inline int32_t tfk_offset_pair(int32_t offset) { return tfk_pair16(offset, offset); }
 
 #endif /* TINYFORGE_KERNELS_TFK_MATH_H_ */

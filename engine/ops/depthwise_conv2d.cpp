@@ -120,9 +120,12 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
   const std::string bias = c.hasBias ? e.tensor(op.inputs[2]) : "0";
   const std::string out = "(int8_t*)" + e.tensor(op.outputs[0]);
   if (e.sameBuffer(op.inputs[0], op.outputs[0])) {
-    e.call("tfk_depthwise_conv2d_inplace_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, &" + n +
-           "_df, " + w + ", " + bias + ", &" + n + "_do, " + out + ", (int8_t*)" + e.scratch() +
-           ");");
+    // The kernel's path for these shapes called directly: the firmware links only the paths used.
+    const char* kernel = tfk_depthwise_conv2d_inplace_uses_planes(&c.params, &c.filter, &c.out)
+                             ? "tfk_depthwise_conv2d_3x3_planes_s8"
+                             : "tfk_depthwise_conv2d_inplace_rows_s8";
+    e.call(std::string(kernel) + "(&" + n + "_p, &" + o + "_q, &" + n + "_di, &" + n + "_df, " + w +
+           ", " + bias + ", &" + n + "_do, " + out + ", (int8_t*)" + e.scratch() + ");");
   } else {
     const bool fast = e.fastKernels() && c.params.depth_multiplier == 1;
     e.call(std::string(fast ? "tfk_depthwise_conv2d_fast_s8" : "tfk_depthwise_conv2d_s8") + "(&" +
@@ -141,8 +144,9 @@ InPlaceRule inPlace(const Graph& g, const Op& op) {
   if (op.params.depthMultiplier == 1 && in.shape[0] == 1 &&
       int64_t(out.shape[1]) * out.shape[2] <= int64_t(in.shape[1]) * in.shape[2]) {
     r.inputMask = 1;
-    const tfk_dims d = dims4(in);
-    r.scratchBytes = tfk_depthwise_conv2d_inplace_get_buffer_size(&d);
+    const ConvCall c = prepare(g, op);
+    r.scratchBytes =
+        tfk_depthwise_conv2d_inplace_get_buffer_size(&c.params, &c.in, &c.filter, &c.out);
   }
   return r;
 }
