@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "engine/kernels/tfk.h"
@@ -28,6 +29,24 @@ struct Quant {
   tfk_channel_quant view() const { return {m.data(), s.data(), 1}; }
 };
 
+// The in-place depthwise kernel's bytes over a copy of the input, and the reference kernel's.
+std::pair<std::vector<int8_t>, std::vector<int8_t>> depthwiseInPlaceAndReference(
+    const tfk_conv_params& p, const Quant& q, const tfk_dims& in, const tfk_dims& f,
+    const tfk_dims& out, const std::vector<int8_t>& input, const std::vector<int8_t>& filter,
+    const std::vector<int32_t>& bias) {
+  const tfk_channel_quant qv = q.view();
+  std::vector<int8_t> expected(size_t(out.h * out.w * out.c));
+  tfk_depthwise_conv2d_s8(&p, &qv, &in, input.data(), &f, filter.data(), bias.data(), &out,
+                          expected.data());
+  std::vector<int8_t> arena = input;
+  std::vector<int8_t> scratch(
+      size_t(tfk_depthwise_conv2d_inplace_get_buffer_size(&p, &in, &f, &out)));
+  tfk_depthwise_conv2d_inplace_s8(&p, &qv, &in, &f, filter.data(), bias.data(), &out, arena.data(),
+                                  scratch.data());
+  arena.resize(expected.size());
+  return {arena, expected};
+}
+
 TEST(KernelInPlace, DepthwiseMatchesReference) {
   std::mt19937 rng(11);
   for (int trial = 0; trial < 120; ++trial) {
@@ -47,16 +66,8 @@ TEST(KernelInPlace, DepthwiseMatchesReference) {
     std::vector<int32_t> bias(static_cast<size_t>(c));
     for (auto& b : bias) b = int32_t(rng() % 2000) - 1000;
     const Quant q(&rng, c);
-    const tfk_channel_quant qv = q.view();
-    std::vector<int8_t> expected(size_t(oh * ow * c));
-    tfk_depthwise_conv2d_s8(&p, &qv, &in, input.data(), &f, filter.data(), bias.data(), &out,
-                            expected.data());
-    std::vector<int8_t> arena = input;
-    std::vector<int8_t> scratch(
-        size_t(tfk_depthwise_conv2d_inplace_get_buffer_size(&p, &in, &f, &out)));
-    tfk_depthwise_conv2d_inplace_s8(&p, &qv, &in, &f, filter.data(), bias.data(), &out,
-                                    arena.data(), scratch.data());
-    arena.resize(expected.size());
+    const auto [arena, expected] =
+        depthwiseInPlaceAndReference(p, q, in, f, out, input, filter, bias);
     ASSERT_EQ(arena, expected) << "trial " << trial << " h" << h << " w" << w << " c" << c << " k" << k
                                << " s" << stride;
   }
@@ -98,16 +109,8 @@ TEST(KernelInPlace, Depthwise3x3PlanesMatchReference) {
         tfk_quantize_multiplier(0.125 + double(rng() % 1000) / 256.0, &q.m[size_t(k)],
                                 &q.s[size_t(k)]);
     }
-    const tfk_channel_quant qv = q.view();
-    std::vector<int8_t> expected(size_t(oh * ow * c));
-    tfk_depthwise_conv2d_s8(&p, &qv, &in, input.data(), &f, filter.data(), bias.data(), &out,
-                            expected.data());
-    std::vector<int8_t> arena = input;
-    std::vector<int8_t> scratch(
-        size_t(tfk_depthwise_conv2d_inplace_get_buffer_size(&p, &in, &f, &out)));
-    tfk_depthwise_conv2d_inplace_s8(&p, &qv, &in, &f, filter.data(), bias.data(), &out,
-                                    arena.data(), scratch.data());
-    arena.resize(expected.size());
+    const auto [arena, expected] =
+        depthwiseInPlaceAndReference(p, q, in, f, out, input, filter, bias);
     ASSERT_EQ(arena, expected) << "trial " << trial << " h" << h << " w" << w << " c" << c << " s"
                                << sh << "x" << sw << (valid ? " valid" : " same");
   }
