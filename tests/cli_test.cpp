@@ -104,6 +104,26 @@ TEST(Cli, InspectAndPlanTheBundledModel) {
   EXPECT_NE(r.output.find("choices: tflm, best"), std::string::npos) << r.output;
 }
 
+TEST(Cli, SpaceTakesTheProjectsLayout) {
+  // The layout options are the project's "stem_stride" / "stage_strides" (search_space.h).
+  CliResult r = runCli("space --samples 5 --json --stem-stride 1 --stage-strides 2,2,1,1");
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output.substr(r.output.find('{')));
+  EXPECT_EQ(j["space"]["stem_stride"], 1);
+  std::vector<int> strides;
+  for (const auto& stage : j["space"]["stages"]) strides.push_back(stage["stride"].get<int>());
+  EXPECT_EQ(strides, (std::vector<int>{2, 2, 1, 1}));
+  r = runCli("space --samples 5 --json");
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_EQ(nlohmann::json::parse(r.output.substr(r.output.find('{')))["space"]["stem_stride"], 2);
+  r = runCli("space --stage-strides 2,3,1,1");
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.output.find("stage_strides must be 1 or 2 (got 3)"), std::string::npos) << r.output;
+  r = runCli("space --stem-stride x");
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.output.find("not a number"), std::string::npos) << r.output;
+}
+
 TEST(Cli, RunWritesOutputsAndDumpsEveryTensor) {
   TINYFORGE_REQUIRE_SHARED();
   const std::string stem = "mlperftiny_kws_ref_model";

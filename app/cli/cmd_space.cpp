@@ -1,5 +1,7 @@
 #include <cstdio>
 #include <iostream>
+#include <sstream>
+#include <vector>
 
 #include "app/cli/cli.h"
 #include "engine/firmware/device.h"
@@ -7,12 +9,16 @@
 
 namespace tinyforge::cli {
 
-// tinyforge-cli space [--device DEV | --sram B --flash B] [--samples N] [--planner P] [--json]
+// tinyforge-cli space [--device DEV | --sram B --flash B] [--samples N] [--planner P]
+//                     [--stem-stride S] [--stage-strides A,B,C,D] [--json]
+// The layout options are the project's "stem_stride" and "stage_strides" (setSpaceLayout).
 int cmdSpace(const Args& args) {
   DeviceBudget budget;
   SpaceOptions options;
   std::string device = "stm32f412";
   bool json = false;
+  int32_t stemStride = 0;
+  std::vector<int32_t> stageStrides;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     const bool hasValue = i + 1 < args.size();
@@ -23,7 +29,14 @@ int cmdSpace(const Args& args) {
       else if (a == "--flash" && hasValue) budget.flashBytes = std::stoll(args[++i]);
       else if (a == "--samples" && hasValue) options.samples = std::stoi(args[++i]);
       else if (a == "--planner" && hasValue) budget.planner = args[++i];
-      else return fail("space: unknown option or missing value '" + a + "'", 2);
+      else if (a == "--stem-stride" && hasValue)
+        stemStride = std::stoi(args[++i]);
+      else if (a == "--stage-strides" && hasValue) {
+        std::stringstream list(args[++i]);
+        for (std::string item; std::getline(list, item, ',');)
+          stageStrides.push_back(std::stoi(item));
+      } else
+        return fail("space: unknown option or missing value '" + a + "'", 2);
     } catch (const std::exception&) {
       return fail("space: '" + args[i] + "' is not a number", 2);
     }
@@ -35,7 +48,9 @@ int cmdSpace(const Args& args) {
     if (budget.sramBytes == 0) budget.sramBytes = d.value().sramBytes;
     if (budget.flashBytes == 0) budget.flashBytes = d.value().flashBytes;
   }
-  const SearchSpace space = mcunetSpace(28, 28, 1, 10);
+  SearchSpace space = mcunetSpace(28, 28, 1, 10);
+  if (Status st = setSpaceLayout(&space, stemStride, stageStrides); !st)
+    return fail("space: " + st.message(), 2);
   const SpaceReport r = optimizeSpace(space, budget, options, [json](int32_t done, int32_t total) {
     if (!json) std::fprintf(stderr, "\r%d/%d (w, r) pairs", done, total);
   });
