@@ -53,46 +53,60 @@ int main(int argc, char** argv) {
       std::printf("%-38s %s\n", stem.c_str(), g.error().c_str());
       continue;
     }
-    // runs[0]: plain kernels, runs[1]: ours (planner best), runs[2]: ours with the patch planner,
-    // measured where it plans a smaller arena than best (the RAM it buys, the instructions it costs).
-    VerifyReport runs[3];
-    bool ok = true, patch = false;
-    int64_t bestArena = 0;
-    for (int run = 1; run < 3 && ok; ++run) {
-      for (int fast = 1; fast >= (run == 1 ? 0 : 1) && ok; --fast) {
-        ExportOptions o;
-        o.device = "mps2-an386";
-        o.fastKernels = fast == 1;
-        o.planner = run == 1 ? "best" : "patch";
-        const auto dir = std::filesystem::temp_directory_path() /
-                         ("tinyforge_bench_" + stem + (fast ? "_fast" : "_plain") + (run == 2 ? "_patch" : ""));
-        std::filesystem::remove_all(dir);
-        Result<ExportSummary> e = exportFirmware(g.value(), o, dir.string());
-        if (e && run == 1 && fast) bestArena = e.value().arenaBytes;
-        if (e && run == 2 && e.value().arenaBytes >= bestArena) break;  // patch plans no less: not run
-        Result<VerifyReport> v = e ? verifyFirmware(dir.string()) : Result<VerifyReport>(e.status());
-        if (!v || !v.value().match) {
-          std::printf("%-38s %s%s\n", stem.c_str(), run == 2 ? "(patch) " : "", v ? "MISMATCH" : v.error().c_str());
-          ok = false;
-        } else {
-          runs[run == 1 ? fast : 2] = v.value();
-          patch = patch || run == 2;
-        }
-      }
-    }
-    if (!ok && !runs[1].match) continue;
+    struct Exported {
+      std::filesystem::path dir;
+      int64_t arena = 0;  // the plan's
+    };
+    auto exportTo = [&](const std::string& planner, bool fast) -> Result<Exported> {
+      ExportOptions o;
+      o.device = "mps2-an386";
+      o.fastKernels = fast;
+      o.planner = planner;
+      Exported x;
+      x.dir = std::filesystem::temp_directory_path() /
+              ("tinyforge_bench_" + stem + (fast ? "_fast" : "_plain") +
+               (planner == "best" ? "" : "_" + planner));
+      std::filesystem::remove_all(x.dir);
+      Result<ExportSummary> e = exportFirmware(g.value(), o, x.dir.string());
+      if (!e) return e.status();
+      x.arena = e.value().arenaBytes;
+      return x;
+    };
+    auto verified = [](const Result<Exported>& x) -> Result<VerifyReport> {
+      if (!x) return x.status();
+      Result<VerifyReport> v = verifyFirmware(x.value().dir.string());
+      if (v && !v.value().match) return Status::error("MISMATCH");
+      return v;
+    };
     const Anchor& a = kAnchors.count(stem) ? kAnchors.at(stem) : Anchor{0, 0, 0, 0};
-    for (int run = 1; run <= (patch ? 2 : 1); ++run) {
-      const VerifyReport& ours = runs[run];
-      const int64_t ram = ours.ramBytes + ours.stackBytes;
-      const std::string name = run == 1 ? stem : "  " + stem + " (patch)";
+    auto print = [&](const std::string& name, const VerifyReport& v, int64_t plain) {
+      const int64_t ram = v.ramBytes + v.stackBytes;
       std::printf("%-38s %12lld %12lld %12lld %8.3f %8.3f %9lld %9lld %8.3f %8.3f\n", name.c_str(),
-                  (long long)ours.instructions, (long long)runs[0].instructions, (long long)a.cmsisInstructions,
-                  double(ours.instructions) / double(runs[0].instructions),
-                  a.cmsisInstructions ? double(ours.instructions) / double(a.cmsisInstructions) : 0.0,
-                  (long long)ours.flashBytes, (long long)ram,
-                  a.flashBytes ? double(ours.flashBytes) / double(a.flashBytes) : 0.0,
+                  (long long)v.instructions, (long long)plain, (long long)a.cmsisInstructions,
+                  double(v.instructions) / double(plain),
+                  a.cmsisInstructions ? double(v.instructions) / double(a.cmsisInstructions) : 0.0,
+                  (long long)v.flashBytes, (long long)ram,
+                  a.flashBytes ? double(v.flashBytes) / double(a.flashBytes) : 0.0,
                   a.ramBytes ? double(ram) / double(a.ramBytes) : 0.0);
+    };
+    const Result<Exported> best = exportTo("best", true);
+    const Result<VerifyReport> ours = verified(best);
+    const Result<VerifyReport> plain = ours ? verified(exportTo("best", false)) : ours;
+    if (!plain) {
+      std::printf("%-38s %s\n", stem.c_str(), plain.error().c_str());
+      continue;
+    }
+    const int64_t plainInstructions = plain.value().instructions;
+    print(stem, ours.value(), plainInstructions);
+    // The patch planner where it plans a smaller arena than best: the RAM it buys and the
+    // instructions that recomputing the patches' overlaps costs.
+    const Result<Exported> patch = exportTo("patch", true);
+    if (patch && patch.value().arena < best.value().arena) {
+      const Result<VerifyReport> p = verified(patch);
+      if (p)
+        print("  " + stem + " (patch)", p.value(), plainInstructions);
+      else
+        std::printf("  %-36s %s\n", (stem + " (patch)").c_str(), p.error().c_str());
     }
   }
   return 0;
