@@ -104,7 +104,9 @@ INSTANTIATE_TEST_SUITE_P(
     SmallModels, FirmwareTest,
     ::testing::Values(std::make_pair(std::string("tflm_hello_world_int8"), std::string("mps2-an386")),
                       std::make_pair(std::string("tflm_micro_speech_quantized"), std::string("stm32f412")),
-                      std::make_pair(std::string("mlperftiny_kws_ref_model"), std::string("stm32f746"))),
+                      std::make_pair(std::string("mlperftiny_kws_ref_model"), std::string("stm32f746")),
+                      // Cortex-M0+ (Thumb-1 only: the startup code's assembly must be unified syntax).
+                      std::make_pair(std::string("tflm_hello_world_int8"), std::string("rp2040"))),
     [](const auto& param) {
       std::string n = param.param.first + "_" + param.param.second;
       for (char& ch : n) ch = std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';

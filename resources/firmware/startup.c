@@ -31,6 +31,7 @@ void tf_semihost_exit(int code) {
 
 __attribute__((naked)) void Reset_Handler(void) {
   __asm__ volatile(
+      ".syntax unified\n"
       "ldr r0, =_sstack\n"
       "ldr r1, =_estack\n"
       "ldr r2, =0xC0FFEE11\n"
