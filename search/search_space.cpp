@@ -4,7 +4,7 @@
 #include <chrono>
 #include <cmath>
 
-#include "engine/firmware/exporter.h"
+#include "engine/firmware/code_size.h"
 #include "engine/pipeline.h"
 #include "search/arch_choice.h"
 
@@ -82,14 +82,9 @@ Result<CandidateCost> evaluateArch(const ArchSpec& spec, const DeviceBudget& bud
   c.macs = cost.macs;
   c.params = cost.params;
   c.peakBytes = m.value().plan.arenaBytes;
-  int64_t constants = 0, channels = 0;
-  for (const Tensor& t : g.value().tensors) {
-    if (!t.isConstant) continue;
-    constants += t.byteSize();
-    if (t.type == DType::kInt32) channels += t.elementCount();  // one bias per output channel
-  }
-  // Per output channel the generated code also stores a multiplier, a shift and a folded bias.
-  c.flashBytes = constants + 12 * channels + kCodeBytesEstimate;
+  Result<int64_t> flash = estimateLibraryFlash(budget.core, m.value());
+  if (!flash) return flash.status();
+  c.flashBytes = flash.value();
   c.fits = c.peakBytes + budget.stackBytes <= budget.sramBytes && c.flashBytes <= budget.flashBytes;
   return c;
 }

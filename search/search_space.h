@@ -58,12 +58,15 @@ struct DeviceBudget {
   int64_t sramBytes = 0, flashBytes = 0;
   int64_t stackBytes = 4096;  // reserved beside the arena
   std::string planner = "best";
+  // The core whose code-size table (resources/codesize/<core>.json) gives the kernels' flash.
+  std::string core = "cortex-m7";
 };
 
 struct CandidateCost {
   int64_t macs = 0, params = 0;
   int64_t peakBytes = 0;   // the planner's arena
-  int64_t flashBytes = 0;  // constants + requantization constants + kCodeBytesEstimate
+  int64_t flashBytes =
+      0;  // the model library's flash: estimateLibraryFlash (engine/firmware/code_size.h)
   bool fits = false;
 };
 Result<CandidateCost> evaluateArch(const ArchSpec& spec, const DeviceBudget& budget);

@@ -98,6 +98,13 @@ TEST_P(FirmwareTest, ExportBuildRunMatchesGolden) {
   EXPECT_LT(v.value().libraryFlashBytes, v.value().flashBytes - v.value().testDataBytes);
   EXPECT_GE(v.value().libraryRamBytes, v.value().arenaBytes);
   EXPECT_LE(v.value().libraryRamBytes, v.value().ramBytes);
+  // The exporter's flash estimate (code_size.h) against the built library: never below it, and
+  // within 512 B or 2 %.
+  const int64_t estimate = v.value().predictedLibraryFlashBytes,
+                measured = v.value().libraryFlashBytes;
+  EXPECT_EQ(estimate, e.value().libraryFlashEstimate);
+  EXPECT_GE(estimate, measured);
+  EXPECT_LE(estimate - measured, std::max<int64_t>(512, measured / 50));
 }
 
 INSTANTIATE_TEST_SUITE_P(

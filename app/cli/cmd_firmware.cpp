@@ -61,7 +61,8 @@ int cmdVerify(const Args& args) {
               << "flash: " << v.flashBytes << " B, RAM: " << v.ramBytes << " B static (arena "
               << v.arenaBytes << " B, predicted " << v.predictedPeakBytes << " B; other "
               << v.ramBytes - v.arenaBytes << " B) + " << v.stackBytes << " B stack\n"
-              << "model library alone (build/library.elf): flash " << v.libraryFlashBytes << " B, RAM "
+              << "model library alone (build/library.elf): flash " << v.libraryFlashBytes
+              << " B (estimated " << v.predictedLibraryFlashBytes << " B before the build), RAM "
               << v.libraryRamBytes << " B + stack\n";
     for (const LayerInstructions& l : v.perLayer) {
       std::cout << "  op " << l.op << " " << l.kind << ": " << l.instructions << "\n";

@@ -9,7 +9,7 @@
 
 namespace tinyforge::cli {
 
-// tinyforge-cli space [--device DEV | --sram B --flash B] [--samples N] [--planner P]
+// tinyforge-cli space [--device DEV] [--sram B --flash B] [--samples N] [--planner P]
 //                     [--stem-stride S] [--stage-strides A,B,C,D] [--json]
 // The layout options are the project's "stem_stride" and "stage_strides" (setSpaceLayout).
 int cmdSpace(const Args& args) {
@@ -42,12 +42,11 @@ int cmdSpace(const Args& args) {
     }
   }
   if (options.samples < 1) return fail("space: --samples must be >= 1", 2);
-  if (budget.sramBytes == 0 || budget.flashBytes == 0) {
-    Result<DeviceProfile> d = findDevice(device);
-    if (!d) return fail("space: " + d.error());
-    if (budget.sramBytes == 0) budget.sramBytes = d.value().sramBytes;
-    if (budget.flashBytes == 0) budget.flashBytes = d.value().flashBytes;
-  }
+  Result<DeviceProfile> d = findDevice(device);
+  if (!d) return fail("space: " + d.error());
+  if (budget.sramBytes == 0) budget.sramBytes = d.value().sramBytes;
+  if (budget.flashBytes == 0) budget.flashBytes = d.value().flashBytes;
+  budget.core = d.value().core;  // the code-size table of the flash estimate
   SearchSpace space = mcunetSpace(28, 28, 1, 10);
   if (Status st = setSpaceLayout(&space, stemStride, stageStrides); !st)
     return fail("space: " + st.message(), 2);
@@ -57,8 +56,11 @@ int cmdSpace(const Args& args) {
   if (json) {
     nlohmann::json j = spaceReportToJson(r);
     j["space"] = searchSpaceToJson(space);
-    j["budget"] = {{"sram_bytes", budget.sramBytes}, {"flash_bytes", budget.flashBytes},
-                   {"stack_bytes", budget.stackBytes}, {"planner", budget.planner}};
+    j["budget"] = {{"sram_bytes", budget.sramBytes},
+                   {"flash_bytes", budget.flashBytes},
+                   {"stack_bytes", budget.stackBytes},
+                   {"planner", budget.planner},
+                   {"core", budget.core}};
     std::cout << j.dump(1) << "\n";
     return 0;
   }

@@ -35,7 +35,7 @@ constexpr const char* kUsage =
     "                                   linker script, Makefile/CMake, test data, README)\n"
     "  verify DIR [--json]              build it with arm-none-eabi-gcc, run it in QEMU, report\n"
     "                                   match, instructions per layer, flash, RAM, stack\n"
-    "  space [--device DEV | --sram B --flash B] [--samples N] [--planner P] [--json]\n"
+    "  space [--device DEV] [--sram B --flash B] [--samples N] [--planner P] [--json]\n"
     "        [--stem-stride S] [--stage-strides A,B,C,D]\n"
     "                                   TinyNAS stage 1 on the Fashion-MNIST MCUNet space: per\n"
     "                                   (width, resolution) the MACs of sampled networks that fit\n"

@@ -9,8 +9,8 @@
 #include <QTextBrowser>
 
 #include "app/studio/main_window.h"
+#include "engine/firmware/code_size.h"
 #include "engine/firmware/device.h"
-#include "engine/firmware/exporter.h"
 #include "views/budget_bar.h"
 #include "views/deploy_panel.h"
 #include "views/graph_view.h"
@@ -131,15 +131,20 @@ void MainWindow::refreshNeeds() {
     return;
   }
   int64_t sram = p->model.plan.arenaBytes + d.stackBytes;
-  int64_t flash = m_analysis->summary.totalWeightBytes + kCodeBytesEstimate;
+  Result<int64_t> estimate = estimateLibraryFlash(device.value().core, p->model, d.fastKernels);
+  int64_t flash =
+      estimate ? estimate.value() : m_analysis->summary.totalWeightBytes + kCodeBytesEstimate;
   QString sramWhat = tr("planned arena + %1 B stack reserve").arg(d.stackBytes);
-  QString flashWhat = tr("weights + code estimate");
+  QString flashWhat = tr("model library estimate: constants, per-op data, linked kernels");
   QString instructions = tr("instructions: run \"Build and verify\" to measure");
   if (m_lastVerify) {
     sram = m_lastVerify->ramBytes + m_lastVerify->stackBytes;
-    flash = m_lastVerify->flashBytes;
+    flash = m_lastVerify->libraryFlashBytes > 0 ? m_lastVerify->libraryFlashBytes
+                                                : m_lastVerify->flashBytes;
     sramWhat = tr("measured in emulator: static + stack");
-    flashWhat = tr("measured: arm-none-eabi-size");
+    flashWhat = m_lastVerify->libraryFlashBytes > 0
+                    ? tr("measured: model library (arm-none-eabi-size)")
+                    : tr("measured: arm-none-eabi-size");
     const double ms = double(m_lastVerify->instructions) / (device.value().clockMhz * 1000.0);
     instructions = tr("%1 instructions (measured in emulator); about %2 ms at %3 MHz (estimate, 1 instr/cycle)")
                        .arg(q(formatCount(m_lastVerify->instructions)))

@@ -55,6 +55,7 @@ DeviceBudget searchBudget(const ProjectData& d) {
   b.sramBytes = d.search.sramBytes > 0 ? d.search.sramBytes : sram;
   b.flashBytes = d.search.flashBytes > 0 ? d.search.flashBytes : flash;
   b.planner = d.planner;
+  if (device) b.core = device.value().core;
   return b;
 }
 

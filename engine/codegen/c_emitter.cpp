@@ -1,5 +1,9 @@
 #include "engine/codegen/c_emitter.h"
 
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <climits>
 #include <cstring>
 
 namespace tinyforge {
@@ -40,14 +44,112 @@ std::string int32Array(const std::vector<uint8_t>& data) {
   return s;
 }
 
+int64_t roundUp4(int64_t n) { return (n + 3) / 4 * 4; }
+
+// Bytes of an element of a declared type: the tfk_* structs hold 32-bit fields and pointers, so a
+// struct literal is 4 bytes per item.
+int64_t elementBytes(const std::string& type) {
+  if (type == "int8_t" || type == "uint8_t") return 1;
+  if (type == "int16_t" || type == "uint16_t") return 2;
+  return 4;
+}
+
 }  // namespace
 
-CEmitter::CEmitter(const Graph& graph, const MemoryPlan& plan, bool fastKernels)
-    : m_graph(graph), m_plan(plan), m_fastKernels(fastKernels), m_constantNames(graph.tensors.size()) {}
+int64_t declaredDataBytes(const std::string& text) {
+  const auto isSpace = [](char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; };
+  int64_t bytes = 0;
+  const std::string key = "static const ";
+  for (size_t at = text.find(key); at != std::string::npos; at = text.find(key, at)) {
+    size_t i = at + key.size();
+    const size_t typeEnd = text.find(' ', i);
+    if (typeEnd == std::string::npos) break;
+    const std::string type = text.substr(i, typeEnd - i);
+    const bool isStruct = type.rfind("tfk_", 0) == 0;
+    i = typeEnd;
+    for (;;) {          // declarators: "name[] = {...}" or "name = {...}", separated by commas
+      size_t open = i;  // the initializer, unless the statement ends first
+      while (open < text.size() && text[open] != '{' && text[open] != ';') ++open;
+      if (open >= text.size() || text[open] == ';') {
+        i = open;
+        break;
+      }
+      int depth = 0;
+      int64_t items = 0;
+      bool any = false;
+      size_t j = open;
+      for (; j < text.size(); ++j) {
+        const char c = text[j];
+        if (c == '{')
+          ++depth;
+        else if (c == '}' && --depth == 0)
+          break;
+        else if (c == ',' && depth == 1)
+          ++items;
+        else if (depth == 1 && !isSpace(c))
+          any = true;
+      }
+      // A trailing comma (the constant arrays' style) does not start another item.
+      size_t last = j;
+      while (last > open && isSpace(text[last - 1])) --last;
+      if (any) items += text[last - 1] == ',' ? 0 : 1;
+      bytes += roundUp4(items * (isStruct ? 4 : elementBytes(type)));
+      i = j + 1;
+      while (i < text.size() && isSpace(text[i])) ++i;
+      if (i >= text.size() || text[i] != ',') break;
+      ++i;
+    }
+    at = i;
+  }
+  return bytes;
+}
+
+CEmitter::CEmitter(const Graph& graph, const MemoryPlan& plan, bool fastKernels,
+                   bool renderConstants)
+    : m_graph(graph),
+      m_plan(plan),
+      m_fastKernels(fastKernels),
+      m_renderConstants(renderConstants),
+      m_constantNames(graph.tensors.size()) {}
+
+void CEmitter::call(const std::string& text) {
+  m_body += "  " + text + "\n";
+  ++m_calls;
+  // Every identifier followed by '(' that names a kernel (tfk_...) or memcpy / memset.
+  for (size_t i = 0; i < text.size();) {
+    const auto ident = [](char c) {
+      return c == '_' || std::isalnum(static_cast<unsigned char>(c));
+    };
+    if (!ident(text[i])) {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < text.size() && ident(text[j])) ++j;
+    const std::string name = text.substr(i, j - i);
+    if (j < text.size() && text[j] == '(' &&
+        (name.rfind("tfk_", 0) == 0 || name == "memcpy" || name == "memset") &&
+        std::find(m_functions.begin(), m_functions.end(), name) == m_functions.end()) {
+      m_functions.push_back(name);
+    }
+    i = j;
+  }
+}
+
+std::vector<std::string> CEmitter::functions() const {
+  std::vector<std::string> f = m_functions;
+  std::sort(f.begin(), f.end());
+  return f;
+}
 
 void CEmitter::setRegion(const RegionCall* region, const std::string& callPrefix) {
   m_region = region;
   m_prefix = region ? callPrefix : m_opPrefix;
+}
+
+void CEmitter::declare(const std::string& text) {
+  m_dataBytes += declaredDataBytes(text);
+  if (m_renderConstants) m_decls += text;
 }
 
 void CEmitter::declareOnce(const std::string& key, const std::string& text) {
@@ -55,7 +157,7 @@ void CEmitter::declareOnce(const std::string& key, const std::string& text) {
     if (k == key) return;
   }
   m_declared.push_back(key);
-  m_decls += text;
+  declare(text);
 }
 
 void CEmitter::beginOp(int32_t opIndex, int32_t step) {
@@ -75,6 +177,8 @@ std::string CEmitter::tensor(TensorId id) {
   std::string& name = m_constantNames[size_t(id)];
   if (name.empty()) {
     name = "k_t" + std::to_string(id);
+    m_dataBytes += roundUp4(int64_t(t.data.size()));
+    if (!m_renderConstants) return name;
     const bool int32 = t.type == DType::kInt32;
     m_decls += "/* " + cCommentSafe(t.name) + " " + shapeString(t.shape) + " */\n";
     m_decls += std::string("static const ") + (int32 ? "int32_t " : "int8_t ") + name + "[" +
@@ -120,9 +224,21 @@ std::string cLiteral(const tfk_mean_params& p) {
 }
 
 std::string cIntArray(const std::vector<int32_t>& values) {
-  std::string s = "{";
-  for (size_t i = 0; i < values.size(); ++i) s += (i ? ", " : "") + cInt(values[i]);
-  return s + "}";
+  std::string s;
+  s.reserve(2 + values.size() * 13);
+  s += '{';
+  char digits[16];
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i) s += ", ";
+    if (values[i] == INT32_MIN) {
+      s += cInt(values[i]);
+      continue;
+    }
+    const auto r = std::to_chars(digits, digits + sizeof digits, values[i]);
+    s.append(digits, r.ptr);
+  }
+  s += '}';
+  return s;
 }
 
 std::string cCommentSafe(const std::string& text) {

@@ -26,7 +26,10 @@ struct RegionCall {
 
 class CEmitter {
  public:
-  CEmitter(const Graph& graph, const MemoryPlan& plan, bool fastKernels = true);
+  // renderConstants false: constant arrays are named but not written out (the calls and the
+  // functions they link are all a flash estimate needs; see emitFootprint).
+  CEmitter(const Graph& graph, const MemoryPlan& plan, bool fastKernels = true,
+           bool renderConstants = true);
   // false: every op calls the plain reference kernel (the baseline the benchmarks compare to).
   bool fastKernels() const { return m_fastKernels; }
 
@@ -52,16 +55,27 @@ class CEmitter {
   std::string scratch() const;
   bool sameBuffer(TensorId a, TensorId b) const;
 
-  void declare(const std::string& text) { m_decls += text; }
-  void call(const std::string& text) { m_body += "  " + text + "\n"; }
+  void declare(const std::string& text);
+  // One statement of the invoke function; the functions it calls are recorded (functions()).
+  void call(const std::string& text);
 
   const std::string& declarations() const { return m_decls; }
   const std::string& body() const { return m_body; }
+  // The kernel and C library functions the invoke function calls, each once, sorted.
+  std::vector<std::string> functions() const;
+  int32_t calls() const { return m_calls; }
+  // Const data the declarations so far define in flash: the constant tensors referenced and the
+  // per-op arrays and parameter structs (declaredDataBytes), each rounded up to 4 bytes.
+  int64_t dataBytes() const { return m_dataBytes; }
 
  private:
   const Graph& m_graph;
   const MemoryPlan& m_plan;
   bool m_fastKernels = true;
+  bool m_renderConstants = true;
+  int32_t m_calls = 0;
+  int64_t m_dataBytes = 0;
+  std::vector<std::string> m_functions;
   std::string m_prefix, m_opPrefix;
   const RegionCall* m_region = nullptr;
   std::vector<std::string> m_declared;
@@ -79,6 +93,9 @@ std::string cLiteral(const tfk_pool_params& p);
 std::string cLiteral(const tfk_softmax_params& p);
 std::string cLiteral(const tfk_mean_params& p);
 std::string cIntArray(const std::vector<int32_t>& values);
+// Bytes of the const objects that C declarations ("static const T name[] = {...}, ...;") define:
+// elements x their size for arrays, 4 per item for the tfk_* struct literals; each rounded up to 4.
+int64_t declaredDataBytes(const std::string& text);
 // A C comment body with anything that could end the comment or the line removed.
 std::string cCommentSafe(const std::string& text);
 

@@ -114,17 +114,9 @@ Status emitPatchStage(const Graph& g, const MemoryPlan& plan, const PatchStage& 
   return Status::ok();
 }
 
-}  // namespace
-
-Result<GeneratedModel> emitModelC(const PlannedModel& m, const EmitOptions& options) {
+// Every op's constants and calls, in plan order (patch stages tile by tile).
+Status emitOps(const PlannedModel& m, CEmitter* e) {
   const Graph& g = m.graph;
-  for (TensorId id : g.inputs) {
-    if (g.tensor(id).type != DType::kInt8) {
-      return Result<GeneratedModel>::failure("model input '" + g.tensor(id).name + "' is " +
-                                             dtypeName(g.tensor(id).type) + "; firmware supports int8 I/O");
-    }
-  }
-  CEmitter e(g, m.plan, options.fastKernels);
   std::vector<int32_t> stageOf(g.ops.size(), -1);
   for (size_t p = 0; p < m.plan.patches.size(); ++p) {
     for (int32_t op : m.plan.patches[p].ops) stageOf[size_t(op)] = int32_t(p);
@@ -134,21 +126,38 @@ Result<GeneratedModel> emitModelC(const PlannedModel& m, const EmitOptions& opti
     const Op& op = g.ops[size_t(opIndex)];
     if (const int32_t p = stageOf[size_t(opIndex)]; p >= 0) {
       if (m.plan.patches[size_t(p)].ops.front() == opIndex) {
-        e.beginOp(opIndex, int32_t(k) + 1);
-        if (Status s = emitPatchStage(g, m.plan, m.plan.patches[size_t(p)], &e); !s) return s;
+        e->beginOp(opIndex, int32_t(k) + 1);
+        if (Status s = emitPatchStage(g, m.plan, m.plan.patches[size_t(p)], e); !s) return s;
       }
       continue;
     }
     const OpDef& def = opDef(op.kind);
     if (!def.emit) {
-      return Result<GeneratedModel>::failure(std::string("op ") + std::to_string(opIndex) + " " +
-                                             opKindName(op.kind) + ": no C code generation yet");
+      return Status::error(std::string("op ") + std::to_string(opIndex) + " " +
+                           opKindName(op.kind) + ": no C code generation yet");
     }
-    e.beginOp(opIndex, int32_t(k) + 1);
-    if (Status s = def.emit(g, op, e); !s) return s;
+    e->beginOp(opIndex, int32_t(k) + 1);
+    if (Status s = def.emit(g, op, *e); !s) return s;
   }
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<GeneratedModel> emitModelC(const PlannedModel& m, const EmitOptions& options) {
+  const Graph& g = m.graph;
+  for (TensorId id : g.inputs) {
+    if (g.tensor(id).type != DType::kInt8) {
+      return Result<GeneratedModel>::failure("model input '" + g.tensor(id).name + "' is " +
+                                             dtypeName(g.tensor(id).type) +
+                                             "; firmware supports int8 I/O");
+    }
+  }
+  CEmitter e(g, m.plan, options.fastKernels);
+  if (Status s = emitOps(m, &e); !s) return s;
   GeneratedModel out;
   out.arenaBytes = m.plan.arenaBytes;
+  out.footprint = {e.functions(), e.calls(), e.dataBytes()};
   for (const Tensor& t : g.tensors) out.constantBytes += t.isConstant ? t.byteSize() : 0;
   out.header = headerText(m);
   std::string src =
@@ -164,6 +173,12 @@ Result<GeneratedModel> emitModelC(const PlannedModel& m, const EmitOptions& opti
   src += accessors(m, &e);
   out.source = std::move(src);
   return out;
+}
+
+Result<CodeFootprint> emitFootprint(const PlannedModel& m, const EmitOptions& options) {
+  CEmitter e(m.graph, m.plan, options.fastKernels, /*renderConstants=*/false);
+  if (Status s = emitOps(m, &e); !s) return s;
+  return CodeFootprint{e.functions(), e.calls(), e.dataBytes()};
 }
 
 }  // namespace tinyforge

@@ -2,11 +2,11 @@
 
 #include <filesystem>
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 #include "engine/codegen/model_emitter.h"
 #include "engine/executor.h"
+#include "engine/firmware/code_size.h"
 #include "engine/firmware/device.h"
 #include "engine/firmware/embedded.h"
 #include "engine/pipeline.h"
@@ -107,7 +107,10 @@ Result<ExportSummary> exportFirmware(const Graph& graph, const ExportOptions& op
   if (!code) return code.status();
   ExportSummary s{outDir, d.name, d.machine, options.planner, code.value().arenaBytes,
                   code.value().constantBytes, d.sramBytes, d.flashBytes};
-  const int64_t ram = s.arenaBytes + options.stackBytes, flash = s.constantBytes + kCodeBytesEstimate;
+  // Flash of the model library: its const data and the code its calls link (code_size.h).
+  const int64_t flash = estimateLibraryFlash(d.core, code.value().footprint);
+  s.libraryFlashEstimate = flash;
+  const int64_t ram = s.arenaBytes + options.stackBytes;
   if (ram > d.sramBytes) {
     return Result<ExportSummary>::failure(
         "does not fit " + d.name + ": SRAM needs " + std::to_string(ram) + " B (arena " +
@@ -116,8 +119,9 @@ Result<ExportSummary> exportFirmware(const Graph& graph, const ExportOptions& op
   }
   if (flash > d.flashBytes) {
     return Result<ExportSummary>::failure(
-        "does not fit " + d.name + ": flash needs about " + std::to_string(flash) + " B (constants " +
-        std::to_string(s.constantBytes) + " + code), the device has " + std::to_string(d.flashBytes) +
+        "does not fit " + d.name + ": flash needs about " + std::to_string(flash) +
+        " B (constants " + std::to_string(s.constantBytes) +
+        " + per-op data and code), the device has " + std::to_string(d.flashBytes) +
         " B: over by " + std::to_string(flash - d.flashBytes) + " B");
   }
   std::vector<std::vector<uint8_t>> inputs = options.testInputs;
@@ -158,10 +162,15 @@ Result<ExportSummary> exportFirmware(const Graph& graph, const ExportOptions& op
   for (const EmbeddedFile* f : embeddedFilesUnder("engine/kernels/")) {
     files.push_back({fs::path("model/kernels") / fs::path(f->path).filename(), std::string(f->data, f->size)});
   }
-  nlohmann::json meta = {{"format", "tinyforge-firmware"}, {"version", 1},
-                         {"device", d.name},               {"machine", d.machine},
-                         {"planner", options.planner},     {"predicted_peak_bytes", s.arenaBytes},
-                         {"constant_bytes", s.constantBytes}, {"stack_reserved_bytes", options.stackBytes},
+  nlohmann::json meta = {{"format", "tinyforge-firmware"},
+                         {"version", 1},
+                         {"device", d.name},
+                         {"machine", d.machine},
+                         {"planner", options.planner},
+                         {"predicted_peak_bytes", s.arenaBytes},
+                         {"predicted_library_flash_bytes", s.libraryFlashEstimate},
+                         {"constant_bytes", s.constantBytes},
+                         {"stack_reserved_bytes", options.stackBytes},
                          {"ops", nlohmann::json::array()}};
   for (const Op& op : planned.value().graph.ops) meta["ops"].push_back({{"kind", opKindName(op.kind)}, {"name", op.name}});
   files.push_back({"tinyforge.json", meta.dump(1) + "\n"});

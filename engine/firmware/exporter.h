@@ -33,19 +33,12 @@ struct ExportSummary {
   int64_t arenaBytes = 0;      // the plan's peak (static arena)
   int64_t constantBytes = 0;   // weights, biases and operands in flash
   int64_t sramBytes = 0, flashBytes = 0;  // the device's budgets
+  int64_t libraryFlashEstimate = 0;       // the model library's flash, estimated (code_size.h)
 };
 
-// Checks the fit before writing anything: arena + stack against SRAM, constants plus an
-// estimate of the code against flash; the error says which limit and by how much.
+// Checks the fit before writing anything: arena + stack against SRAM, the model library's
+// estimated flash (code_size.h) against flash; the error says which limit and by how much.
 Result<ExportSummary> exportFirmware(const Graph& graph, const ExportOptions& options,
                                      const std::string& outDir);
-
-// Bytes of flash besides the model's constants: kernels and generated code in the model library.
-// Measured with the fast kernels (library flash - model constants, arm-none-eabi-size): 19,926 B
-// on MLPerf VWW (every depthwise path linked) and 19,778 B on the 64 KB TinyNAS winner
-// (w0.35 r28, full-resolution stem), 9.7 KB on KWS (only the paths its layers call are linked).
-// The exporter's pre-build check and the searches' flash estimate use it; the exported
-// firmware's flash is measured after the build.
-constexpr int64_t kCodeBytesEstimate = 20 * 1024;
 
 }  // namespace tinyforge

@@ -133,6 +133,7 @@ Result<VerifyReport> verifyFirmware(const std::string& dir, const VerifyOptions&
   VerifyReport r;
   r.machine = meta.value("machine", "mps2-an386");
   r.predictedPeakBytes = meta.value("predicted_peak_bytes", int64_t(0));
+  r.predictedLibraryFlashBytes = meta.value("predicted_library_flash_bytes", int64_t(0));
   const ProcessHooks hooks{options.cancel, options.onOutput};
   if (options.onStage) options.onStage("building with arm-none-eabi-gcc");
   const ProcessResult build = runProcess("make -C " + shellQuote(dir), options.buildTimeoutSeconds, hooks);
@@ -185,6 +186,7 @@ nlohmann::json verifyReportJson(const VerifyReport& r) {
           {"code_bytes", r.codeBytes},
           {"library_flash_bytes", r.libraryFlashBytes},
           {"library_ram_bytes", r.libraryRamBytes},
+          {"predicted_library_flash_bytes", r.predictedLibraryFlashBytes},
           {"machine", r.machine}};
 }
 

@@ -43,6 +43,7 @@ struct VerifyReport {
   // own code is left out): what the model costs in a user's firmware, without the test app.
   int64_t libraryFlashBytes = 0;  // text + data
   int64_t libraryRamBytes = 0;    // data + bss (the arena and the library's static data)
+  int64_t predictedLibraryFlashBytes = 0;  // the exporter's estimate (code_size.h), 0 if absent
   std::string machine;
   std::string log;          // build and emulator output
 };
