@@ -37,7 +37,8 @@ int cmdExport(const Args& args) {
   const ExportSummary& s = r.value();
   std::cout << "exported " << model << " for " << s.device << " (runs on QEMU " << s.machine
             << ") to " << s.directory << ": arena " << s.arenaBytes << " B of " << s.sramBytes
-            << " B SRAM, constants " << s.constantBytes << " B of " << s.flashBytes << " B flash\n";
+            << " B SRAM, model library about " << s.libraryFlashEstimate << " B (constants "
+            << s.constantBytes << " B) of " << s.flashBytes << " B flash\n";
   return 0;
 }
 
