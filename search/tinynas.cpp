@@ -290,8 +290,13 @@ Result<TinyNasOptions> tinyNasPreset(const std::string& name) {
   return o;
 }
 
-Result<nlohmann::json> runTinyNas(const Dataset& train, const Dataset& test, const TinyNasOptions& o,
+Result<nlohmann::json> runTinyNas(const Dataset& train, const Dataset& test, const TinyNasOptions& options,
                                   const TrainCallback& progress, const std::atomic<bool>* cancel) {
+  // Candidates' flash is estimated with the code sizes of the firmware device's core.
+  Result<DeviceProfile> device = findDevice(options.device);
+  if (!device) return device.status();
+  TinyNasOptions o = options;
+  o.constraints.budget.core = device.value().core;
   const fs::path dir(o.outDir);
   std::error_code ec;
   fs::create_directories(dir, ec);

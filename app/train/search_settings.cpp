@@ -32,7 +32,6 @@ Status applySearchProject(const nlohmann::json& project, TinyNasOptions* o, std:
     if (!d) return d.status();
     o->constraints.budget.sramBytes = s.value("sram_bytes", d.value().sramBytes);
     o->constraints.budget.flashBytes = s.value("flash_bytes", d.value().flashBytes);
-    o->constraints.budget.core = d.value().core;
     o->constraints.maxMacs = s.value("macs", int64_t(0));
     o->constraints.maxInstructions = s.value("instructions", int64_t(0));
     o->constraints.budget.planner = s.value("planner", project.value("planner", std::string("best")));
