@@ -162,7 +162,8 @@ Result<CodeSizeTable> measureKernelCode(const DeviceProfile& device, const std::
   for (const auto& [obj, o] : perObject) {
     for (const auto& [owner, refs] : o.refs) {
       for (const std::string& r : refs) {
-        if (!o.local.count(r) && !defined.count(r)) external.insert(r);
+        // Merged-constant sections (".rodata.str1.1" -> "str1.1") are not functions to link.
+        if (!o.local.count(r) && !defined.count(r) && r.find('.') == std::string::npos) external.insert(r);
       }
     }
   }
