@@ -38,14 +38,15 @@ struct KernelInfo {
 using K = LatencyKernel;
 constexpr uint32_t kSpatial = bit(kMacs) | bit(kOutputs) | bit(kPixels) | bit(kOne);
 const std::array<KernelInfo, kLatencyKernelCount> kKernels = {{
-    {kSpatial | bit(kScalar) | bit(kEdge) | bit(kTaps), K::kConv1x1InPlace},     // conv2d_1x1
+    {kSpatial | bit(kScalar) | bit(kInputs) | bit(kEdge) | bit(kTaps), K::kConv1x1InPlace},  // 1x1
     {kSpatial | bit(kScalar) | bit(kInputs) | bit(kEdge) | bit(kTaps), K::kConv1x1},  // inplace
-    {kSpatial | bit(kEdge) | bit(kTaps) | bit(kRows) | bit(kScalar), K::kConv},  // conv2d_simd
-    {kSpatial | bit(kRows) | bit(kScalar), K::kConvSimd},                        // conv2d
+    {kSpatial | bit(kEdge) | bit(kTaps) | bit(kRows) | bit(kScalar) | bit(kInputs),
+     K::kConv},                                            // simd
+    {kSpatial | bit(kRows) | bit(kScalar), K::kConvSimd},  // conv2d
     {kSpatial | bit(kRows) | bit(kEdge) | bit(kTaps) | bit(kChannels) | bit(kScalar),
-     K::kConvSimd},  // conv2d_im2col
-    {kSpatial | bit(kEdge) | bit(kTaps), K::kDepthwise3x3InPlace},               // dw 3x3
-    {kSpatial | bit(kRows), K::kDepthwiseInPlace},                               // dw
+     K::kConvSimd},                                                 // conv2d_im2col
+    {kSpatial | bit(kEdge) | bit(kTaps), K::kDepthwise3x3InPlace},  // dw 3x3
+    {kSpatial | bit(kRows), K::kDepthwiseInPlace},                  // dw
     {kSpatial | bit(kInputs) | bit(kEdge) | bit(kTaps) | bit(kChannels),
      K::kDepthwise3x3},  // dw 3x3 in place
     {kSpatial | bit(kInputs) | bit(kRows) | bit(kChannels) | bit(kWeights),
@@ -132,8 +133,11 @@ LatencyKernel convKernel(const Graph& g, const Op& op, const SpatialGeometry& s,
 // tfk_conv2d_simd_s8 walks each output row in pixel pairs whose windows lie inside the image
 // (2 x 2 SIMD dot products over kw * Cin bytes per kernel row) and computes the other pixels one
 // at a time, checking every tap.
+// Where the kernel rows are whole words, the patch at most TFK_PAIR_DEPTH_MAX taps and the output
+// the full int8 range, each pixel pair's two patches are extended to 16-bit lanes once (inputs:
+// the bytes extended) and every channel pair takes one 2 x 2 block over the whole patch.
 void simdFeatures(const Tensor& in, const Tensor& out, const SpatialGeometry& s, const AxisTaps& y,
-                  const AxisTaps& x, LayerFeatures* f) {
+                  const AxisTaps& x, bool full, LayerFeatures* f) {
   const int32_t oh = out.shape[1], ow = out.shape[2], inC = in.shape[3];
   double pairs = 0, singles = 0, singleTaps = 0;
   for (int32_t ox = 0; ox < ow;) {
@@ -151,12 +155,15 @@ void simdFeatures(const Tensor& in, const Tensor& out, const SpatialGeometry& s,
   const double rowsIn = y.interior, cout = out.shape[3], taps = double(s.kernelH) * s.kernelW;
   const bool rowContiguous = s.dilationW == 1;
   const double dotDepth = rowContiguous ? double(s.kernelW) * inC : double(inC);
-  const double dots =
-      rowsIn * pairs * std::ceil(cout / 2) * s.kernelH * (rowContiguous ? 1 : s.kernelW);
+  const bool extended =
+      rowContiguous && int64_t(dotDepth) % 4 == 0 && taps * inC <= TFK_PAIR_DEPTH_MAX && full;
+  const double dots = rowsIn * pairs * std::ceil(cout / 2) *
+                      (extended ? 1 : s.kernelH * (rowContiguous ? 1 : s.kernelW));
   const double borderTaps = y.valid * x.valid - rowsIn * s.kernelH * (x.valid - singleTaps);
   f->x[kEdge] = cout * (rowsIn * singles + (double(oh) - rowsIn) * ow) * taps;
   f->x[kTaps] = cout * borderTaps;
   f->x[kRows] = dots;
+  f->x[kInputs] = extended ? rowsIn * pairs * 2 * taps * inC : 0;
   f->x[kScalar] = cout * borderTaps * inC + dots * 4 * double(int64_t(dotDepth) % 4);
 }
 
@@ -192,7 +199,9 @@ void spatialFeatures(const Graph& g, const Op& op, const SpatialGeometry& s, Lay
   f->x[kEdge] = channels * (double(oh) * ow - y.interior * x.interior) * taps;
   f->x[kTaps] = channels * (y.valid * x.valid - y.interior * x.interior * taps);
   f->x[kRows] = channels * y.valid * ow;
-  if (f->kernel == K::kConvSimd && op.kind == OpKind::kConv2D) simdFeatures(in, out, s, y, x, f);
+  if (f->kernel == K::kConvSimd && op.kind == OpKind::kConv2D) {
+    simdFeatures(in, out, s, y, x, fullRange(g, op), f);
+  }
   if (f->kernel == K::kConvIm2col) im2colFeatures(in, out, s, y, x, f);
   if (f->kernel == K::kConv && op.kind == OpKind::kConv2D) {
     // conv_simd: per kernel row, dot products over the row's taps inside the image, the bytes
@@ -205,10 +214,20 @@ void spatialFeatures(const Graph& g, const Op& op, const SpatialGeometry& s, Lay
     f->x[kScalar] = channels * y.valid * remainder;
   }
   if (f->kernel == K::kConv1x1 || f->kernel == K::kConv1x1InPlace) {
-    f->x[kScalar] = channels * oh * ow * double(in.shape[3] % 4);
     const double pixels = double(out.shape[0]) * oh * ow;
-    // matmul_s8: row pairs for the full int8 range, the rest (or every row) one at a time.
-    const double single = fullRange(g, op) ? double(int64_t(pixels) % 2) : pixels;
+    // matmul_s8: row pairs for the full int8 range and rows of at most TFK_PAIR_DEPTH_MAX bytes,
+    // extended once (inputs: the bytes extended), their blocks paying a step for an odd number of
+    // four-byte groups and one for a remainder; the rest (or every row) one at a time.
+    const int32_t cin = in.shape[3];
+    const bool extended = fullRange(g, op) && cin <= TFK_PAIR_DEPTH_MAX;
+    const double single = extended ? double(int64_t(pixels) % 2) : pixels;
+    const double paired = pixels - single;
+    // (the in-place kernel keeps inputs = its input elements: it copies each pixel pair first)
+    if (f->kernel == K::kConv1x1) f->x[kInputs] = extended ? paired * cin : 0;
+    f->x[kScalar] =
+        extended ? channels * paired * (double((cin >> 2) & 1) + (cin % 4 != 0 ? 1.0 : 0.0)) +
+                       channels * single * double(cin % 4)
+                 : channels * oh * ow * double(cin % 4);
     f->x[kEdge] = single * out.shape[3];
     f->x[kTaps] = single * out.shape[3] * in.shape[3];
   }

@@ -68,7 +68,14 @@ bool latencyKernelFromName(const std::string& name, LatencyKernel* out);
 //            depth % 4 remainder of its dot products)               one      1
 // Some kernels give a slot its own meaning:
 //   conv2d_1x1, conv2d_1x1_inplace: edge = outputs and taps = multiply-accumulates of the rows
-//     computed one at a time (an odd last pixel; every pixel when the output is clamped)
+//     computed one at a time (an odd last pixel; every pixel when the output is clamped or the
+//     depth above TFK_PAIR_DEPTH_MAX); where
+//     row pairs are extended to 16-bit lanes once (full range, depth <= TFK_PAIR_DEPTH_MAX),
+//     scalar = their outputs with an odd number of four-byte groups plus those with a remainder,
+//     and conv2d_1x1's inputs = the bytes extended
+//   conv2d_simd: where pixel pairs' patches are extended once (whole-word kernel rows, at most
+//     TFK_PAIR_DEPTH_MAX taps, full range), rows = one block per pixel pair and channel pair and
+//     inputs = the bytes extended
 //   conv2d_im2col: macs = the 2 x 2 dot products' multiply-accumulates (padding included),
 //     rows = four-tap groups gathered (pixels x groups), edge = taps gathered one by one (border
 //     pixels), taps = kernel rows copied whole (interior pixels), channels = output-channel pairs

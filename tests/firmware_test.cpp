@@ -4,14 +4,15 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <random>
 #include <fstream>
+#include <random>
 
 #include "engine/firmware/device.h"
 #include "engine/firmware/exporter.h"
 #include "engine/firmware/process.h"
 #include "engine/firmware/verifier.h"
 #include "engine/io/tflite_import.h"
+#include "search/arch_spec.h"
 #include "tests/golden_data.h"
 #include "tests/random_graphs.h"
 #include "tests/shared_data.h"
@@ -154,6 +155,45 @@ TEST(Firmware, SparseFullyConnectedRunsBitExactInQemu) {
   // Everything but the FC weights, plus their sparse encoding, is less than the dense weights.
   EXPECT_LT(v.value().modelConstantBytes, e.value().constantBytes);
   EXPECT_GT(w.byteSize(), 1000);
+}
+
+// The Cortex-M4/M7 assembly of the fast kernels' 2 x 2 dot products over extended rows, against
+// the host reference in QEMU: pointwise depths with an even and an odd number of four-byte groups
+// and remainders of 1 to 3 bytes, odd channel counts, an odd number of pixels (81), a 3x3
+// convolution over whole-word kernel rows (Cin 12) and the full int8 range (no activation).
+TEST(Firmware, ExtendedDotProductsMatchTheHostInQemu) {
+  TINYFORGE_REQUIRE_FIRMWARE_TOOLS();
+  auto conv = [](int32_t out, int32_t kernel) {
+    LayerSpec l;
+    l.out = out;
+    l.kernel = kernel;
+    l.activation = Activation::kNone;
+    return l;
+  };
+  ArchSpec spec;
+  spec.name = "dot_shapes";
+  spec.inputH = spec.inputW = 9;
+  // depths 1 (im2col), 12 x 9 taps, then 9 = 2 groups + 1, 20 = 5 groups, 7 = 1 + 3, 13 = 3 + 1
+  spec.layers = {conv(12, 3), conv(9, 3), conv(20, 1), conv(7, 1), conv(13, 1), conv(6, 1)};
+  LayerSpec pool;
+  pool.type = LayerType::kGlobalPool;
+  LayerSpec fc;
+  fc.type = LayerType::kFullyConnected;
+  fc.out = spec.classes;
+  spec.layers.push_back(pool);
+  spec.layers.push_back(fc);
+  Result<Graph> g = archToGraph(spec);
+  ASSERT_TRUE(g.ok()) << g.error();
+  const fs::path dir = fs::temp_directory_path() / "tinyforge_fw_dot_shapes";
+  fs::remove_all(dir);
+  ExportOptions o;
+  o.device = "mps2-an386";
+  Result<ExportSummary> e = exportFirmware(g.value(), o, dir.string());
+  ASSERT_TRUE(e.ok()) << e.error();
+  Result<VerifyReport> v = verifyFirmware(dir.string());
+  ASSERT_TRUE(v.ok()) << v.error();
+  EXPECT_TRUE(v.value().match);
+  fs::remove_all(dir);
 }
 
 TEST(Firmware, VerifyErrors) {

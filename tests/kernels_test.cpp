@@ -162,13 +162,22 @@ namespace {
 TEST(KernelFast, PointwiseAndFullyConnectedMatchReference) {
   std::mt19937 rng(31);
   for (int trial = 0; trial < 80; ++trial) {
-    const int32_t pixels = 1 + int32_t(rng() % 9), cin = 1 + int32_t(rng() % 37), cout = 1 + int32_t(rng() % 11);
+    // every tenth trial rows around TFK_PAIR_DEPTH_MAX (extended once per row pair up to it)
+    const int32_t pixels = 1 + int32_t(rng() % 9), cout = 1 + int32_t(rng() % 11);
+    const int32_t cin =
+        trial % 10 == 9 ? TFK_PAIR_DEPTH_MAX - 8 + int32_t(rng() % 17) : 1 + int32_t(rng() % 37);
     std::vector<int8_t> in(size_t(pixels * cin)), w(size_t(cout * cin)), ref(size_t(pixels * cout)), fast(ref.size());
     for (auto& v : in) v = int8_t(rng());
     for (auto& v : w) v = int8_t(rng());
     std::vector<int32_t> bias(static_cast<size_t>(cout)), folded(static_cast<size_t>(cout)), m, s;
     for (auto& b : bias) b = int32_t(rng() % 5000) - 2500;
-    randomMultipliers(&rng, static_cast<size_t>(cout), 0.0005, 40000.0, &m, &s);
+    // every fourth trial scales up to 1.05: shifts from -5 to 1, the short right-shift form and
+    // the general one side by side
+    if (trial % 4 == 3) {
+      randomMultipliers(&rng, static_cast<size_t>(cout), 0.05, 1000.0, &m, &s);
+    } else {
+      randomMultipliers(&rng, static_cast<size_t>(cout), 0.0005, 40000.0, &m, &s);
+    }
     const tfk_channel_quant q{m.data(), s.data(), trial % 2};
     const int32_t inOff = int32_t(rng() % 256) - 128, outOff = int32_t(rng() % 256) - 128;
     const auto [lo, hi] = trialClamp(&rng, trial);
@@ -252,7 +261,9 @@ namespace {
 TEST(KernelFast, SimdConvolutionMatchesReference) {
   std::mt19937 rng(91);
   for (int trial = 0; trial < 150; ++trial) {
-    const int32_t h = 1 + int32_t(rng() % 10), w = 1 + int32_t(rng() % 10), cin = 1 + int32_t(rng() % 19);
+    // every third trial whole-word kernel rows (Cin a multiple of four): patches extended once
+    const int32_t h = 1 + int32_t(rng() % 10), w = 1 + int32_t(rng() % 10);
+    const int32_t cin = trial % 3 == 0 ? 12 + 4 * int32_t(rng() % 2) : 1 + int32_t(rng() % 19);
     const int32_t kh = 1 + int32_t(rng() % 4), kw = 1 + int32_t(rng() % 4), stride = 1 + int32_t(rng() % 2);
     const int32_t dil = 1 + int32_t(rng() % 2), cout = 1 + int32_t(rng() % 7);
     const int32_t padTop = int32_t(rng() % 3), padLeft = int32_t(rng() % 3);
@@ -262,8 +273,12 @@ TEST(KernelFast, SimdConvolutionMatchesReference) {
     for (auto& v : f) v = int8_t(rng());
     std::vector<int32_t> bias(static_cast<size_t>(cout)), folded(static_cast<size_t>(cout)), m, s;
     for (auto& b : bias) b = int32_t(rng() % 3000) - 1500;
-    randomMultipliers(&rng, static_cast<size_t>(cout), 0.0005, 40000.0, &m, &s);
-    const tfk_channel_quant q{m.data(), s.data(), 1};
+    if (trial % 4 == 3) {  // shifts from -5 to 1 (see PointwiseAndFullyConnectedMatchReference)
+      randomMultipliers(&rng, static_cast<size_t>(cout), 0.05, 1000.0, &m, &s);
+    } else {
+      randomMultipliers(&rng, static_cast<size_t>(cout), 0.0005, 40000.0, &m, &s);
+    }
+    const tfk_channel_quant q{m.data(), s.data(), trial % 5 == 4 ? 0 : 1};
     const auto [lo, hi] = trialClamp(&rng, trial);
     const tfk_conv_params p{int32_t(rng() % 60) - 30, int32_t(rng() % 60) - 30, stride, stride, dil, dil,
                             padTop, padLeft, lo, hi, 1};

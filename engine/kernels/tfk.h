@@ -234,6 +234,11 @@ void tfk_conv2d_simd_s8(const tfk_conv_params* p, const tfk_channel_quant* q, co
                         const int8_t* in, const tfk_dims* filter_dims, const int8_t* filter,
                         const int32_t* bias, const int32_t* folded_bias, const tfk_dims* out_dims,
                         int8_t* out);
+/* The fast 1x1 convolution and fully connected layer extend two input rows of up to
+ * TFK_PAIR_DEPTH_MAX bytes to 16-bit lanes once for all output channels (4 * depth bytes of
+ * stack), and tfk_conv2d_simd_s8 two pixels' patches of up to as many taps; deeper rows are
+ * computed one at a time, bigger patches extended inside each dot product. */
+#define TFK_PAIR_DEPTH_MAX 288
 /* The in-place 1x1 convolution on pixel pairs (scratch: tfk_conv2d_1x1_inplace_get_buffer_size). */
 void tfk_conv2d_1x1_inplace_fast_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
                                     const tfk_dims* in_dims, const tfk_dims* filter_dims,

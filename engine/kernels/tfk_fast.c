@@ -133,44 +133,179 @@ TFK_ALWAYS_INLINE void matmul_row(const int8_t* x0, const int8_t* w, int32_t cha
   }
 }
 
-/* out[r][c] for row pairs (pixels or batches) r, r + 1 < rows and channels c of a
- * [rows, depth] x [channels, depth]^T product with folded bias; `full` as in tfk_requant_out_r.
- * The quantization parameters are read into locals first: the int8 stores could alias them. */
-TFK_ALWAYS_INLINE void matmul_pairs(const int8_t* in, int32_t rows, const int8_t* w, int32_t channels,
-                                    int32_t depth, const int32_t* folded_bias, const tfk_channel_quant* q,
-                                    int32_t off, int32_t lo, int32_t hi, int8_t* out, int full) {
-  const int32_t* mult = q->multiplier;
-  const int32_t* shift = q->shift;
-  const int32_t step = q->per_channel ? 1 : 0;
-  for (int32_t r = 0; r + 1 < rows; r += 2) {
-    const int8_t* x0 = in + (int64_t)r * depth;
-    const int8_t* x1 = x0 + depth;
-    int8_t* o0 = out + (int64_t)r * channels;
-    int8_t* o1 = o0 + channels;
-    for (int32_t c = 0; c < channels; c += 2) {
-      const int32_t c1 = c + 1 < channels ? c + 1 : c;
-      int32_t acc[4] = {folded_bias[c], folded_bias[c], folded_bias[c1], folded_bias[c1]};
-      dot_2x2(w + (int64_t)c * depth, w + (int64_t)c1 * depth, x0, x1, depth, acc);
-      const int32_t m0 = mult[c * step], s0 = shift[c * step], m1 = mult[c1 * step], s1 = shift[c1 * step];
-      if (full && s0 <= -2 && s1 <= -2) { /* nearly every channel: the shorter requantization */
-        const int32_t k = 2 * off + 1, e0 = -s0 - 2, e1 = -s1 - 2;
-        o0[c] = tfk_requant_rshift(acc[0], m0, e0, k);
-        o1[c] = tfk_requant_rshift(acc[1], m0, e0, k);
-        o0[c1] = tfk_requant_rshift(acc[2], m1, e1, k);
-        o1[c1] = tfk_requant_rshift(acc[3], m1, e1, k);
-        continue;
-      }
-      o0[c] = tfk_requant_out_r(acc[0], m0, s0, off, lo, hi, full);
-      o1[c] = tfk_requant_out_r(acc[1], m0, s0, off, lo, hi, full);
-      o0[c1] = tfk_requant_out_r(acc[2], m1, s1, off, lo, hi, full);
-      o1[c1] = tfk_requant_out_r(acc[3], m1, s1, off, lo, hi, full);
-    }
+/* Four bytes at p, or the n < 4 that are left, zero-padded. */
+static inline uint32_t load_tail4(const int8_t* p, int32_t n) {
+  uint32_t t = 0;
+  for (int32_t k = 0; k < n; ++k) t |= (uint32_t)(uint8_t)p[k] << (8 * k);
+  return t;
+}
+
+/* Two input rows as 16-bit lanes, four bytes t0..t3 at a time: row 0's (t0, t2) and (t1, t3),
+ * then row 1's (what SXTB16 makes of four filter bytes), a last group of fewer than four bytes
+ * padded with zeros. */
+static void extend_rows(const int8_t* x0, const int8_t* x1, int32_t depth, int32_t* out) {
+  int32_t d = 0;
+  for (; d + 4 <= depth; d += 4, out += 4) {
+    const uint32_t a = tfk_load4(x0 + d), b = tfk_load4(x1 + d);
+    out[0] = tfk_sxtb16(a);
+    out[1] = tfk_sxtb16_ror8(a);
+    out[2] = tfk_sxtb16(b);
+    out[3] = tfk_sxtb16_ror8(b);
+  }
+  if (d < depth) {
+    const uint32_t a = load_tail4(x0 + d, depth - d), b = load_tail4(x1 + d, depth - d);
+    out[0] = tfk_sxtb16(a);
+    out[1] = tfk_sxtb16_ror8(a);
+    out[2] = tfk_sxtb16(b);
+    out[3] = tfk_sxtb16_ror8(b);
   }
 }
 
-TFK_NOINLINE TFK_NO_EARLY_SCHEDULE static void matmul_pairs_full(const int8_t* in, int32_t rows, const int8_t* w, int32_t channels, int32_t depth,
-                              const int32_t* folded_bias, const tfk_channel_quant* q, int32_t off, int8_t* out) {
-  matmul_pairs(in, rows, w, channels, depth, folded_bias, q, off, -128, 127, out, 1);
+/* One group of four bytes of two weight rows against two extended input rows: two SXTB16 per
+ * weight word, eight SMLAD. */
+TFK_ALWAYS_INLINE void group_2x2_ext(uint32_t wa, uint32_t wb, const int32_t* xq, int32_t* a00,
+                                     int32_t* a01, int32_t* a10, int32_t* a11) {
+  const int32_t x0e = xq[0], x0o = xq[1], x1e = xq[2], x1o = xq[3];
+  const int32_t wae = tfk_sxtb16(wa), wao = tfk_sxtb16_ror8(wa);
+  const int32_t wbe = tfk_sxtb16(wb), wbo = tfk_sxtb16_ror8(wb);
+  *a00 = tfk_smlad(wao, x0o, tfk_smlad(wae, x0e, *a00));
+  *a01 = tfk_smlad(wao, x1o, tfk_smlad(wae, x1e, *a01));
+  *a10 = tfk_smlad(wbo, x0o, tfk_smlad(wbe, x0e, *a10));
+  *a11 = tfk_smlad(wbo, x1o, tfk_smlad(wbe, x1e, *a11));
+}
+
+/* Two weight rows against two extended input rows (extend_rows). On Cortex-M4/M7 (use_asm) the loop
+ * over pairs of groups is assembly: fourteen registers live (four accumulators, three pointers and
+ * the end, four input lanes, a weight word and its extension) leave GCC's loop one spill and a few
+ * moves longer. Per eight bytes: four LDRD of input lanes, four LDR of weights, eight SXTB16,
+ * sixteen SMLAD and the loop's compare and branch. */
+TFK_ALWAYS_INLINE void dot_2x2_ext(const int8_t* w0, const int8_t* w1, const int32_t* xq,
+                                   int32_t depth, int32_t acc[4], int use_asm) {
+  int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
+  int32_t groups = depth >> 2;
+#if TFK_HAS_DSP && defined(__GNUC__)
+  if (use_asm && groups >= 2) {
+    const int8_t* end = w0 + (depth & ~7);
+    uint32_t t0, t1, t2, t3, t4, t5;
+    __asm__ volatile(
+        "1:\n\t"
+        "ldrd %[t0], %[t1], [%[xq]], #8\n\t"
+        "ldrd %[t2], %[t3], [%[xq]], #8\n\t"
+        "ldr %[t4], [%[w0]], #4\n\t"
+        "sxtb16 %[t5], %[t4]\n\t"
+        "sxtb16 %[t4], %[t4], ror #8\n\t"
+        "smlad %[a00], %[t5], %[t0], %[a00]\n\t"
+        "smlad %[a00], %[t4], %[t1], %[a00]\n\t"
+        "smlad %[a01], %[t5], %[t2], %[a01]\n\t"
+        "smlad %[a01], %[t4], %[t3], %[a01]\n\t"
+        "ldr %[t4], [%[w1]], #4\n\t"
+        "sxtb16 %[t5], %[t4]\n\t"
+        "sxtb16 %[t4], %[t4], ror #8\n\t"
+        "smlad %[a10], %[t5], %[t0], %[a10]\n\t"
+        "smlad %[a10], %[t4], %[t1], %[a10]\n\t"
+        "smlad %[a11], %[t5], %[t2], %[a11]\n\t"
+        "smlad %[a11], %[t4], %[t3], %[a11]\n\t"
+        "ldrd %[t0], %[t1], [%[xq]], #8\n\t"
+        "ldrd %[t2], %[t3], [%[xq]], #8\n\t"
+        "ldr %[t4], [%[w0]], #4\n\t"
+        "sxtb16 %[t5], %[t4]\n\t"
+        "sxtb16 %[t4], %[t4], ror #8\n\t"
+        "smlad %[a00], %[t5], %[t0], %[a00]\n\t"
+        "smlad %[a00], %[t4], %[t1], %[a00]\n\t"
+        "smlad %[a01], %[t5], %[t2], %[a01]\n\t"
+        "smlad %[a01], %[t4], %[t3], %[a01]\n\t"
+        "ldr %[t4], [%[w1]], #4\n\t"
+        "sxtb16 %[t5], %[t4]\n\t"
+        "sxtb16 %[t4], %[t4], ror #8\n\t"
+        "smlad %[a10], %[t5], %[t0], %[a10]\n\t"
+        "smlad %[a10], %[t4], %[t1], %[a10]\n\t"
+        "smlad %[a11], %[t5], %[t2], %[a11]\n\t"
+        "smlad %[a11], %[t4], %[t3], %[a11]\n\t"
+        "cmp %[w0], %[end]\n\t"
+        "bne 1b\n\t"
+        : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [xq] "+r"(xq),
+          [w0] "+r"(w0), [w1] "+r"(w1), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2),
+          [t3] "=&r"(t3), [t4] "=&r"(t4), [t5] "=&r"(t5)
+        : [end] "r"(end)
+        : "cc", "memory");
+  }
+  if (use_asm) groups &= 1;
+#else
+  (void)use_asm;
+#endif
+  for (int32_t g = 0; g < groups; ++g, w0 += 4, w1 += 4, xq += 4) {
+    group_2x2_ext(tfk_load4(w0), tfk_load4(w1), xq, &a00, &a01, &a10, &a11);
+  }
+  if (depth & 3) {
+    group_2x2_ext(load_tail4(w0, depth & 3), load_tail4(w1, depth & 3), xq, &a00, &a01, &a10, &a11);
+  }
+  acc[0] = a00;
+  acc[1] = a01;
+  acc[2] = a10;
+  acc[3] = a11;
+}
+
+/* The 2 x 2 blocks of one extended row pair (xq) and `pairs` channel pairs from weight row w0;
+ * mq: 1 for per-channel quantization, else 0. Each block: its dot products, four requantizations
+ * (the short form where both channels shift right by at least 2, nearly every channel) and four
+ * stores to o and o1 (the second row's outputs). */
+TFK_NOINLINE TFK_NO_EARLY_SCHEDULE static void channel_pairs(const int32_t* xq, const int8_t* w0,
+                                                             int32_t depth, int32_t pairs,
+                                                             const int32_t* fb, const int32_t* m,
+                                                             const int32_t* s, int32_t mq,
+                                                             int32_t off, int8_t* o, int8_t* o1) {
+  const int32_t k = 2 * off + 1;
+  for (; pairs > 0; --pairs, w0 += 2 * depth, fb += 2, m += 2 * mq, s += 2 * mq, o += 2, o1 += 2) {
+    int32_t acc[4] = {fb[0], fb[0], fb[1], fb[1]};
+    dot_2x2_ext(w0, w0 + depth, xq, depth, acc, 1);
+    const int32_t m0 = m[0], m1 = m[mq], s0 = s[0], s1 = s[mq];
+    if (s0 <= -2 && s1 <= -2) {
+      const int32_t e0 = -s0 - 2, e1 = -s1 - 2;
+      o[0] = tfk_requant_rshift(acc[0], m0, e0, k);
+      o1[0] = tfk_requant_rshift(acc[1], m0, e0, k);
+      o[1] = tfk_requant_rshift(acc[2], m1, e1, k);
+      o1[1] = tfk_requant_rshift(acc[3], m1, e1, k);
+      continue;
+    }
+    o[0] = tfk_requant_out_r(acc[0], m0, s0, off, -128, 127, 1);
+    o1[0] = tfk_requant_out_r(acc[1], m0, s0, off, -128, 127, 1);
+    o[1] = tfk_requant_out_r(acc[2], m1, s1, off, -128, 127, 1);
+    o1[1] = tfk_requant_out_r(acc[3], m1, s1, off, -128, 127, 1);
+  }
+}
+
+/* An odd last channel of channel_pairs as the pair (c, c), in C (small code for a rare case). */
+TFK_NOINLINE static void last_channel(const int32_t* xq, const int8_t* w, int32_t depth,
+                                      int32_t bias, int32_t m, int32_t s, int32_t off, int8_t* o,
+                                      int8_t* o1) {
+  int32_t acc[4] = {bias, bias, bias, bias};
+  dot_2x2_ext(w, w, xq, depth, acc, 0);
+  *o = tfk_requant_out_r(acc[0], m, s, off, -128, 127, 1);
+  *o1 = tfk_requant_out_r(acc[1], m, s, off, -128, 127, 1);
+}
+
+/* Row pairs for the full int8 range. Rows of at most TFK_PAIR_DEPTH_MAX bytes (nearly every
+ * layer): each row pair is extended to 16-bit lanes once for all channels (channel_pairs; an odd
+ * last channel is the pair (c, c)). */
+TFK_NOINLINE static void matmul_pairs_full(const int8_t* in, int32_t rows, const int8_t* w,
+                                           int32_t channels, int32_t depth,
+                                           const int32_t* folded_bias, const tfk_channel_quant* q,
+                                           int32_t off, int8_t* out) {
+  /* sized to the rows: a C99 array of at most 4 * TFK_PAIR_DEPTH_MAX B */
+  int32_t xq[(depth + 3) / 4 * 4];
+  const int32_t mq = q->per_channel ? 1 : 0, last = channels - 1;
+  for (int32_t r = 0; r + 1 < rows; r += 2) {
+    const int8_t* x0 = in + (int64_t)r * depth;
+    int8_t* o0 = out + (int64_t)r * channels;
+    extend_rows(x0, x0 + depth, depth, xq);
+    channel_pairs(xq, w, depth, channels >> 1, folded_bias, q->multiplier, q->shift, mq, off, o0,
+                  o0 + channels);
+    if (channels & 1) {
+      last_channel(xq, w + (int64_t)last * depth, depth, folded_bias[last],
+                   q->multiplier[last * mq], q->shift[last * mq], off, o0 + last,
+                   o0 + channels + last);
+    }
+  }
 }
 
 /* One row, any clamp (`full` is not a constant here: one copy of the row code, each output costs
@@ -182,12 +317,13 @@ TFK_NOINLINE TFK_NO_EARLY_SCHEDULE static void matmul_row_any(const int8_t* x0, 
   matmul_row(x0, w, channels, depth, folded_bias, q, off, lo, hi, o, TFK_FULL_RANGE(lo, hi));
 }
 
-/* out = in x w^T: row pairs (full int8 range), then row by row. */
+/* out = in x w^T: row pairs (full int8 range, rows of at most TFK_PAIR_DEPTH_MAX bytes), then row
+ * by row (an odd last row; every row of a clamped output or of deeper rows). */
 static void matmul_s8(const int8_t* in, int32_t rows, const int8_t* w, int32_t channels,
                       int32_t depth, const int32_t* folded_bias, const tfk_channel_quant* q,
                       int32_t output_offset, int32_t lo, int32_t hi, int8_t* out) {
   int32_t r = 0;
-  if (TFK_FULL_RANGE(lo, hi)) {  /* nearly every layer */
+  if (TFK_FULL_RANGE(lo, hi) && rows >= 2 && depth <= TFK_PAIR_DEPTH_MAX) { /* nearly every layer */
     matmul_pairs_full(in, rows, w, channels, depth, folded_bias, q, output_offset, out);
     r = rows & ~1;
   }
@@ -241,6 +377,26 @@ static void conv_pixel(const tfk_conv_params* p, const tfk_channel_quant* q, con
   tfk_conv2d_fast_s8(&one, q, &in_one, in, f_dims, filter, bias, &out_one, o);
 }
 
+/* A pixel pair of tfk_conv2d_simd_s8 whose windows lie inside the image, with kernel rows of
+ * `run` = k_w * Cin bytes, a multiple of four: both patches extended to 16-bit lanes (k_h rows of
+ * run bytes from xa and xa + x_step, rows `row` bytes apart), then channel_pairs over each filter
+ * as one row of k_size bytes, for the full int8 range. */
+TFK_NOINLINE static void conv_pair_ext(const int8_t* xa, int32_t x_step, int64_t row, int32_t k_h,
+                                       int32_t run, const int8_t* filter, int32_t k_size,
+                                       int32_t out_c, const int32_t* fb, const tfk_channel_quant* q,
+                                       int32_t off, int8_t* o0) {
+  int32_t xq[k_size]; /* a C99 array of the filter's size: at most 4 * TFK_PAIR_DEPTH_MAX B */
+  int32_t* x = xq;
+  for (int32_t ky = 0; ky < k_h; ++ky, xa += row, x += run) extend_rows(xa, xa + x_step, run, x);
+  const int32_t mq = q->per_channel ? 1 : 0, last = out_c - 1;
+  channel_pairs(xq, filter, k_size, out_c >> 1, fb, q->multiplier, q->shift, mq, off, o0,
+                o0 + out_c);
+  if (out_c & 1) {
+    last_channel(xq, filter + (int64_t)last * k_size, k_size, fb[last], q->multiplier[last * mq],
+                 q->shift[last * mq], off, o0 + last, o0 + out_c + last);
+  }
+}
+
 TFK_NO_EARLY_SCHEDULE void tfk_conv2d_simd_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
                                               const tfk_dims* in_dims, const int8_t* in,
                                               const tfk_dims* filter_dims, const int8_t* filter,
@@ -254,6 +410,9 @@ TFK_NO_EARLY_SCHEDULE void tfk_conv2d_simd_s8(const tfk_conv_params* p, const tf
     tfk_conv2d_fast_s8(p, q, in_dims, in, filter_dims, filter, bias, out_dims, out);
     return;
   }
+  /* pixel pairs inside the image through channel_pairs where the kernel rows are whole words */
+  const int extend = dw == 1 && (k_w * in_c) % 4 == 0 && k_size <= TFK_PAIR_DEPTH_MAX &&
+                     TFK_FULL_RANGE(p->act_min, p->act_max);
   for (int32_t b = 0; b < out_dims->n; ++b) {
     const int8_t* in_b = in + (int64_t)b * in_h * in_w * in_c;
     for (int32_t oy = 0; oy < out_dims->h; ++oy) {
@@ -270,6 +429,13 @@ TFK_NO_EARLY_SCHEDULE void tfk_conv2d_simd_s8(const tfk_conv_params* p, const tf
         }
         int8_t* o0 = o_row + (int64_t)ox * out_c;
         int8_t* o1 = o0 + out_c;
+        if (extend) {
+          conv_pair_ext(in_b + ((int64_t)y0 * in_w + x0) * in_c, sw * in_c,
+                        (int64_t)dh * in_w * in_c, k_h, k_w * in_c, filter, (int32_t)k_size, out_c,
+                        folded_bias, q, p->output_offset, o0);
+          ox += 2;
+          continue;
+        }
         for (int32_t oc = 0; oc < out_c; oc += 2) {
           const int32_t oc1 = oc + 1 < out_c ? oc + 1 : oc;
           int32_t acc[4] = {folded_bias[oc], folded_bias[oc], folded_bias[oc1], folded_bias[oc1]};
