@@ -174,6 +174,28 @@ TFK_ALWAYS_INLINE void group_2x2_ext(uint32_t wa, uint32_t wb, const int32_t* xq
   *a11 = tfk_smlad(wbo, x1o, tfk_smlad(wbe, x1e, *a11));
 }
 
+#if TFK_HAS_DSP && defined(__GNUC__)
+/* One four-byte group of dot_2x2_ext's assembly loop (its operand names): the two input rows'
+ * lanes, then each weight row's word extended and multiplied into its two accumulators. */
+#define TFK_ASM_GROUP_2X2                  \
+  "ldrd %[t0], %[t1], [%[xq]], #8\n\t"     \
+  "ldrd %[t2], %[t3], [%[xq]], #8\n\t"     \
+  "ldr %[t4], [%[w0]], #4\n\t"             \
+  "sxtb16 %[t5], %[t4]\n\t"                \
+  "sxtb16 %[t4], %[t4], ror #8\n\t"        \
+  "smlad %[a00], %[t5], %[t0], %[a00]\n\t" \
+  "smlad %[a00], %[t4], %[t1], %[a00]\n\t" \
+  "smlad %[a01], %[t5], %[t2], %[a01]\n\t" \
+  "smlad %[a01], %[t4], %[t3], %[a01]\n\t" \
+  "ldr %[t4], [%[w1]], #4\n\t"             \
+  "sxtb16 %[t5], %[t4]\n\t"                \
+  "sxtb16 %[t4], %[t4], ror #8\n\t"        \
+  "smlad %[a10], %[t5], %[t0], %[a10]\n\t" \
+  "smlad %[a10], %[t4], %[t1], %[a10]\n\t" \
+  "smlad %[a11], %[t5], %[t2], %[a11]\n\t" \
+  "smlad %[a11], %[t4], %[t3], %[a11]\n\t"
+#endif
+
 /* Two weight rows against two extended input rows (extend_rows). On Cortex-M4/M7 (use_asm) the loop
  * over pairs of groups is assembly: fourteen registers live (four accumulators, three pointers and
  * the end, four input lanes, a weight word and its extension) leave GCC's loop one spill and a few
@@ -187,47 +209,14 @@ TFK_ALWAYS_INLINE void dot_2x2_ext(const int8_t* w0, const int8_t* w1, const int
   if (use_asm && groups >= 2) {
     const int8_t* end = w0 + (depth & ~7);
     uint32_t t0, t1, t2, t3, t4, t5;
-    __asm__ volatile(
-        "1:\n\t"
-        "ldrd %[t0], %[t1], [%[xq]], #8\n\t"
-        "ldrd %[t2], %[t3], [%[xq]], #8\n\t"
-        "ldr %[t4], [%[w0]], #4\n\t"
-        "sxtb16 %[t5], %[t4]\n\t"
-        "sxtb16 %[t4], %[t4], ror #8\n\t"
-        "smlad %[a00], %[t5], %[t0], %[a00]\n\t"
-        "smlad %[a00], %[t4], %[t1], %[a00]\n\t"
-        "smlad %[a01], %[t5], %[t2], %[a01]\n\t"
-        "smlad %[a01], %[t4], %[t3], %[a01]\n\t"
-        "ldr %[t4], [%[w1]], #4\n\t"
-        "sxtb16 %[t5], %[t4]\n\t"
-        "sxtb16 %[t4], %[t4], ror #8\n\t"
-        "smlad %[a10], %[t5], %[t0], %[a10]\n\t"
-        "smlad %[a10], %[t4], %[t1], %[a10]\n\t"
-        "smlad %[a11], %[t5], %[t2], %[a11]\n\t"
-        "smlad %[a11], %[t4], %[t3], %[a11]\n\t"
-        "ldrd %[t0], %[t1], [%[xq]], #8\n\t"
-        "ldrd %[t2], %[t3], [%[xq]], #8\n\t"
-        "ldr %[t4], [%[w0]], #4\n\t"
-        "sxtb16 %[t5], %[t4]\n\t"
-        "sxtb16 %[t4], %[t4], ror #8\n\t"
-        "smlad %[a00], %[t5], %[t0], %[a00]\n\t"
-        "smlad %[a00], %[t4], %[t1], %[a00]\n\t"
-        "smlad %[a01], %[t5], %[t2], %[a01]\n\t"
-        "smlad %[a01], %[t4], %[t3], %[a01]\n\t"
-        "ldr %[t4], [%[w1]], #4\n\t"
-        "sxtb16 %[t5], %[t4]\n\t"
-        "sxtb16 %[t4], %[t4], ror #8\n\t"
-        "smlad %[a10], %[t5], %[t0], %[a10]\n\t"
-        "smlad %[a10], %[t4], %[t1], %[a10]\n\t"
-        "smlad %[a11], %[t5], %[t2], %[a11]\n\t"
-        "smlad %[a11], %[t4], %[t3], %[a11]\n\t"
-        "cmp %[w0], %[end]\n\t"
-        "bne 1b\n\t"
-        : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [xq] "+r"(xq),
-          [w0] "+r"(w0), [w1] "+r"(w1), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2),
-          [t3] "=&r"(t3), [t4] "=&r"(t4), [t5] "=&r"(t5)
-        : [end] "r"(end)
-        : "cc", "memory");
+    __asm__ volatile("1:\n\t" TFK_ASM_GROUP_2X2 TFK_ASM_GROUP_2X2
+                     "cmp %[w0], %[end]\n\t"
+                     "bne 1b\n\t"
+                     : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11),
+                       [xq] "+r"(xq), [w0] "+r"(w0), [w1] "+r"(w1), [t0] "=&r"(t0), [t1] "=&r"(t1),
+                       [t2] "=&r"(t2), [t3] "=&r"(t3), [t4] "=&r"(t4), [t5] "=&r"(t5)
+                     : [end] "r"(end)
+                     : "cc", "memory");
   }
   if (use_asm) groups &= 1;
 #else
