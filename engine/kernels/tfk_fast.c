@@ -273,27 +273,31 @@ TFK_NOINLINE static void last_channel(const int32_t* xq, const int8_t* w, int32_
   *o1 = tfk_requant_out_r(acc[1], m, s, off, -128, 127, 1);
 }
 
+/* Every output channel of one extended row pair: channel_pairs, then an odd last channel. */
+TFK_ALWAYS_INLINE void all_channels(const int32_t* xq, const int8_t* w, int32_t depth,
+                                    int32_t channels, const int32_t* fb, const tfk_channel_quant* q,
+                                    int32_t off, int8_t* o, int8_t* o1) {
+  const int32_t mq = q->per_channel ? 1 : 0, last = channels - 1;
+  channel_pairs(xq, w, depth, channels >> 1, fb, q->multiplier, q->shift, mq, off, o, o1);
+  if (channels & 1) {
+    last_channel(xq, w + (int64_t)last * depth, depth, fb[last], q->multiplier[last * mq],
+                 q->shift[last * mq], off, o + last, o1 + last);
+  }
+}
+
 /* Row pairs for the full int8 range. Rows of at most TFK_PAIR_DEPTH_MAX bytes (nearly every
- * layer): each row pair is extended to 16-bit lanes once for all channels (channel_pairs; an odd
- * last channel is the pair (c, c)). */
+ * layer): each row pair is extended to 16-bit lanes once for all channels (all_channels). */
 TFK_NOINLINE static void matmul_pairs_full(const int8_t* in, int32_t rows, const int8_t* w,
                                            int32_t channels, int32_t depth,
                                            const int32_t* folded_bias, const tfk_channel_quant* q,
                                            int32_t off, int8_t* out) {
   /* sized to the rows: a C99 array of at most 4 * TFK_PAIR_DEPTH_MAX B */
   int32_t xq[(depth + 3) / 4 * 4];
-  const int32_t mq = q->per_channel ? 1 : 0, last = channels - 1;
   for (int32_t r = 0; r + 1 < rows; r += 2) {
     const int8_t* x0 = in + (int64_t)r * depth;
     int8_t* o0 = out + (int64_t)r * channels;
     extend_rows(x0, x0 + depth, depth, xq);
-    channel_pairs(xq, w, depth, channels >> 1, folded_bias, q->multiplier, q->shift, mq, off, o0,
-                  o0 + channels);
-    if (channels & 1) {
-      last_channel(xq, w + (int64_t)last * depth, depth, folded_bias[last],
-                   q->multiplier[last * mq], q->shift[last * mq], off, o0 + last,
-                   o0 + channels + last);
-    }
+    all_channels(xq, w, depth, channels, folded_bias, q, off, o0, o0 + channels);
   }
 }
 
@@ -368,7 +372,7 @@ static void conv_pixel(const tfk_conv_params* p, const tfk_channel_quant* q, con
 
 /* A pixel pair of tfk_conv2d_simd_s8 whose windows lie inside the image, with kernel rows of
  * `run` = k_w * Cin bytes, a multiple of four: both patches extended to 16-bit lanes (k_h rows of
- * run bytes from xa and xa + x_step, rows `row` bytes apart), then channel_pairs over each filter
+ * run bytes from xa and xa + x_step, rows `row` bytes apart), then all_channels over each filter
  * as one row of k_size bytes, for the full int8 range. */
 TFK_NOINLINE static void conv_pair_ext(const int8_t* xa, int32_t x_step, int64_t row, int32_t k_h,
                                        int32_t run, const int8_t* filter, int32_t k_size,
@@ -377,13 +381,7 @@ TFK_NOINLINE static void conv_pair_ext(const int8_t* xa, int32_t x_step, int64_t
   int32_t xq[k_size]; /* a C99 array of the filter's size: at most 4 * TFK_PAIR_DEPTH_MAX B */
   int32_t* x = xq;
   for (int32_t ky = 0; ky < k_h; ++ky, xa += row, x += run) extend_rows(xa, xa + x_step, run, x);
-  const int32_t mq = q->per_channel ? 1 : 0, last = out_c - 1;
-  channel_pairs(xq, filter, k_size, out_c >> 1, fb, q->multiplier, q->shift, mq, off, o0,
-                o0 + out_c);
-  if (out_c & 1) {
-    last_channel(xq, filter + (int64_t)last * k_size, k_size, fb[last], q->multiplier[last * mq],
-                 q->shift[last * mq], off, o0 + last, o0 + out_c + last);
-  }
+  all_channels(xq, filter, k_size, out_c, fb, q, off, o0, o0 + out_c);
 }
 
 TFK_NO_EARLY_SCHEDULE void tfk_conv2d_simd_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
