@@ -133,13 +133,6 @@ TFK_ALWAYS_INLINE void matmul_row(const int8_t* x0, const int8_t* w, int32_t cha
   }
 }
 
-/* Four bytes at p, or the n < 4 that are left, zero-padded. */
-static inline uint32_t load_tail4(const int8_t* p, int32_t n) {
-  uint32_t t = 0;
-  for (int32_t k = 0; k < n; ++k) t |= (uint32_t)(uint8_t)p[k] << (8 * k);
-  return t;
-}
-
 /* Two input rows as 16-bit lanes, four bytes t0..t3 at a time: row 0's (t0, t2) and (t1, t3),
  * then row 1's (what SXTB16 makes of four filter bytes), a last group of fewer than four bytes
  * padded with zeros. */
@@ -153,7 +146,7 @@ static void extend_rows(const int8_t* x0, const int8_t* x1, int32_t depth, int32
     out[3] = tfk_sxtb16_ror8(b);
   }
   if (d < depth) {
-    const uint32_t a = load_tail4(x0 + d, depth - d), b = load_tail4(x1 + d, depth - d);
+    const uint32_t a = tfk_load_tail4(x0 + d, depth - d), b = tfk_load_tail4(x1 + d, depth - d);
     out[0] = tfk_sxtb16(a);
     out[1] = tfk_sxtb16_ror8(a);
     out[2] = tfk_sxtb16(b);
@@ -226,7 +219,8 @@ TFK_ALWAYS_INLINE void dot_2x2_ext(const int8_t* w0, const int8_t* w1, const int
     group_2x2_ext(tfk_load4(w0), tfk_load4(w1), xq, &a00, &a01, &a10, &a11);
   }
   if (depth & 3) {
-    group_2x2_ext(load_tail4(w0, depth & 3), load_tail4(w1, depth & 3), xq, &a00, &a01, &a10, &a11);
+    group_2x2_ext(tfk_load_tail4(w0, depth & 3), tfk_load_tail4(w1, depth & 3), xq, &a00, &a01,
+                  &a10, &a11);
   }
   acc[0] = a00;
   acc[1] = a01;

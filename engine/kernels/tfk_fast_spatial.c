@@ -120,13 +120,6 @@ static void im2col_patch(const tfk_conv_params* p, const tfk_dims* in_dims, cons
   }
 }
 
-/* Four filter bytes at w, or the n < 4 that are left, zero-padded. */
-static inline uint32_t load_tail(const int8_t* w, int32_t n) {
-  uint32_t t = 0;
-  for (int32_t k = 0; k < n; ++k) t |= (uint32_t)(uint8_t)w[k] << (8 * k);
-  return t;
-}
-
 /* Two filters against two patches (one group of four taps): eight SMLADs. */
 TFK_ALWAYS_INLINE void im2col_group(uint32_t wa, uint32_t wb, const int32_t* xa, const int32_t* xb,
                                     int32_t* a00, int32_t* a01, int32_t* a10, int32_t* a11) {
@@ -177,7 +170,9 @@ TFK_ALWAYS_INLINE void conv_im2col_body(const tfk_conv_params* p, const tfk_chan
         for (int32_t g = 0; g < whole; ++g, w0 += 4, w1 += 4, xa += 2, xb += 2) {
           im2col_group(tfk_load4(w0), tfk_load4(w1), xa, xb, &a00, &a01, &a10, &a11);
         }
-        if (tail) im2col_group(load_tail(w0, tail), load_tail(w1, tail), xa, xb, &a00, &a01, &a10, &a11);
+        if (tail)
+          im2col_group(tfk_load_tail4(w0, tail), tfk_load_tail4(w1, tail), xa, xb, &a00, &a01, &a10,
+                       &a11);
         const int32_t m0 = mult[pc * oc], s0 = shift[pc * oc], m1 = mult[pc * oc1], s1 = shift[pc * oc1];
         o0[oc] = tfk_requant_out_r(a00, m0, s0, out_off, lo, hi, full);
         o1[oc] = tfk_requant_out_r(a01, m0, s0, out_off, lo, hi, full);

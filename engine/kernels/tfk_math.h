@@ -88,6 +88,12 @@ static inline uint32_t tfk_load4(const int8_t* p) {
   memcpy(&v, p, 4);
   return v;
 }
+/* Four bytes at p, or the n < 4 that are left, zero-padded (a dot product's last group). */
+static inline uint32_t tfk_load_tail4(const int8_t* p, int32_t n) {
+  uint32_t t = 0;
+  for (int32_t k = 0; k < n; ++k) t |= (uint32_t)(uint8_t)p[k] << (8 * k);
+  return t;
+}
 /* Two int16 lanes: lo in bits 0-15, hi in bits 16-31. */
 static inline int32_t tfk_pair16(int32_t lo, int32_t hi) {
   return (int32_t)(((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16));
