@@ -38,13 +38,16 @@ struct KernelInfo {
 using K = LatencyKernel;
 constexpr uint32_t kSpatial = bit(kMacs) | bit(kOutputs) | bit(kPixels) | bit(kOne);
 const std::array<KernelInfo, kLatencyKernelCount> kKernels = {{
-    {kSpatial | bit(kScalar) | bit(kInputs) | bit(kEdge) | bit(kTaps), K::kConv1x1InPlace},  // 1x1
-    {kSpatial | bit(kScalar) | bit(kInputs) | bit(kEdge) | bit(kTaps), K::kConv1x1},  // inplace
-    {kSpatial | bit(kEdge) | bit(kTaps) | bit(kRows) | bit(kScalar) | bit(kInputs),
+    {kSpatial | bit(kScalar) | bit(kInputs) | bit(kEdge) | bit(kTaps) | bit(kRows),
+     K::kConv1x1InPlace},  // 1x1
+    {kSpatial | bit(kScalar) | bit(kInputs) | bit(kEdge) | bit(kTaps) | bit(kRows),
+     K::kConv1x1},  // inplace
+    {kSpatial | bit(kEdge) | bit(kTaps) | bit(kRows) | bit(kScalar) | bit(kInputs) | bit(kWeights),
      K::kConv},                                            // simd
     {kSpatial | bit(kRows) | bit(kScalar), K::kConvSimd},  // conv2d
-    {kSpatial | bit(kRows) | bit(kEdge) | bit(kTaps) | bit(kChannels) | bit(kScalar),
-     K::kConvSimd},                                                 // conv2d_im2col
+    {kSpatial | bit(kRows) | bit(kEdge) | bit(kTaps) | bit(kChannels) | bit(kScalar) | bit(kInputs) |
+         bit(kWeights),
+     K::kConvSimd},  // conv2d_im2col
     {kSpatial | bit(kEdge) | bit(kTaps), K::kDepthwise3x3InPlace},  // dw 3x3
     {kSpatial | bit(kRows), K::kDepthwiseInPlace},                  // dw
     {kSpatial | bit(kInputs) | bit(kEdge) | bit(kTaps) | bit(kChannels),
@@ -97,11 +100,23 @@ bool smallFilter(const Graph& g, const Op& op, const SpatialGeometry& s) {
   return int64_t(s.kernelH) * s.kernelW * g.tensor(op.inputs[0]).shape[3] <= TFK_IM2COL_MAX;
 }
 
-// tfk_conv2d_fast_s8 takes the im2col path for a small filter when the output is not clamped
-// and the input offset is an int8's.
+// The generated code calls tfk_conv2d_im2col_s8 where tfk_conv2d_uses_im2col (a small filter,
+// an unclamped output, an int8 input offset and a bias).
 bool im2col(const Graph& g, const Op& op, const SpatialGeometry& s) {
-  const int64_t inputOffset = -g.tensor(op.inputs[0]).zeroPoint();
-  return smallFilter(g, op, s) && fullRange(g, op) && inputOffset >= -127 && inputOffset <= 128;
+  tfk_conv_params p{};
+  p.input_offset = -g.tensor(op.inputs[0]).zeroPoint();
+  const ActivationRange a = activationRange(op.params.activation, g.tensor(op.outputs[0]));
+  p.act_min = a.min;
+  p.act_max = a.max;
+  const tfk_dims in{1, 1, 1, g.tensor(op.inputs[0]).shape[3]}, f{1, s.kernelH, s.kernelW, 1};
+  const bool bias = op.inputs.size() == 3 && op.inputs[2] != kNoTensor;
+  return tfk_conv2d_uses_im2col(&p, &in, &f, bias) != 0;
+}
+
+// channel_pairs (tfk_fast.c) runs its 2 x 2 blocks in C for per-tensor quantization or a depth
+// that is not a multiple of eight; on Cortex-M4/M7 every other block is one assembly loop.
+bool blocksInC(const Graph& g, const Op& op, int64_t depth) {
+  return !g.tensor(op.inputs[1]).quant.perChannel() || depth % 8 != 0;
 }
 
 LatencyKernel convKernel(const Graph& g, const Op& op, const SpatialGeometry& s, bool inPlace) {
@@ -136,8 +151,11 @@ LatencyKernel convKernel(const Graph& g, const Op& op, const SpatialGeometry& s,
 // Where the kernel rows are whole words, the patch at most TFK_PAIR_DEPTH_MAX taps and the output
 // the full int8 range, each pixel pair's two patches are extended to 16-bit lanes once (inputs:
 // the bytes extended) and every channel pair takes one 2 x 2 block over the whole patch.
-void simdFeatures(const Tensor& in, const Tensor& out, const SpatialGeometry& s, const AxisTaps& y,
-                  const AxisTaps& x, bool full, LayerFeatures* f) {
+void simdFeatures(const Graph& g, const Op& op, const SpatialGeometry& s, const AxisTaps& y,
+                  const AxisTaps& x, LayerFeatures* f) {
+  const Tensor& in = g.tensor(op.inputs[0]);
+  const Tensor& out = g.tensor(op.outputs[0]);
+  const bool full = fullRange(g, op);
   const int32_t oh = out.shape[1], ow = out.shape[2], inC = in.shape[3];
   double pairs = 0, singles = 0, singleTaps = 0;
   for (int32_t ox = 0; ox < ow;) {
@@ -165,25 +183,35 @@ void simdFeatures(const Tensor& in, const Tensor& out, const SpatialGeometry& s,
   f->x[kRows] = dots;
   f->x[kInputs] = extended ? rowsIn * pairs * 2 * taps * inC : 0;
   f->x[kScalar] = cout * borderTaps * inC + dots * 4 * double(int64_t(dotDepth) % 4);
+  f->x[kWeights] = extended && blocksInC(g, op, int64_t(taps) * inC) ? dots : 0;  // blocks in C
 }
 
-// conv_im2col_body: per pixel, a patch gathered (kernel rows copied whole inside the image, tap
-// by tap at the border) and converted in groups of four taps; per pixel pair and output-channel
-// pair, 2 x 2 dot products over every group (padding taps included) and four requantizations.
-void im2colFeatures(const Tensor& in, const Tensor& out, const SpatialGeometry& s, const AxisTaps& y,
+// tfk_conv2d_im2col_s8: per pixel, a patch gathered (kernel rows copied whole inside the image,
+// row by row with zero points around the in-image run at the border); per pixel pair, both
+// patches extended to 16-bit lanes (inputs: the bytes extended) and one 2 x 2 block per channel
+// pair over the whole patch, with a step for an odd number of four-byte groups and one for a
+// remainder (scalar), and an odd last channel in C over every group.
+void im2colFeatures(const Graph& g, const Op& op, const SpatialGeometry& s, const AxisTaps& y,
                     const AxisTaps& x, LayerFeatures* f) {
+  const Tensor& in = g.tensor(op.inputs[0]);
+  const Tensor& out = g.tensor(op.outputs[0]);
   const double n = out.shape[0], pixels = double(out.shape[1]) * out.shape[2];
-  const double patch = double(s.kernelH) * s.kernelW * in.shape[3];
-  const double groups = std::ceil(patch / 4), cout = out.shape[3];
-  const bool rowCopy = s.dilationW == 1;
-  const double interior = rowCopy ? y.interior * x.interior : 0;
-  const double pairs = n * std::ceil(pixels / 2) * std::ceil(cout / 2);
-  f->x[kMacs] = n * pixels * cout * groups * 4;
-  f->x[kRows] = n * pixels * groups;
-  f->x[kEdge] = n * (pixels - interior) * s.kernelH * s.kernelW;
+  // the generated code pads each filter row to TFK_IM2COL_ROW bytes
+  const int64_t patch = TFK_IM2COL_ROW(int64_t(s.kernelH) * s.kernelW * in.shape[3]);
+  const double groups = double((patch + 3) / 4), cout = out.shape[3];
+  const double interior = s.dilationW == 1 ? y.interior * x.interior : 0;
+  const double pixelPairs = n * std::ceil(pixels / 2),
+               blocks = pixelPairs * double(out.shape[3] / 2);
+  const double oddChannel = pixelPairs * double(out.shape[3] % 2);
+  f->x[kMacs] = pixelPairs * 2 * cout * double(patch);
+  f->x[kInputs] = pixelPairs * 2 * double(patch);
+  f->x[kRows] = pixelPairs;
+  f->x[kEdge] = n * (pixels - interior) * s.kernelH;
   f->x[kTaps] = n * interior * s.kernelH;
-  f->x[kChannels] = pairs;
-  f->x[kScalar] = int64_t(patch) % 4 != 0 ? pairs : 0;
+  f->x[kChannels] = blocks;
+  f->x[kScalar] =
+      blocks * (double((patch >> 2) & 1) + (patch % 4 != 0 ? 1.0 : 0.0)) + oddChannel * groups;
+  f->x[kWeights] = blocksInC(g, op, patch) ? blocks : 0;
 }
 
 // Convolutions and pooling: taps inside the image, border outputs, kernel rows visited.
@@ -200,9 +228,9 @@ void spatialFeatures(const Graph& g, const Op& op, const SpatialGeometry& s, Lay
   f->x[kTaps] = channels * (y.valid * x.valid - y.interior * x.interior * taps);
   f->x[kRows] = channels * y.valid * ow;
   if (f->kernel == K::kConvSimd && op.kind == OpKind::kConv2D) {
-    simdFeatures(in, out, s, y, x, fullRange(g, op), f);
+    simdFeatures(g, op, s, y, x, f);
   }
-  if (f->kernel == K::kConvIm2col) im2colFeatures(in, out, s, y, x, f);
+  if (f->kernel == K::kConvIm2col) im2colFeatures(g, op, s, y, x, f);
   if (f->kernel == K::kConv && op.kind == OpKind::kConv2D) {
     // conv_simd: per kernel row, dot products over the row's taps inside the image, the bytes
     // past a multiple of four one at a time.
@@ -230,6 +258,7 @@ void spatialFeatures(const Graph& g, const Op& op, const SpatialGeometry& s, Lay
                  : channels * oh * ow * double(cin % 4);
     f->x[kEdge] = single * out.shape[3];
     f->x[kTaps] = single * out.shape[3] * in.shape[3];
+    f->x[kRows] = extended && blocksInC(g, op, cin) ? paired / 2 * double(out.shape[3] / 2) : 0;
   }
 }
 

@@ -12,6 +12,7 @@
 #include "engine/firmware/process.h"
 #include "engine/firmware/verifier.h"
 #include "engine/io/tflite_import.h"
+#include "engine/ops/op_util.h"
 #include "search/arch_spec.h"
 #include "tests/golden_data.h"
 #include "tests/random_graphs.h"
@@ -160,7 +161,10 @@ TEST(Firmware, SparseFullyConnectedRunsBitExactInQemu) {
 // The Cortex-M4/M7 assembly of the fast kernels' 2 x 2 dot products over extended rows, against
 // the host reference in QEMU: pointwise depths with an even and an odd number of four-byte groups
 // and remainders of 1 to 3 bytes, odd channel counts, an odd number of pixels (81), a 3x3
-// convolution over whole-word kernel rows (Cin 12) and the full int8 range (no activation).
+// convolution over whole-word kernel rows (Cin 12), an im2col layer (Cin 1) and the full int8
+// range (no activation). Depths 16 and 24 run every block in assembly (blocks_asm); on the
+// depth-16 layer every other channel's weight scale is raised so that its requantization shifts
+// right by less than 2, which hands those blocks back to the C requantization.
 TEST(Firmware, ExtendedDotProductsMatchTheHostInQemu) {
   TINYFORGE_REQUIRE_FIRMWARE_TOOLS();
   auto conv = [](int32_t out, int32_t kernel) {
@@ -174,7 +178,8 @@ TEST(Firmware, ExtendedDotProductsMatchTheHostInQemu) {
   spec.name = "dot_shapes";
   spec.inputH = spec.inputW = 9;
   // depths 1 (im2col), 12 x 9 taps, then 9 = 2 groups + 1, 20 = 5 groups, 7 = 1 + 3, 13 = 3 + 1
-  spec.layers = {conv(12, 3), conv(9, 3), conv(20, 1), conv(7, 1), conv(13, 1), conv(6, 1)};
+  spec.layers = {conv(12, 3), conv(9, 3),  conv(20, 1), conv(7, 1), conv(13, 1),
+                 conv(6, 1),  conv(16, 1), conv(11, 1), conv(24, 1), conv(8, 1)};
   LayerSpec pool;
   pool.type = LayerType::kGlobalPool;
   LayerSpec fc;
@@ -184,6 +189,16 @@ TEST(Firmware, ExtendedDotProductsMatchTheHostInQemu) {
   spec.layers.push_back(fc);
   Result<Graph> g = archToGraph(spec);
   ASSERT_TRUE(g.ok()) << g.error();
+  int32_t raised = 0;
+  for (const Op& op : g.value().ops) {
+    if (op.kind != OpKind::kConv2D || g.value().tensor(op.inputs[0]).shape[3] != 16) continue;
+    Tensor& w = g.value().tensors[size_t(op.inputs[1])];
+    ASSERT_GT(w.quant.scale.size(), 1u);
+    for (size_t c = 0; c < w.quant.scale.size(); c += 2) w.quant.scale[c] *= 4096.0f;
+    const ConvCall call = prepareConvCall(g.value(), op, false);
+    for (int32_t sh : call.quant.shift) raised += sh > -2 ? 1 : 0;
+  }
+  ASSERT_GT(raised, 0) << "no channel requantizes with a right shift below 2";
   const fs::path dir = fs::temp_directory_path() / "tinyforge_fw_dot_shapes";
   fs::remove_all(dir);
   ExportOptions o;

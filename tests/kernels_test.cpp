@@ -103,6 +103,32 @@ TEST(KernelPool, AveragePoolRoundsHalfAwayFromZeroOverInImageTaps) {
   EXPECT_EQ(out2[1], 6);  // (5+6)/2 = 5.5 -> 6 (only 2 taps in the image)
 }
 
+// The fast average pool (16-bit lane sums) against the reference: borders, channel counts with
+// and without a remainder of four, clamps, batches, all inputs -128 or 127 (the largest sums), and
+// windows of 255 taps (the most its lanes hold) and 256 (the reference's path).
+TEST(KernelPool, FastAveragePoolMatchesReference) {
+  std::mt19937 rng(11);
+  for (int trial = 0; trial < 200; ++trial) {
+    const bool big = trial % 10 == 9;
+    const int32_t fh = big ? 15 + int32_t(rng() % 2) : 1 + int32_t(rng() % 5);
+    const int32_t fw = big ? 17 : 1 + int32_t(rng() % 5);
+    const int32_t h = big ? fh : 1 + int32_t(rng() % 9), w = big ? fw : 1 + int32_t(rng() % 9);
+    const int32_t c = 1 + int32_t(rng() % 11), n = 1 + int32_t(rng() % 2);
+    const int32_t stride = 1 + int32_t(rng() % 3), oh = big ? 1 : 1 + int32_t(rng() % 4);
+    const int32_t ow = big ? 1 : 1 + int32_t(rng() % 4);
+    std::vector<int8_t> in(size_t(n * h * w * c));
+    for (auto& v : in) v = trial % 5 == 0 ? int8_t(-128) : trial % 5 == 1 ? int8_t(127) : int8_t(rng());
+    const auto [lo, hi] = trialClamp(&rng, trial);
+    const tfk_pool_params p{stride, stride, fh, fw, big ? 0 : int32_t(rng() % 3), big ? 0 : int32_t(rng() % 3),
+                            lo, hi};
+    const tfk_dims id{n, h, w, c}, od{n, oh, ow, c};
+    std::vector<int8_t> ref(size_t(n * oh * ow * c)), fast(ref.size(), 0x55);
+    tfk_avgpool_s8(&p, &id, in.data(), &od, ref.data());
+    tfk_avgpool_fast_s8(&p, &id, in.data(), &od, fast.data());
+    ASSERT_EQ(fast, ref) << "trial " << trial << " window " << fh << "x" << fw;
+  }
+}
+
 TEST(KernelData, ConcatTransposePadResize) {
   const int8_t a[] = {1, 2, 3, 4}, b[] = {5, 6};
   const int8_t* ins[] = {a, b};
@@ -232,6 +258,48 @@ TEST(KernelFast, SpatialConvolutionsMatchReference) {
 }  // namespace
 
 namespace {
+
+// The im2col path (tfk_conv2d_im2col_s8): patches of at most TFK_IM2COL_MAX taps, every border
+// (padding up to four taps, strides up to three, dilation), the extreme input offsets -127 and
+// 128, odd pixel and channel counts, two batches, per-tensor quantization, right shifts from -5 to
+// +1, and a missing bias (which takes the other path).
+TEST(KernelFast, Im2colConvolutionMatchesReference) {
+  std::mt19937 rng(5);
+  int im2col = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    const int32_t cin = 1 + int32_t(rng() % 8), kh = 1 + int32_t(rng() % 6),
+                  kw = 1 + int32_t(rng() % 6);
+    if (kh * kw * cin > TFK_IM2COL_MAX) continue;
+    const int32_t n = 1 + int32_t(rng() % 2), h = 1 + int32_t(rng() % 12),
+                  w = 1 + int32_t(rng() % 12);
+    const int32_t stride = 1 + int32_t(rng() % 3), dil = 1 + int32_t(rng() % 2),
+                  cout = 1 + int32_t(rng() % 9);
+    const int32_t padTop = int32_t(rng() % 5), padLeft = int32_t(rng() % 5);
+    const int32_t oh = 1 + int32_t(rng() % 7), ow = 1 + int32_t(rng() % 7);
+    const int32_t inOff = trial % 4 == 0 ? -127 : trial % 4 == 1 ? 128 : int32_t(rng() % 256) - 127;
+    std::vector<int8_t> in(size_t(n * h * w * cin)), f(size_t(cout * kh * kw * cin));
+    for (auto& v : in) v = int8_t(rng());
+    for (auto& v : f) v = int8_t(rng());
+    std::vector<int32_t> bias(static_cast<size_t>(cout)), m, s;
+    for (auto& b : bias) b = int32_t(rng() % 30000) - 15000;
+    if (trial % 3 == 2) {
+      randomMultipliers(&rng, bias.size(), 0.05, 1000.0, &m, &s);
+    } else {
+      randomMultipliers(&rng, bias.size(), 0.0005, 40000.0, &m, &s);
+    }
+    const tfk_channel_quant q{m.data(), s.data(), trial % 5 == 4 ? 0 : 1};
+    const tfk_conv_params p{
+        inOff, int32_t(rng() % 256) - 128, stride, stride, dil, dil, padTop, padLeft, -128, 127, 1};
+    const tfk_dims id{n, h, w, cin}, fd{cout, kh, kw, cin}, od{n, oh, ow, cout};
+    const int32_t* b = trial % 7 == 6 ? nullptr : bias.data();
+    std::vector<int8_t> ref(size_t(n * oh * ow * cout)), fast(ref.size(), 0x55);
+    tfk_conv2d_s8(&p, &q, &id, in.data(), &fd, f.data(), b, &od, ref.data());
+    tfk_conv2d_fast_s8(&p, &q, &id, in.data(), &fd, f.data(), b, &od, fast.data());
+    ASSERT_EQ(fast, ref) << "trial " << trial;
+    im2col += b != nullptr;
+  }
+  EXPECT_GT(im2col, 100);
+}
 
 // The shift form of SRDHM equals gemmlowp's division form on many random and edge products.
 TEST(KernelMath, ShiftFormEqualsGemmlowpDivision) {

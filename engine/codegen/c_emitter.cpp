@@ -223,6 +223,16 @@ std::string cLiteral(const tfk_mean_params& p) {
   return join({p.input_zero_point, p.output_zero_point, p.multiplier, p.shift});
 }
 
+std::string declarePaddedRows(CEmitter& e, const std::string& name, const int8_t* rows,
+                              int32_t count, int32_t bytes, int32_t stride) {
+  std::vector<int32_t> values(size_t(count) * size_t(stride), 0);
+  for (int32_t r = 0; r < count; ++r) {
+    for (int32_t i = 0; i < bytes; ++i) values[size_t(r) * size_t(stride) + size_t(i)] = rows[int64_t(r) * bytes + i];
+  }
+  e.declare("static const int8_t " + name + "[] = " + cIntArray(values) + ";\n");
+  return name;
+}
+
 std::string cIntArray(const std::vector<int32_t>& values) {
   std::string s;
   s.reserve(2 + values.size() * 13);

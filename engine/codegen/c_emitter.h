@@ -93,6 +93,10 @@ std::string cLiteral(const tfk_pool_params& p);
 std::string cLiteral(const tfk_softmax_params& p);
 std::string cLiteral(const tfk_mean_params& p);
 std::string cIntArray(const std::vector<int32_t>& values);
+// Declares "static const int8_t name[]" with `count` rows of `bytes` values from `rows` (rows
+// `bytes` apart), each padded with zeros to `stride` bytes (>= bytes), and returns name.
+std::string declarePaddedRows(CEmitter& e, const std::string& name, const int8_t* rows,
+                              int32_t count, int32_t bytes, int32_t stride);
 // Bytes of the const objects that C declarations ("static const T name[] = {...}, ...;") define:
 // elements x their size for arrays, 4 per item for the tfk_* struct literals; each rounded up to 4.
 int64_t declaredDataBytes(const std::string& text);

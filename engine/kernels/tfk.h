@@ -109,6 +109,10 @@ void tfk_avgpool_s8(const tfk_pool_params* p, const tfk_dims* in_dims, const int
                     const tfk_dims* out_dims, int8_t* out);
 void tfk_maxpool_s8(const tfk_pool_params* p, const tfk_dims* in_dims, const int8_t* in,
                     const tfk_dims* out_dims, int8_t* out);
+/* tfk_avgpool_s8's results, four channels at a time in 16-bit lanes (windows of up to 255 taps;
+ * larger ones run the reference). */
+void tfk_avgpool_fast_s8(const tfk_pool_params* p, const tfk_dims* in_dims, const int8_t* in,
+                         const tfk_dims* out_dims, int8_t* out);
 
 typedef struct {
   int32_t input_multiplier;
@@ -248,8 +252,23 @@ void tfk_conv2d_1x1_inplace_fast_s8(const tfk_conv_params* p, const tfk_channel_
 /* k x k convolution and depthwise convolution (depth multiplier 1) without per-tap bounds
  * checks (tfk_fast_spatial.c); same arguments and results as the reference kernels. A
  * convolution whose filter has at most TFK_IM2COL_MAX taps (k_h * k_w * Cin) goes through
- * im2col: two pixels' patches (about 5 * TFK_IM2COL_MAX bytes of stack) against every filter. */
+ * im2col: two pixels' patches (about 6 * TFK_IM2COL_MAX bytes of stack) against every filter. */
 #define TFK_IM2COL_MAX 80
+/* tfk_conv2d_fast_s8's im2col path (tfk_fast.c) for a filter of at most TFK_IM2COL_MAX taps, the
+ * full int8 range, -127 <= input_offset <= 128 and a bias (has_bias): 1 when it applies. */
+int tfk_conv2d_uses_im2col(const tfk_conv_params* p, const tfk_dims* in_dims,
+                           const tfk_dims* f_dims, int has_bias);
+/* Bytes per filter row that the code generator gives tfk_conv2d_im2col_s8: the patch rounded up to
+ * a multiple of eight, zeros after it (the 2 x 2 blocks' assembly takes eight bytes a step). */
+#define TFK_IM2COL_ROW(patch) (((patch) + 7) / 8 * 8)
+/* The im2col convolution where tfk_conv2d_uses_im2col: per pixel pair, both patches (the input's
+ * zero point at padding) are extended to 16-bit lanes of x + input_offset once, then every
+ * channel pair takes the 1x1 kernel's 2 x 2 block over them. Filter rows are `row` bytes apart
+ * (k_h * k_w * Cin, or up to TFK_IM2COL_ROW of it with zeros after the taps). */
+void tfk_conv2d_im2col_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
+                          const tfk_dims* in_dims, const int8_t* in, const tfk_dims* f_dims,
+                          const int8_t* filter, int32_t row, const int32_t* bias,
+                          const tfk_dims* out_dims, int8_t* out);
 void tfk_conv2d_fast_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
                         const tfk_dims* in_dims, const int8_t* in, const tfk_dims* filter_dims,
                         const int8_t* filter, const int32_t* bias, const tfk_dims* out_dims,

@@ -133,24 +133,26 @@ TFK_ALWAYS_INLINE void matmul_row(const int8_t* x0, const int8_t* w, int32_t cha
   }
 }
 
-/* Two input rows as 16-bit lanes, four bytes t0..t3 at a time: row 0's (t0, t2) and (t1, t3),
- * then row 1's (what SXTB16 makes of four filter bytes), a last group of fewer than four bytes
- * padded with zeros. */
-static void extend_rows(const int8_t* x0, const int8_t* x1, int32_t depth, int32_t* out) {
+/* Two input rows as 16-bit lanes plus offp's lanes (0, or tfk_offset_pair of an input offset),
+ * four bytes t0..t3 at a time: row 0's (t0, t2) and (t1, t3), then row 1's (what SXTB16 makes of
+ * four filter bytes), a last group of fewer than four bytes padded with zeros (the weights' tail
+ * is zero there too). */
+static void extend_rows(const int8_t* x0, const int8_t* x1, int32_t depth, int32_t offp,
+                        int32_t* out) {
   int32_t d = 0;
   for (; d + 4 <= depth; d += 4, out += 4) {
     const uint32_t a = tfk_load4(x0 + d), b = tfk_load4(x1 + d);
-    out[0] = tfk_sxtb16(a);
-    out[1] = tfk_sxtb16_ror8(a);
-    out[2] = tfk_sxtb16(b);
-    out[3] = tfk_sxtb16_ror8(b);
+    out[0] = tfk_sxtab16(offp, a);
+    out[1] = tfk_sxtab16_ror8(offp, a);
+    out[2] = tfk_sxtab16(offp, b);
+    out[3] = tfk_sxtab16_ror8(offp, b);
   }
   if (d < depth) {
     const uint32_t a = tfk_load_tail4(x0 + d, depth - d), b = tfk_load_tail4(x1 + d, depth - d);
-    out[0] = tfk_sxtb16(a);
-    out[1] = tfk_sxtb16_ror8(a);
-    out[2] = tfk_sxtb16(b);
-    out[3] = tfk_sxtb16_ror8(b);
+    out[0] = tfk_sxtab16(offp, a);
+    out[1] = tfk_sxtab16_ror8(offp, a);
+    out[2] = tfk_sxtab16(offp, b);
+    out[3] = tfk_sxtab16_ror8(offp, b);
   }
 }
 
@@ -168,25 +170,30 @@ TFK_ALWAYS_INLINE void group_2x2_ext(uint32_t wa, uint32_t wb, const int32_t* xq
 }
 
 #if TFK_HAS_DSP && defined(__GNUC__)
-/* One four-byte group of dot_2x2_ext's assembly loop (its operand names): the two input rows'
- * lanes, then each weight row's word extended and multiplied into its two accumulators. */
-#define TFK_ASM_GROUP_2X2                  \
-  "ldrd %[t0], %[t1], [%[xq]], #8\n\t"     \
-  "ldrd %[t2], %[t3], [%[xq]], #8\n\t"     \
-  "ldr %[t4], [%[w0]], #4\n\t"             \
-  "sxtb16 %[t5], %[t4]\n\t"                \
-  "sxtb16 %[t4], %[t4], ror #8\n\t"        \
-  "smlad %[a00], %[t5], %[t0], %[a00]\n\t" \
-  "smlad %[a00], %[t4], %[t1], %[a00]\n\t" \
-  "smlad %[a01], %[t5], %[t2], %[a01]\n\t" \
-  "smlad %[a01], %[t4], %[t3], %[a01]\n\t" \
-  "ldr %[t4], [%[w1]], #4\n\t"             \
-  "sxtb16 %[t5], %[t4]\n\t"                \
-  "sxtb16 %[t4], %[t4], ror #8\n\t"        \
-  "smlad %[a10], %[t5], %[t0], %[a10]\n\t" \
-  "smlad %[a10], %[t4], %[t1], %[a10]\n\t" \
-  "smlad %[a11], %[t5], %[t2], %[a11]\n\t" \
-  "smlad %[a11], %[t4], %[t3], %[a11]\n\t"
+/* One four-byte group of a 2 x 2 assembly dot product over extended rows, its registers named by
+ * the caller (operand names or fixed registers): the two input rows' lanes (t0..t3 from xq), then
+ * each weight row's word (w0, w1) extended (t4, t5) and multiplied into its two accumulators. */
+#define TFK_ASM_GROUP(t0, t1, t2, t3, t4, t5, a00, a01, a10, a11, xq, w0, w1) \
+  "ldrd " t0 ", " t1 ", [" xq "], #8\n\t"                                    \
+  "ldrd " t2 ", " t3 ", [" xq "], #8\n\t"                                    \
+  "ldr " t4 ", [" w0 "], #4\n\t"                                             \
+  "sxtb16 " t5 ", " t4 "\n\t"                                                \
+  "sxtb16 " t4 ", " t4 ", ror #8\n\t"                                        \
+  "smlad " a00 ", " t5 ", " t0 ", " a00 "\n\t"                               \
+  "smlad " a00 ", " t4 ", " t1 ", " a00 "\n\t"                               \
+  "smlad " a01 ", " t5 ", " t2 ", " a01 "\n\t"                               \
+  "smlad " a01 ", " t4 ", " t3 ", " a01 "\n\t"                               \
+  "ldr " t4 ", [" w1 "], #4\n\t"                                             \
+  "sxtb16 " t5 ", " t4 "\n\t"                                                \
+  "sxtb16 " t4 ", " t4 ", ror #8\n\t"                                        \
+  "smlad " a10 ", " t5 ", " t0 ", " a10 "\n\t"                               \
+  "smlad " a10 ", " t4 ", " t1 ", " a10 "\n\t"                               \
+  "smlad " a11 ", " t5 ", " t2 ", " a11 "\n\t"                               \
+  "smlad " a11 ", " t4 ", " t3 ", " a11 "\n\t"
+/* dot_2x2_ext's group, with its operand names */
+#define TFK_ASM_GROUP_2X2                                                                      \
+  TFK_ASM_GROUP("%[t0]", "%[t1]", "%[t2]", "%[t3]", "%[t4]", "%[t5]", "%[a00]", "%[a01]", "%[a10]", \
+                "%[a11]", "%[xq]", "%[w0]", "%[w1]")
 #endif
 
 /* Two weight rows against two extended input rows (extend_rows). On Cortex-M4/M7 (use_asm) the loop
@@ -228,6 +235,97 @@ TFK_ALWAYS_INLINE void dot_2x2_ext(const int8_t* w0, const int8_t* w1, const int
   acc[3] = a11;
 }
 
+#if TFK_HAS_DSP && defined(__GNUC__) && defined(__thumb2__)
+#include <stddef.h>
+/* The state of blocks_asm, read and written by its assembly at fixed offsets. */
+typedef struct {
+  const int32_t* xq;     /*  0: the extended row pair */
+  const int8_t* w;       /*  4: the next channel pair's first weight row */
+  const int8_t* w_end;   /*  8: w after the last channel pair */
+  int32_t depth;         /* 12: bytes per weight row, a multiple of eight */
+  const int32_t* fb;     /* 16: the next channel pair's folded bias */
+  const int32_t* m;      /* 20: its multipliers (per channel) */
+  const int32_t* s;      /* 24: its shifts */
+  int8_t* o;             /* 28: its outputs of row 0 */
+  int8_t* o1;            /* 32: its outputs of row 1 */
+  int32_t k;             /* 36: 2 * output_offset + 1 */
+  int32_t acc[4];        /* 40: a block left to the caller: a00, a01, a10, a11 */
+} blocks_state;
+_Static_assert(offsetof(blocks_state, w) == 4 && offsetof(blocks_state, depth) == 12 &&
+                   offsetof(blocks_state, m) == 20 && offsetof(blocks_state, o) == 28 &&
+                   offsetof(blocks_state, k) == 36 && offsetof(blocks_state, acc) == 40,
+               "blocks_asm reads blocks_state at these offsets");
+
+/* blocks_asm's group: r8 the input lanes, r9 and r10 the two weight rows, r4..r7 the
+ * accumulators a00, a01, a10, a11. */
+#define TFK_ASM_GROUP_FIXED \
+  TFK_ASM_GROUP("r0", "r1", "r2", "r3", "r12", "lr", "r4", "r5", "r6", "r7", "r8", "r9", "r10")
+
+/* tfk_requant_rshift of accumulator `acc` with multiplier `m` and e = -shift - 2 in `e` (k in r8),
+ * stored at [o] with o advanced: one output. */
+#define TFK_ASM_REQUANT(acc, m, e, o)           \
+  "and r0, " acc ", #0x80000000\n\t"           \
+  "eor r0, r0, #0x40000000\n\t"                \
+  "asr r1, " acc ", #31\n\t"                   \
+  "smlal r0, r1, " acc ", " m "\n\t"           \
+  "asr r1, r1, " e "\n\t"                      \
+  "add r1, r1, r8\n\t"                         \
+  "ssat r1, #8, r1, asr #1\n\t"                \
+  "strb r1, [" o "], #1\n\t"
+
+/* Every block of channel_pairs in assembly (Cortex-M4/M7, per-channel quantization, depth a
+ * multiple of eight): the loop's state stays in blocks_state and moves with LDM/STM around the
+ * dot product, which needs every register. Returns 0 when all blocks are done, 1 when the block
+ * just computed has a channel whose shift is above -2: its accumulators are in st->acc and
+ * st->m, s, o, o1 still point at it, for the caller's general requantization. */
+__attribute__((naked, noinline)) static int blocks_asm(blocks_state* st __attribute__((unused))) {
+  __asm__ volatile(
+      "push {r4-r11, lr}\n\t"
+      "push {r0}\n\t"
+      "mov r12, r0\n\t"
+      "1:\n\t"
+      "ldm r12, {r8, r9, r10, r11, lr}\n\t" /* xq, w, w_end (unused here), depth, fb */
+      "ldrd r4, r6, [lr], #8\n\t"
+      "str lr, [r12, #16]\n\t"
+      "mov r5, r4\n\t"
+      "mov r7, r6\n\t"
+      "add r11, r9, r11\n\t" /* the end of row 0 */
+      "mov r10, r11\n\t"     /* row 1 */
+      "2:\n\t" TFK_ASM_GROUP_FIXED TFK_ASM_GROUP_FIXED
+      "cmp r9, r11\n\t"
+      "bne 2b\n\t"
+      "ldr r12, [sp]\n\t"
+      "str r10, [r12, #4]\n\t" /* the next channel pair */
+      "add r12, r12, #20\n\t"
+      "ldm r12, {r0, r1, r2, r3, r8}\n\t" /* m, s, o, o1, k */
+      "ldrd r9, r10, [r1], #8\n\t"
+      "mvn r9, r9\n\t"
+      "subs r9, r9, #1\n\t" /* e0 = -s0 - 2, negative when s0 > -2 */
+      "bmi 8f\n\t"
+      "mvn r10, r10\n\t"
+      "subs r10, r10, #1\n\t"
+      "bmi 8f\n\t"
+      "ldrd r11, lr, [r0], #8\n\t"
+      "stm r12, {r0, r1}\n\t"
+      TFK_ASM_REQUANT("r4", "r11", "r9", "r2") TFK_ASM_REQUANT("r6", "lr", "r10", "r2")
+      TFK_ASM_REQUANT("r5", "r11", "r9", "r3") TFK_ASM_REQUANT("r7", "lr", "r10", "r3")
+      "strd r2, r3, [r12, #8]\n\t"
+      "ldr r12, [sp]\n\t"
+      "ldrd r0, r1, [r12, #4]\n\t"
+      "cmp r0, r1\n\t"
+      "bne 1b\n\t"
+      "movs r0, #0\n\t"
+      "b 9f\n\t"
+      "8:\n\t"
+      "add r12, r12, #20\n\t"
+      "stm r12, {r4, r5, r6, r7}\n\t"
+      "movs r0, #1\n\t"
+      "9:\n\t"
+      "add sp, sp, #4\n\t"
+      "pop {r4-r11, pc}\n\t");
+}
+#endif
+
 /* The 2 x 2 blocks of one extended row pair (xq) and `pairs` channel pairs from weight row w0;
  * mq: 1 for per-channel quantization, else 0. Each block: its dot products, four requantizations
  * (the short form where both channels shift right by at least 2, nearly every channel) and four
@@ -238,6 +336,24 @@ TFK_NOINLINE TFK_NO_EARLY_SCHEDULE static void channel_pairs(const int32_t* xq, 
                                                              const int32_t* s, int32_t mq,
                                                              int32_t off, int8_t* o, int8_t* o1) {
   const int32_t k = 2 * off + 1;
+#if TFK_HAS_DSP && defined(__GNUC__) && defined(__thumb2__)
+  if (mq && (depth & 7) == 0 && pairs > 0) { /* nearly every layer */
+    blocks_state st = {xq, w0, w0 + 2 * pairs * depth, depth, fb, m, s, o, o1, k, {0, 0, 0, 0}};
+    while (blocks_asm(&st)) {
+      const int32_t m0 = st.m[0], m1 = st.m[1], s0 = st.s[0], s1 = st.s[1];
+      st.o[0] = tfk_requant_out_r(st.acc[0], m0, s0, off, -128, 127, 1);
+      st.o1[0] = tfk_requant_out_r(st.acc[1], m0, s0, off, -128, 127, 1);
+      st.o[1] = tfk_requant_out_r(st.acc[2], m1, s1, off, -128, 127, 1);
+      st.o1[1] = tfk_requant_out_r(st.acc[3], m1, s1, off, -128, 127, 1);
+      if (st.w == st.w_end) break;
+      st.m += 2;
+      st.s += 2;
+      st.o += 2;
+      st.o1 += 2;
+    }
+    return;
+  }
+#endif
   for (; pairs > 0; --pairs, w0 += 2 * depth, fb += 2, m += 2 * mq, s += 2 * mq, o += 2, o1 += 2) {
     int32_t acc[4] = {fb[0], fb[0], fb[1], fb[1]};
     dot_2x2_ext(w0, w0 + depth, xq, depth, acc, 1);
@@ -290,7 +406,7 @@ TFK_NOINLINE static void matmul_pairs_full(const int8_t* in, int32_t rows, const
   for (int32_t r = 0; r + 1 < rows; r += 2) {
     const int8_t* x0 = in + (int64_t)r * depth;
     int8_t* o0 = out + (int64_t)r * channels;
-    extend_rows(x0, x0 + depth, depth, xq);
+    extend_rows(x0, x0 + depth, depth, 0, xq);
     all_channels(xq, w, depth, channels, folded_bias, q, off, o0, o0 + channels);
   }
 }
@@ -332,6 +448,11 @@ void tfk_conv2d_1x1_fast_s8(const tfk_conv_params* p, const tfk_channel_quant* q
 void tfk_fully_connected_fast_s8(const tfk_fc_params* p, const tfk_channel_quant* q,
                                  int32_t batches, int32_t depth, int32_t units, const int8_t* in,
                                  const int8_t* weights, const int32_t* folded_bias, int8_t* out) {
+  if (batches == 1) { /* nearly every model: one row, without matmul_s8's frame on the stack */
+    matmul_row_any(in, weights, units, depth, folded_bias, q, p->output_offset, p->act_min,
+                   p->act_max, out);
+    return;
+  }
   matmul_s8(in, batches, weights, units, depth, folded_bias, q, p->output_offset, p->act_min,
             p->act_max, out);
 }
@@ -349,6 +470,93 @@ void tfk_conv2d_1x1_inplace_fast_s8(const tfk_conv_params* p, const tfk_channel_
     memcpy(scratch, inout + (int64_t)px * cin, (size_t)(rows * cin));
     matmul_s8(scratch, rows, filter, cout, cin, folded_bias, q, p->output_offset, p->act_min,
               p->act_max, inout + (int64_t)px * cout);
+  }
+}
+
+/* n bytes from src to dst, a word at a time while four are left. */
+static inline void copy_bytes(int8_t* dst, const int8_t* src, int32_t n) {
+  for (; n >= 4; n -= 4, dst += 4, src += 4) {
+    const uint32_t v = tfk_load4(src);
+    memcpy(dst, &v, 4);
+  }
+  for (; n > 0; --n) *dst++ = *src++;
+}
+
+/* n copies of byte v at dst. */
+static inline void fill_bytes(int8_t* dst, int8_t v, int32_t n) {
+  for (; n > 0; --n) *dst++ = v;
+}
+
+/* One output pixel's patch for im2col, in (ky, kx, ic) order like a filter row: the input bytes,
+ * and the input's zero point (-input_offset, which adds nothing once the offset is added) at
+ * padding. Inside the image (no dilation across) each kernel row is copied whole; at a border
+ * kernel row by kernel row, the taps inside the image a contiguous run (without dilation across)
+ * between runs of zero points. */
+TFK_NO_LIBCALL_LOOPS static void im2col_patch(const tfk_conv_params* p, const tfk_dims* in_dims,
+                                              const int8_t* in_b, const tfk_dims* f_dims,
+                                              int32_t y0, int32_t x0, int8_t* r) {
+  const int32_t in_c = in_dims->c, k_w = f_dims->w, dh = p->dilation_h, dw = p->dilation_w;
+  const int32_t row = k_w * in_c;
+  const int8_t zero = (int8_t)(-p->input_offset);
+  if (dw == 1 && y0 >= 0 && y0 + (f_dims->h - 1) * dh < in_dims->h && x0 >= 0 &&
+      x0 + k_w <= in_dims->w) { /* inside the image: whole kernel rows */
+    const int8_t* src = in_b + ((int64_t)y0 * in_dims->w + x0) * in_c;
+    const int64_t step = (int64_t)dh * in_dims->w * in_c;
+    for (int32_t ky = 0; ky < f_dims->h; ++ky, src += step, r += row) copy_bytes(r, src, row);
+    return;
+  }
+  int32_t kx0, kx1;
+  tfk_tap_range(x0, dw, k_w, in_dims->w, &kx0, &kx1);
+  for (int32_t ky = 0, iy = y0; ky < f_dims->h; ++ky, iy += dh, r += row) {
+    if (iy < 0 || iy >= in_dims->h || kx0 >= kx1) {
+      fill_bytes(r, zero, row);
+      continue;
+    }
+    const int8_t* src = in_b + ((int64_t)iy * in_dims->w + x0) * in_c;
+    fill_bytes(r, zero, kx0 * in_c);
+    if (dw == 1) {
+      copy_bytes(r + kx0 * in_c, src + kx0 * in_c, (kx1 - kx0) * in_c);
+    } else {
+      for (int32_t kx = kx0; kx < kx1; ++kx)
+        copy_bytes(r + kx * in_c, src + (int64_t)kx * dw * in_c, in_c);
+    }
+    fill_bytes(r + kx1 * in_c, zero, (k_w - kx1) * in_c);
+  }
+}
+
+/* im2col for the full int8 range (nearly every model; a clamped output keeps the code small), an
+ * input zero point that is an int8 (the padding byte) and a bias (every converted model has one). */
+int tfk_conv2d_uses_im2col(const tfk_conv_params* p, const tfk_dims* in_dims,
+                           const tfk_dims* f_dims, int has_bias) {
+  return f_dims->h * f_dims->w * in_dims->c <= TFK_IM2COL_MAX && TFK_FULL_RANGE(p->act_min, p->act_max) &&
+         p->input_offset >= -127 && p->input_offset <= 128 && has_bias;
+}
+
+void tfk_conv2d_im2col_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
+                          const tfk_dims* in_dims, const int8_t* in, const tfk_dims* f_dims,
+                          const int8_t* filter, int32_t row, const int32_t* bias,
+                          const tfk_dims* out_dims, int8_t* out) {
+  int8_t raw[2][TFK_IM2COL_MAX];
+  int32_t xq[TFK_IM2COL_MAX]; /* (row + 3) / 4 groups of four lanes */
+  const int32_t out_w = out_dims->w, out_c = out_dims->c, pixels = out_dims->h * out_w;
+  const int32_t offp = tfk_offset_pair(p->input_offset);
+  /* the bytes between the patch and the row meet zero weights: any defined value */
+  memset(raw, 0, sizeof raw);
+  for (int32_t b = 0; b < out_dims->n; ++b) {
+    const int8_t* in_b = in + (int64_t)b * in_dims->h * in_dims->w * in_dims->c;
+    int8_t* out_b = out + (int64_t)b * pixels * out_c;
+    for (int32_t px = 0; px < pixels; px += 2) {
+      const int two = px + 1 < pixels;
+      for (int32_t k = 0; k < 1 + two; ++k) {
+        const int32_t oy = (px + k) / out_w, ox = (px + k) % out_w;
+        im2col_patch(p, in_dims, in_b, f_dims, oy * p->stride_h - p->pad_top,
+                     ox * p->stride_w - p->pad_left, raw[k]);
+      }
+      extend_rows(raw[0], raw[two], row, offp, xq);
+      int8_t* o0 = out_b + (int64_t)px * out_c;
+      /* an odd last pixel: its copy is written twice */
+      all_channels(xq, filter, row, out_c, bias, q, p->output_offset, o0, two ? o0 + out_c : o0);
+    }
   }
 }
 
@@ -374,7 +582,7 @@ TFK_NOINLINE static void conv_pair_ext(const int8_t* xa, int32_t x_step, int64_t
                                        int32_t off, int8_t* o0) {
   int32_t xq[k_size]; /* a C99 array of the filter's size: at most 4 * TFK_PAIR_DEPTH_MAX B */
   int32_t* x = xq;
-  for (int32_t ky = 0; ky < k_h; ++ky, xa += row, x += run) extend_rows(xa, xa + x_step, run, x);
+  for (int32_t ky = 0; ky < k_h; ++ky, xa += row, x += run) extend_rows(xa, xa + x_step, run, 0, x);
   all_channels(xq, filter, k_size, out_c, fb, q, off, o0, o0 + out_c);
 }
 

@@ -2,7 +2,7 @@
  * the valid kernel taps of each output are computed once (no per-tap bounds checks), the input
  * offset is added to the input in 16-bit lanes (SXTAB16) so that border outputs use the same
  * SIMD code over their in-image taps, and requantization is one 64-bit multiply-add. Small
- * filters go through im2col (two pixels' patches against every filter); 3x3 depthwise taps are
+ * filters go through im2col (tfk_conv2d_im2col_s8, tfk_fast.c); 3x3 depthwise taps are
  * unrolled for the interior and the borders. */
 #include <string.h>
 
@@ -74,121 +74,6 @@ static void conv_simd(const tfk_conv_params* p, const tfk_channel_quant* q, cons
   }
 }
 
-/* n bytes from src to dst, a word at a time while four are left. */
-static inline void copy_bytes(int8_t* dst, const int8_t* src, int32_t n) {
-  for (; n >= 4; n -= 4, dst += 4, src += 4) {
-    const uint32_t v = tfk_load4(src);
-    memcpy(dst, &v, 4);
-  }
-  for (; n > 0; --n) *dst++ = *src++;
-}
-
-/* One output pixel's patch for im2col, in (ky, kx, ic) order like a filter row: the input bytes,
- * and the input's zero point (-input_offset, which adds nothing once the offset is added) at
- * padding. Then, per group of four taps t0..t3, the 16-bit lanes (t0, t2) and (t1, t3) of
- * x + input_offset: what SXTB16 makes of four filter bytes. */
-static void im2col_patch(const tfk_conv_params* p, const tfk_dims* in_dims, const int8_t* in_b,
-                         const tfk_dims* f_dims, int32_t y0, int32_t x0, int32_t groups, int32_t* out) {
-  int8_t raw[TFK_IM2COL_MAX + 4];
-  const int32_t in_c = in_dims->c, k_h = f_dims->h, k_w = f_dims->w, dh = p->dilation_h, dw = p->dilation_w;
-  const int8_t zero = (int8_t)(-p->input_offset);
-  const int inside = y0 >= 0 && y0 + (k_h - 1) * dh < in_dims->h && x0 >= 0 && x0 + (k_w - 1) * dw < in_dims->w;
-  int8_t* r = raw;
-  if (inside && dw == 1) {  /* a kernel row is k_w * Cin contiguous bytes */
-    const int8_t* src = in_b + ((int64_t)y0 * in_dims->w + x0) * in_c;
-    const int64_t row = (int64_t)dh * in_dims->w * in_c;
-    for (int32_t ky = 0; ky < k_h; ++ky, src += row, r += k_w * in_c) copy_bytes(r, src, k_w * in_c);
-  } else {
-    for (int32_t ky = 0; ky < k_h; ++ky) {
-      const int32_t iy = y0 + ky * dh;
-      for (int32_t kx = 0; kx < k_w; ++kx, r += in_c) {
-        const int32_t ix = x0 + kx * dw;
-        if (iy < 0 || iy >= in_dims->h || ix < 0 || ix >= in_dims->w) {
-          memset(r, zero, (size_t)in_c);
-        } else {
-          copy_bytes(r, in_b + ((int64_t)iy * in_dims->w + ix) * in_c, in_c);
-        }
-      }
-    }
-  }
-  for (int8_t* end = raw + groups * 4; r < end; ++r) *r = zero;
-  const int32_t offp = tfk_offset_pair(p->input_offset);
-  for (int32_t g = 0; g < groups; ++g) {
-    const uint32_t v = tfk_load4(raw + 4 * g);
-    out[2 * g] = tfk_sxtab16(offp, v);
-    out[2 * g + 1] = tfk_sxtab16_ror8(offp, v);
-  }
-}
-
-/* Two filters against two patches (one group of four taps): eight SMLADs. */
-TFK_ALWAYS_INLINE void im2col_group(uint32_t wa, uint32_t wb, const int32_t* xa, const int32_t* xb,
-                                    int32_t* a00, int32_t* a01, int32_t* a10, int32_t* a11) {
-  const int32_t wae = tfk_sxtb16(wa), wao = tfk_sxtb16_ror8(wa);
-  const int32_t wbe = tfk_sxtb16(wb), wbo = tfk_sxtb16_ror8(wb);
-  const int32_t xae = xa[0], xao = xa[1], xbe = xb[0], xbo = xb[1];
-  *a00 = tfk_smlad(wao, xao, tfk_smlad(wae, xae, *a00));
-  *a01 = tfk_smlad(wao, xbo, tfk_smlad(wae, xbe, *a01));
-  *a10 = tfk_smlad(wbo, xao, tfk_smlad(wbe, xae, *a10));
-  *a11 = tfk_smlad(wbo, xbo, tfk_smlad(wbe, xbe, *a11));
-}
-
-/* Convolution through im2col, for small filters (k_h * k_w * Cin <= TFK_IM2COL_MAX): the patches
- * of two output pixels are gathered once with the input offset added and the padding zeroed,
- * then every pair of output channels takes 2 x 2 dot products over them with no bounds checks,
- * the same code for border and interior pixels. */
-TFK_ALWAYS_INLINE void conv_im2col_body(const tfk_conv_params* p, const tfk_channel_quant* q,
-                                        const tfk_dims* in_dims, const int8_t* in, const tfk_dims* f_dims,
-                                        const int8_t* filter, const int32_t* bias, const tfk_dims* out_dims,
-                                        int8_t* out, int full) {
-  int32_t cols[2][TFK_IM2COL_MAX / 2];
-  const int32_t patch = f_dims->h * f_dims->w * in_dims->c, whole = patch >> 2, tail = patch & 3;
-  const int32_t groups = (patch + 3) >> 2, out_w = out_dims->w, out_c = out_dims->c;
-  const int32_t pixels = out_dims->h * out_w, pc = q->per_channel ? 1 : 0;
-  const int32_t out_off = p->output_offset, lo = p->act_min, hi = p->act_max;
-  const int32_t* mult = q->multiplier;
-  const int32_t* shift = q->shift;
-  for (int32_t b = 0; b < out_dims->n; ++b) {
-    const int8_t* in_b = in + (int64_t)b * in_dims->h * in_dims->w * in_dims->c;
-    int8_t* out_b = out + (int64_t)b * pixels * out_c;
-    for (int32_t px = 0; px < pixels; px += 2) {
-      const int two = px + 1 < pixels;
-      for (int32_t k = 0; k < 1 + two; ++k) {
-        const int32_t oy = (px + k) / out_w, ox = (px + k) % out_w;
-        im2col_patch(p, in_dims, in_b, f_dims, oy * p->stride_h - p->pad_top, ox * p->stride_w - p->pad_left,
-                     groups, cols[k]);
-      }
-      if (!two) memcpy(cols[1], cols[0], sizeof cols[0]);
-      int8_t* o0 = out_b + (int64_t)px * out_c;
-      int8_t* o1 = two ? o0 + out_c : o0;  /* an odd last pixel: its copy is written twice */
-      for (int32_t oc = 0; oc < out_c; oc += 2) {
-        const int32_t oc1 = oc + 1 < out_c ? oc + 1 : oc;
-        const int8_t* w0 = filter + (int64_t)oc * patch;
-        const int8_t* w1 = filter + (int64_t)oc1 * patch;
-        int32_t a00 = bias ? bias[oc] : 0, a10 = bias ? bias[oc1] : 0, a01 = a00, a11 = a10;
-        const int32_t* xa = cols[0];
-        const int32_t* xb = cols[1];
-        for (int32_t g = 0; g < whole; ++g, w0 += 4, w1 += 4, xa += 2, xb += 2) {
-          im2col_group(tfk_load4(w0), tfk_load4(w1), xa, xb, &a00, &a01, &a10, &a11);
-        }
-        if (tail)
-          im2col_group(tfk_load_tail4(w0, tail), tfk_load_tail4(w1, tail), xa, xb, &a00, &a01, &a10,
-                       &a11);
-        const int32_t m0 = mult[pc * oc], s0 = shift[pc * oc], m1 = mult[pc * oc1], s1 = shift[pc * oc1];
-        o0[oc] = tfk_requant_out_r(a00, m0, s0, out_off, lo, hi, full);
-        o1[oc] = tfk_requant_out_r(a01, m0, s0, out_off, lo, hi, full);
-        o0[oc1] = tfk_requant_out_r(a10, m1, s1, out_off, lo, hi, full);
-        o1[oc1] = tfk_requant_out_r(a11, m1, s1, out_off, lo, hi, full);
-      }
-    }
-  }
-}
-
-static void conv_im2col_full(const tfk_conv_params* p, const tfk_channel_quant* q, const tfk_dims* in_dims,
-                             const int8_t* in, const tfk_dims* f_dims, const int8_t* filter,
-                             const int32_t* bias, const tfk_dims* out_dims, int8_t* out) {
-  conv_im2col_body(p, q, in_dims, in, f_dims, filter, bias, out_dims, out, 1);
-}
-
 void tfk_conv2d_fast_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
                         const tfk_dims* in_dims, const int8_t* in, const tfk_dims* filter_dims,
                         const int8_t* filter, const int32_t* bias, const tfk_dims* out_dims,
@@ -197,11 +82,9 @@ void tfk_conv2d_fast_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
     tfk_conv2d_s8(p, q, in_dims, in, filter_dims, filter, bias, out_dims, out);
     return;
   }
-  /* im2col for the full int8 range (nearly every model; a clamped output keeps the code small) and
-   * an input zero point that is an int8 (the padding byte). */
-  if (filter_dims->h * filter_dims->w * in_dims->c <= TFK_IM2COL_MAX && TFK_FULL_RANGE(p->act_min, p->act_max) &&
-      p->input_offset >= -127 && p->input_offset <= 128) {
-    conv_im2col_full(p, q, in_dims, in, filter_dims, filter, bias, out_dims, out);
+  if (tfk_conv2d_uses_im2col(p, in_dims, filter_dims, bias != 0)) {
+    tfk_conv2d_im2col_s8(p, q, in_dims, in, filter_dims, filter,
+                         filter_dims->h * filter_dims->w * in_dims->c, bias, out_dims, out);
     return;
   }
   conv_simd(p, q, in_dims, in, filter_dims, filter, bias, out_dims, out);

@@ -104,20 +104,22 @@ static void depthwise_plane(const tfk_conv_params* p, int32_t multiplier, int32_
 }
 
 /* Two outputs of stride 1 over one kernel row of the int16 plane at r (w01: the pair of taps 0
- * and 1, w2: tap 2 in the bottom half): the lanes (x0, x1), (x1, x2) and (x2, x3). */
-TFK_ALWAYS_INLINE void dw3_row_pair(const uint8_t* r, int32_t w01, int32_t w2, int32_t* a0,
+ * and 1, w2: tap 2 in the bottom half, or in the top half where `top`, a constant): the lanes
+ * (x0, x1), (x1, x2) and (x2, x3). */
+TFK_ALWAYS_INLINE void dw3_row_pair(const uint8_t* r, int32_t w01, int32_t w2, int top, int32_t* a0,
                                     int32_t* a1) {
   const int32_t x01 = (int32_t)tfk_load4((const int8_t*)r);
   const int32_t x12 = (int32_t)tfk_load4((const int8_t*)r + 2);
   const int32_t x23 = (int32_t)tfk_load4((const int8_t*)r + 4);
-  *a0 = tfk_smlabb(w2, x23, tfk_smlad(w01, x01, *a0));
-  *a1 = tfk_smlabt(w2, x23, tfk_smlad(w01, x12, *a1));
+  *a0 = top ? tfk_smlatb(w2, x23, tfk_smlad(w01, x01, *a0)) : tfk_smlabb(w2, x23, tfk_smlad(w01, x01, *a0));
+  *a1 = top ? tfk_smlatt(w2, x23, tfk_smlad(w01, x12, *a1)) : tfk_smlabt(w2, x23, tfk_smlad(w01, x12, *a1));
 }
 
-/* One output over one kernel row: (x0, x1) and (x2, x3), the top lane unused. */
-TFK_ALWAYS_INLINE int32_t dw3_row_one(const uint8_t* r, int32_t w01, int32_t w2, int32_t acc) {
-  return tfk_smlabb(w2, (int32_t)tfk_load4((const int8_t*)r + 4),
-                    tfk_smlad(w01, (int32_t)tfk_load4((const int8_t*)r), acc));
+/* One output over one kernel row: (x0, x1) and (x2, x3), the top lane unused; w2 as above. */
+TFK_ALWAYS_INLINE int32_t dw3_row_one(const uint8_t* r, int32_t w01, int32_t w2, int top, int32_t acc) {
+  const int32_t x23 = (int32_t)tfk_load4((const int8_t*)r + 4);
+  acc = tfk_smlad(w01, (int32_t)tfk_load4((const int8_t*)r), acc);
+  return top ? tfk_smlatb(w2, x23, acc) : tfk_smlabb(w2, x23, acc);
 }
 
 /* The general requantization, for the rare channel whose right shift is below 2 (not inlined: it
@@ -125,6 +127,62 @@ TFK_ALWAYS_INLINE int32_t dw3_row_one(const uint8_t* r, int32_t w01, int32_t w2,
 TFK_NOINLINE static int8_t requant_general(int32_t acc, int32_t multiplier, int32_t shift,
                                            int32_t offset) {
   return tfk_requant_out_r(acc, multiplier, shift, offset, -128, 127, 1);
+}
+
+/* One channel's 3x3 taps as int16 lanes (k01: taps 0 and 1, k2: tap 2, ...) and its bias. */
+typedef struct {
+  int32_t k01, k2, k34, k5, k67, k8, bias;
+} plane_taps;
+
+/* The outputs of one channel from its int16 plane (see tfk_depthwise_conv2d_3x3_planes_s8):
+ * `rshift` 1 with the short requantization (m, e = -shift - 2, rk = 2 * offset + 1), a constant
+ * where inlined, so that the fast copy calls nothing and keeps its taps in registers; 0 with the
+ * general one (m, shift in e, offset in rk). */
+TFK_ALWAYS_INLINE void plane_outputs(const uint8_t* r, const plane_taps* t, int32_t row_bytes,
+                                     int32_t step, int32_t out_h, int32_t out_w, int32_t pairs,
+                                     int32_t next, int32_t m, int32_t e, int32_t rk, int8_t* o,
+                                     int32_t c_n, int rshift) {
+  /* taps 2 and 5 in one register: one fewer for the loops to keep */
+  const int32_t k0 = t->k01, k25 = tfk_pair16(t->k2, t->k5), k3 = t->k34, k6 = t->k67, k8 = t->k8,
+                b = t->bias;
+  for (int32_t oy = 0; oy < out_h; ++oy, r += step) {
+    const uint8_t* x = r;
+    int32_t ox = 0;
+    for (; ox < pairs; ox += 2, x += 4, o += 2 * c_n) {
+      int32_t a0 = b, a1 = b;
+      dw3_row_pair(x, k0, k25, 0, &a0, &a1);
+      dw3_row_pair(x + row_bytes, k3, k25, 1, &a0, &a1);
+      dw3_row_pair(x + 2 * row_bytes, k6, k8, 0, &a0, &a1);
+      if (rshift) {
+        o[0] = tfk_requant_rshift(a0, m, e, rk);
+        o[c_n] = tfk_requant_rshift(a1, m, e, rk);
+      } else {
+        o[0] = requant_general(a0, m, e, rk);
+        o[c_n] = requant_general(a1, m, e, rk);
+      }
+    }
+    for (; ox < out_w; ++ox, x += next, o += c_n) {
+      int32_t a0 = dw3_row_one(x, k0, k25, 0, b);
+      a0 = dw3_row_one(x + row_bytes, k3, k25, 1, a0);
+      a0 = dw3_row_one(x + 2 * row_bytes, k6, k8, 0, a0);
+      o[0] = rshift ? tfk_requant_rshift(a0, m, e, rk) : requant_general(a0, m, e, rk);
+    }
+  }
+}
+
+TFK_NOINLINE TFK_NO_EARLY_SCHEDULE static void plane_outputs_rshift(
+    const uint8_t* r, const plane_taps* t, int32_t row_bytes, int32_t step, int32_t out_h,
+    int32_t out_w, int32_t pairs, int32_t next, int32_t m, int32_t e, int32_t rk, int8_t* o,
+    int32_t c_n) {
+  plane_outputs(r, t, row_bytes, step, out_h, out_w, pairs, next, m, e, rk, o, c_n, 1);
+}
+
+TFK_NOINLINE static void plane_outputs_general(const uint8_t* r, const plane_taps* t,
+                                               int32_t row_bytes, int32_t step, int32_t out_h,
+                                               int32_t out_w, int32_t pairs, int32_t next,
+                                               int32_t m, int32_t shift, int32_t offset, int8_t* o,
+                                               int32_t c_n) {
+  plane_outputs(r, t, row_bytes, step, out_h, out_w, pairs, next, m, shift, offset, o, c_n, 0);
 }
 
 /* 3x3 depthwise in place, channel by channel: channel c's input plane is copied into scratch as
@@ -153,51 +211,36 @@ void tfk_depthwise_conv2d_3x3_planes_s8(const tfk_conv_params* p, const tfk_chan
   uint8_t* plane = (uint8_t*)scratch;
   const int32_t row_bytes = pw * 2, step = sh * row_bytes;
   memset(plane, 0, (size_t)size);
+  const int32_t n_pairs = (x1 - x0) >> 1, odd = (x1 - x0) & 1, pair_step = 2 * c_n;
+  const int64_t s_step = (int64_t)in_w * c_n;
+  const int8_t* s_first = inout + ((int64_t)y0 * in_w + x0) * c_n;
+  uint8_t* d_first = plane + ((y0 + top) * pw + x0 + left) * 2;
   for (int32_t c = 0; c < c_n; ++c) {
-    for (int32_t y = y0; y < y1; ++y) {
-      const int8_t* s = inout + ((int64_t)y * in_w + x0) * c_n + c;
-      uint8_t* d = plane + ((y + top) * pw + x0 + left) * 2;
-      int32_t x = x0;
-      for (; x + 2 <= x1; x += 2, s += 2 * c_n, d += 4) { /* two pixels: one lane add, one store */
+    const int8_t* s_row = s_first + c;
+    uint8_t* d_row = d_first;
+    for (int32_t y = y0; y < y1; ++y, s_row += s_step, d_row += row_bytes) {
+      const int8_t* s = s_row;
+      uint8_t* d = d_row;
+      for (int32_t i = 0; i < n_pairs; ++i, s += pair_step, d += 4) { /* one lane add, one store */
         const int32_t v = tfk_sadd16(tfk_pair16(s[0], s[c_n]), offp);
         memcpy(d, &v, 4);
       }
-      if (x < x1) {
+      if (odd) {
         const int16_t v = (int16_t)(*s + off);
         memcpy(d, &v, 2);
       }
     }
     const int8_t* w = filter + c;
-    const int32_t k0 = tfk_pair16(w[0], w[c_n]), k2 = w[2 * c_n];
-    const int32_t k3 = tfk_pair16(w[3 * c_n], w[4 * c_n]), k5 = w[5 * c_n];
-    const int32_t k6 = tfk_pair16(w[6 * c_n], w[7 * c_n]), k8 = w[8 * c_n];
-    const int32_t b = bias ? bias[c] : 0, k = q->per_channel ? c : 0;
-    const int32_t m = q->multiplier[k], sft = q->shift[k], e = -sft - 2, rk = 2 * out_off + 1;
-    const int rshift = sft <= -2;
-    const uint8_t* r = plane;
-    int8_t* o = inout + c;
-    for (int32_t oy = 0; oy < out_h; ++oy, r += step) {
-      const uint8_t* x = r;
-      int32_t ox = 0;
-      for (; ox < pairs; ox += 2, x += 4, o += 2 * c_n) {
-        int32_t a0 = b, a1 = b;
-        dw3_row_pair(x, k0, k2, &a0, &a1);
-        dw3_row_pair(x + row_bytes, k3, k5, &a0, &a1);
-        dw3_row_pair(x + 2 * row_bytes, k6, k8, &a0, &a1);
-        if (rshift) {
-          o[0] = tfk_requant_rshift(a0, m, e, rk);
-          o[c_n] = tfk_requant_rshift(a1, m, e, rk);
-        } else {
-          o[0] = requant_general(a0, m, sft, out_off);
-          o[c_n] = requant_general(a1, m, sft, out_off);
-        }
-      }
-      for (; ox < out_w; ++ox, x += next, o += c_n) {
-        int32_t a0 = dw3_row_one(x, k0, k2, b);
-        a0 = dw3_row_one(x + row_bytes, k3, k5, a0);
-        a0 = dw3_row_one(x + 2 * row_bytes, k6, k8, a0);
-        o[0] = rshift ? tfk_requant_rshift(a0, m, e, rk) : requant_general(a0, m, sft, out_off);
-      }
+    const plane_taps t = {tfk_pair16(w[0], w[c_n]),     w[2 * c_n], tfk_pair16(w[3 * c_n], w[4 * c_n]),
+                          w[5 * c_n],                   tfk_pair16(w[6 * c_n], w[7 * c_n]), w[8 * c_n],
+                          bias ? bias[c] : 0};
+    const int32_t k = q->per_channel ? c : 0, m = q->multiplier[k], sft = q->shift[k];
+    if (sft <= -2) {
+      plane_outputs_rshift(plane, &t, row_bytes, step, out_h, out_w, pairs, next, m, -sft - 2,
+                           2 * out_off + 1, inout + c, c_n);
+    } else {
+      plane_outputs_general(plane, &t, row_bytes, step, out_h, out_w, pairs, next, m, sft, out_off,
+                            inout + c, c_n);
     }
   }
 }

@@ -119,6 +119,7 @@ static inline int32_t tfk_smlad(int32_t a, int32_t b, int32_t acc) { return __sm
 static inline int32_t tfk_smlabb(int32_t a, int32_t b, int32_t acc) { return __smlabb(a, b, acc); }
 static inline int32_t tfk_smlatt(int32_t a, int32_t b, int32_t acc) { return __smlatt(a, b, acc); }
 static inline int32_t tfk_smlabt(int32_t a, int32_t b, int32_t acc) { return __smlabt(a, b, acc); }
+static inline int32_t tfk_smlatb(int32_t a, int32_t b, int32_t acc) { return __smlatb(a, b, acc); }
 static inline int32_t tfk_sadd16(int32_t a, int32_t b) { return (int32_t)__sadd16(a, b); }
 #else
 static inline int32_t tfk_lo16(int32_t v) { return (int16_t)(uint16_t)((uint32_t)v & 0xFFFFu); }
@@ -141,6 +142,9 @@ static inline int32_t tfk_smlatt(int32_t a, int32_t b, int32_t acc) {
 }
 static inline int32_t tfk_smlabt(int32_t a, int32_t b, int32_t acc) {
   return (int32_t)((uint32_t)acc + (uint32_t)(tfk_lo16(a) * tfk_hi16(b)));
+}
+static inline int32_t tfk_smlatb(int32_t a, int32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)(tfk_hi16(a) * tfk_lo16(b)));
 }
 static inline int32_t tfk_sadd16(int32_t a, int32_t b) {
   return tfk_pair16(tfk_lo16(a) + tfk_lo16(b), tfk_hi16(a) + tfk_hi16(b));
@@ -167,6 +171,14 @@ static inline int32_t tfk_sadd16(int32_t a, int32_t b) {
 #define TFK_NO_EARLY_SCHEDULE __attribute__((optimize("no-schedule-insns")))
 #else
 #define TFK_NO_EARLY_SCHEDULE
+#endif
+
+/* On a function whose byte loops are a few bytes long: GCC would otherwise turn them into calls
+ * of memset and memcpy, which cost more than the loops at these sizes (measured on im2col). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define TFK_NO_LIBCALL_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define TFK_NO_LIBCALL_LOOPS
 #endif
 
 /* Requantizes, adds the output offset and clamps: one int8 output. */

@@ -111,7 +111,8 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
   e.declare("static const tfk_conv_params " + n + "_p = " + cLiteral(c.params) + ";\n");
   e.declare("static const tfk_dims " + n + "_di = " + cLiteral(c.in) + ", " + n +
             "_df = " + cLiteral(c.filter) + ", " + n + "_do = " + cLiteral(c.out) + ";\n");
-  const std::string w = e.tensor(op.inputs[1]);
+  // (named only where a call uses it: an unused constant array would fail -Werror)
+  auto w = [&] { return e.tensor(op.inputs[1]); };
   const std::string out = "(int8_t*)" + e.tensor(op.outputs[0]);
   auto biasArray = [&] { return c.hasBias ? e.tensor(op.inputs[2]) : std::string("0"); };
   const bool pointwise = c.filter.h == 1 && c.filter.w == 1 && c.params.stride_h == 1 &&
@@ -119,27 +120,36 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
   if (e.fastKernels() && pointwise && !e.sameBuffer(op.inputs[0], op.outputs[0])) {
     const std::string fb = declareFoldedBias(g, op, c, e);
     e.call("tfk_conv2d_1x1_fast_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" +
-           e.tensor(op.inputs[0]) + ", &" + n + "_df, " + w + ", " + fb + ", &" + n + "_do, " +
+           e.tensor(op.inputs[0]) + ", &" + n + "_df, " + w() + ", " + fb + ", &" + n + "_do, " +
            out + ");");
   } else if (e.sameBuffer(op.inputs[0], op.outputs[0]) && e.fastKernels()) {
     const std::string fb = declareFoldedBias(g, op, c, e);
     e.call("tfk_conv2d_1x1_inplace_fast_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, &" + n +
-           "_df, " + w + ", " + fb + ", &" + n + "_do, " + out + ", (int8_t*)" + e.scratch() +
+           "_df, " + w() + ", " + fb + ", &" + n + "_do, " + out + ", (int8_t*)" + e.scratch() +
            ");");
   } else if (e.sameBuffer(op.inputs[0], op.outputs[0])) {
     const std::string bias = biasArray();
     e.call("tfk_conv2d_1x1_inplace_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, &" + n + "_df, " +
-           w + ", " + bias + ", &" + n + "_do, " + out + ", (int8_t*)" + e.scratch() + ");");
+           w() + ", " + bias + ", &" + n + "_do, " + out + ", (int8_t*)" + e.scratch() + ");");
+  } else if (e.fastKernels() && tfk_conv2d_uses_im2col(&c.params, &c.in, &c.filter, c.hasBias)) {
+    // Small filters: im2col, filter rows padded to the assembly's eight-byte step.
+    const int32_t patch = c.filter.h * c.filter.w * c.filter.c, row = TFK_IM2COL_ROW(patch);
+    const std::string iw = declarePaddedRows(
+        e, n + "_iw", reinterpret_cast<const int8_t*>(g.tensor(op.inputs[1]).data.data()),
+        c.filter.n, patch, row);
+    e.call("tfk_conv2d_im2col_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" +
+           e.tensor(op.inputs[0]) + ", &" + n + "_df, " + iw + ", " + std::to_string(row) + ", " +
+           biasArray() + ", &" + n + "_do, " + out + ");");
   } else if (e.fastKernels() && c.filter.c >= 2) {  // 2x2 SIMD blocks pay from two input channels
     const std::string fb = declareFoldedBias(g, op, c, e);
     e.call("tfk_conv2d_simd_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" +
-           e.tensor(op.inputs[0]) + ", &" + n + "_df, " + w + ", " + biasArray() + ", " + fb +
+           e.tensor(op.inputs[0]) + ", &" + n + "_df, " + w() + ", " + biasArray() + ", " + fb +
            ", &" + n + "_do, " + out + ");");
   } else {
     const std::string bias = biasArray();
     e.call(std::string(e.fastKernels() ? "tfk_conv2d_fast_s8" : "tfk_conv2d_s8") + "(&" + n +
            "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" + e.tensor(op.inputs[0]) + ", &" + n +
-           "_df, " + w + ", " + bias + ", &" + n + "_do, " + out + ");");
+           "_df, " + w() + ", " + bias + ", &" + n + "_do, " + out + ");");
   }
   return Status::ok();
 }

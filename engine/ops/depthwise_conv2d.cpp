@@ -87,29 +87,37 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
     const std::string bias = c.hasBias ? e.tensor(op.inputs[2]) : "0";
     const std::string out = "(int8_t*)" + e.tensor(op.outputs[0]);
     // One input channel: a depthwise convolution is a plain convolution with Cout filters of
-    // depth 1. Re-lay the weights [1,KH,KW,Cout] as [Cout,KH,KW,1] and use the conv kernel.
+    // depth 1. Re-lay the weights [1,KH,KW,Cout] as [Cout,KH,KW,1] and use the conv kernels.
     const auto* dw = reinterpret_cast<const int8_t*>(g.tensor(op.inputs[1]).data.data());
-    std::string weights;
+    const int32_t taps = c.filter.h * c.filter.w;
+    std::vector<int8_t> rows(size_t(c.filter.c) * size_t(taps));
     for (int32_t oc = 0; oc < c.filter.c; ++oc) {
-      for (int32_t t = 0; t < c.filter.h * c.filter.w; ++t) {
-        weights += (weights.empty() ? "" : ",") + std::to_string(int(dw[t * c.filter.c + oc]));
-      }
+      for (int32_t t = 0; t < taps; ++t) rows[size_t(oc) * size_t(taps) + size_t(t)] = dw[t * c.filter.c + oc];
     }
     const tfk_dims convFilter{c.filter.c, c.filter.h, c.filter.w, 1};
-    e.declare("static const int8_t " + n + "_cw[] = {" + weights + "};\nstatic const tfk_dims " +
-              n + "_cf = " + cLiteral(convFilter) + ";\n");
+    e.declare("static const tfk_dims " + n + "_cf = " + cLiteral(convFilter) + ";\n");
+    if (tfk_conv2d_uses_im2col(&c.params, &c.in, &convFilter, c.hasBias)) {
+      // im2col, filter rows padded to the assembly's eight-byte step (see conv2d.cpp)
+      const int32_t row = TFK_IM2COL_ROW(taps);
+      const std::string iw = declarePaddedRows(e, n + "_iw", rows.data(), c.filter.c, taps, row);
+      e.call("tfk_conv2d_im2col_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" +
+             e.tensor(op.inputs[0]) + ", &" + n + "_cf, " + iw + ", " + std::to_string(row) + ", " +
+             bias + ", &" + n + "_do, " + out + ");");
+      return Status::ok();
+    }
+    const std::string cw = declarePaddedRows(e, n + "_cw", rows.data(), c.filter.c, taps, taps);
     // Bias with the input offset folded in, for the interior pixels of the SIMD kernel.
     std::vector<int32_t> folded(size_t(c.filter.c));
     const auto* b32 =
         c.hasBias ? reinterpret_cast<const int32_t*>(g.tensor(op.inputs[2]).data.data()) : nullptr;
     for (int32_t oc = 0; oc < c.filter.c; ++oc) {
       int32_t sum = 0;
-      for (int32_t t = 0; t < c.filter.h * c.filter.w; ++t) sum += dw[t * c.filter.c + oc];
+      for (int32_t t = 0; t < taps; ++t) sum += dw[t * c.filter.c + oc];
       folded[size_t(oc)] = (b32 ? b32[oc] : 0) + c.params.input_offset * sum;
     }
     e.declare("static const int32_t " + n + "_fb[] = " + cIntArray(folded) + ";\n");
     e.call("tfk_conv2d_simd_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" +
-           e.tensor(op.inputs[0]) + ", &" + n + "_cf, " + n + "_cw, " + bias + ", " + n + "_fb, &" +
+           e.tensor(op.inputs[0]) + ", &" + n + "_cf, " + cw + ", " + bias + ", " + n + "_fb, &" +
            n + "_do, " + out + ");");
     return Status::ok();
   }

@@ -53,6 +53,9 @@ Status evaluateMax(const Graph& g, const Op& op, const TensorBuffers& b) {
 Status emit(const Graph& g, const Op& op, CEmitter& e) {
   tfk_pool_params pp = poolParams(g, op);
   const std::string& n = e.prefix();
+  const std::string kernel = op.kind == OpKind::kMaxPool2D ? "tfk_maxpool_s8"
+                             : e.fastKernels()               ? "tfk_avgpool_fast_s8"
+                                                             : "tfk_avgpool_s8";
   if (const RegionCall* r = e.region()) {  // one tile of a patch stage
     pp.pad_top = r->padTop;
     pp.pad_left = r->padLeft;
@@ -60,16 +63,15 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
     e.declare("static const tfk_pool_params " + n + "_p = " + cLiteral(pp) + ";\n");
     e.declare("static const tfk_dims " + n + "_di = " + cLiteral(tfk_dims{1, r->inH, r->inW, ch}) +
               ", " + n + "_do = " + cLiteral(tfk_dims{1, r->outH, r->outW, ch}) + ";\n");
-    e.call(std::string(op.kind == OpKind::kMaxPool2D ? "tfk_maxpool_s8" : "tfk_avgpool_s8") + "(&" +
-           n + "_p, &" + n + "_di, (const int8_t*)" + r->in + ", &" + n + "_do, (int8_t*)" + r->out + ");");
+    e.call(kernel + "(&" + n + "_p, &" + n + "_di, (const int8_t*)" + r->in + ", &" + n +
+           "_do, (int8_t*)" + r->out + ");");
     return Status::ok();
   }
   e.declare("static const tfk_pool_params " + n + "_p = " + cLiteral(pp) + ";\n");
   e.declare("static const tfk_dims " + n + "_di = " + cLiteral(dims4(g.tensor(op.inputs[0]))) + ", " +
             n + "_do = " + cLiteral(dims4(g.tensor(op.outputs[0]))) + ";\n");
-  e.call(std::string(op.kind == OpKind::kMaxPool2D ? "tfk_maxpool_s8" : "tfk_avgpool_s8") + "(&" + n +
-         "_p, &" + n + "_di, (const int8_t*)" + e.tensor(op.inputs[0]) + ", &" + n + "_do, (int8_t*)" +
-         e.tensor(op.outputs[0]) + ");");
+  e.call(kernel + "(&" + n + "_p, &" + n + "_di, (const int8_t*)" + e.tensor(op.inputs[0]) + ", &" +
+         n + "_do, (int8_t*)" + e.tensor(op.outputs[0]) + ");");
   return Status::ok();
 }
 
