@@ -170,26 +170,24 @@ TFK_ALWAYS_INLINE void group_2x2_ext(uint32_t wa, uint32_t wb, const int32_t* xq
 }
 
 #if TFK_HAS_DSP && defined(__GNUC__)
+/* Half of a group: one weight row's word (from w, advanced) extended (t4, t5) and multiplied
+ * with both input rows' lanes (t0, t1 and t2, t3) into that row's two accumulators. */
+#define TFK_ASM_HALF(t0, t1, t2, t3, t4, t5, a0, a1, w) \
+  "ldr " t4 ", [" w "], #4\n\t"                        \
+  "sxtb16 " t5 ", " t4 "\n\t"                          \
+  "sxtb16 " t4 ", " t4 ", ror #8\n\t"                  \
+  "smlad " a0 ", " t5 ", " t0 ", " a0 "\n\t"           \
+  "smlad " a0 ", " t4 ", " t1 ", " a0 "\n\t"           \
+  "smlad " a1 ", " t5 ", " t2 ", " a1 "\n\t"           \
+  "smlad " a1 ", " t4 ", " t3 ", " a1 "\n\t"
 /* One four-byte group of a 2 x 2 assembly dot product over extended rows, its registers named by
  * the caller (operand names or fixed registers): the two input rows' lanes (t0..t3 from xq), then
- * each weight row's word (w0, w1) extended (t4, t5) and multiplied into its two accumulators. */
+ * each weight row's half (w0, w1). */
 #define TFK_ASM_GROUP(t0, t1, t2, t3, t4, t5, a00, a01, a10, a11, xq, w0, w1) \
   "ldrd " t0 ", " t1 ", [" xq "], #8\n\t"                                    \
   "ldrd " t2 ", " t3 ", [" xq "], #8\n\t"                                    \
-  "ldr " t4 ", [" w0 "], #4\n\t"                                             \
-  "sxtb16 " t5 ", " t4 "\n\t"                                                \
-  "sxtb16 " t4 ", " t4 ", ror #8\n\t"                                        \
-  "smlad " a00 ", " t5 ", " t0 ", " a00 "\n\t"                               \
-  "smlad " a00 ", " t4 ", " t1 ", " a00 "\n\t"                               \
-  "smlad " a01 ", " t5 ", " t2 ", " a01 "\n\t"                               \
-  "smlad " a01 ", " t4 ", " t3 ", " a01 "\n\t"                               \
-  "ldr " t4 ", [" w1 "], #4\n\t"                                             \
-  "sxtb16 " t5 ", " t4 "\n\t"                                                \
-  "sxtb16 " t4 ", " t4 ", ror #8\n\t"                                        \
-  "smlad " a10 ", " t5 ", " t0 ", " a10 "\n\t"                               \
-  "smlad " a10 ", " t4 ", " t1 ", " a10 "\n\t"                               \
-  "smlad " a11 ", " t5 ", " t2 ", " a11 "\n\t"                               \
-  "smlad " a11 ", " t4 ", " t3 ", " a11 "\n\t"
+  TFK_ASM_HALF(t0, t1, t2, t3, t4, t5, a00, a01, w0)                          \
+  TFK_ASM_HALF(t0, t1, t2, t3, t4, t5, a10, a11, w1)
 /* dot_2x2_ext's group, with its operand names */
 #define TFK_ASM_GROUP_2X2                                                                      \
   TFK_ASM_GROUP("%[t0]", "%[t1]", "%[t2]", "%[t3]", "%[t4]", "%[t5]", "%[a00]", "%[a01]", "%[a10]", \
