@@ -233,6 +233,17 @@ std::string declarePaddedRows(CEmitter& e, const std::string& name, const int8_t
   return name;
 }
 
+void callIm2col(CEmitter& e, const std::string& filterDims, const int8_t* rows, int32_t count,
+                int32_t patch, const std::string& in, const std::string& bias,
+                const std::string& out) {
+  const std::string& n = e.prefix();
+  const int32_t row = TFK_IM2COL_ROW(patch);
+  const std::string iw = declarePaddedRows(e, n + "_iw", rows, count, patch, row);
+  e.call("tfk_conv2d_im2col_s8(&" + n + "_p, &" + e.opPrefix() + "_q, &" + n +
+         "_di, (const int8_t*)" + in + ", &" + filterDims + ", " + iw + ", " + std::to_string(row) +
+         ", " + bias + ", &" + n + "_do, " + out + ");");
+}
+
 std::string cIntArray(const std::vector<int32_t>& values) {
   std::string s;
   s.reserve(2 + values.size() * 13);

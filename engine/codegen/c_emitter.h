@@ -97,6 +97,13 @@ std::string cIntArray(const std::vector<int32_t>& values);
 // `bytes` apart), each padded with zeros to `stride` bytes (>= bytes), and returns name.
 std::string declarePaddedRows(CEmitter& e, const std::string& name, const int8_t* rows,
                               int32_t count, int32_t bytes, int32_t stride);
+// The call of tfk_conv2d_im2col_s8 for the current op: its `count` filter rows of `patch` bytes
+// declared as "<prefix>_iw" with each row padded to TFK_IM2COL_ROW(patch) bytes (the assembly's
+// eight-byte step). "<prefix>_p", "<opPrefix>_q", "<prefix>_di" and "<prefix>_do" must be
+// declared; filterDims names the filter's tfk_dims, in, bias and out are C expressions.
+void callIm2col(CEmitter& e, const std::string& filterDims, const int8_t* rows, int32_t count,
+                int32_t patch, const std::string& in, const std::string& bias,
+                const std::string& out);
 // Bytes of the const objects that C declarations ("static const T name[] = {...}, ...;") define:
 // elements x their size for arrays, 4 per item for the tfk_* struct literals; each rounded up to 4.
 int64_t declaredDataBytes(const std::string& text);

@@ -132,14 +132,9 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
     e.call("tfk_conv2d_1x1_inplace_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, &" + n + "_df, " +
            w() + ", " + bias + ", &" + n + "_do, " + out + ", (int8_t*)" + e.scratch() + ");");
   } else if (e.fastKernels() && tfk_conv2d_uses_im2col(&c.params, &c.in, &c.filter, c.hasBias)) {
-    // Small filters: im2col, filter rows padded to the assembly's eight-byte step.
-    const int32_t patch = c.filter.h * c.filter.w * c.filter.c, row = TFK_IM2COL_ROW(patch);
-    const std::string iw = declarePaddedRows(
-        e, n + "_iw", reinterpret_cast<const int8_t*>(g.tensor(op.inputs[1]).data.data()),
-        c.filter.n, patch, row);
-    e.call("tfk_conv2d_im2col_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" +
-           e.tensor(op.inputs[0]) + ", &" + n + "_df, " + iw + ", " + std::to_string(row) + ", " +
-           biasArray() + ", &" + n + "_do, " + out + ");");
+    callIm2col(e, n + "_df", reinterpret_cast<const int8_t*>(g.tensor(op.inputs[1]).data.data()),
+               c.filter.n, c.filter.h * c.filter.w * c.filter.c, e.tensor(op.inputs[0]),
+               biasArray(), out);
   } else if (e.fastKernels() && c.filter.c >= 2) {  // 2x2 SIMD blocks pay from two input channels
     const std::string fb = declareFoldedBias(g, op, c, e);
     e.call("tfk_conv2d_simd_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" +

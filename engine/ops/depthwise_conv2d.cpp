@@ -97,12 +97,7 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
     const tfk_dims convFilter{c.filter.c, c.filter.h, c.filter.w, 1};
     e.declare("static const tfk_dims " + n + "_cf = " + cLiteral(convFilter) + ";\n");
     if (tfk_conv2d_uses_im2col(&c.params, &c.in, &convFilter, c.hasBias)) {
-      // im2col, filter rows padded to the assembly's eight-byte step (see conv2d.cpp)
-      const int32_t row = TFK_IM2COL_ROW(taps);
-      const std::string iw = declarePaddedRows(e, n + "_iw", rows.data(), c.filter.c, taps, row);
-      e.call("tfk_conv2d_im2col_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" +
-             e.tensor(op.inputs[0]) + ", &" + n + "_cf, " + iw + ", " + std::to_string(row) + ", " +
-             bias + ", &" + n + "_do, " + out + ");");
+      callIm2col(e, n + "_cf", rows.data(), c.filter.c, taps, e.tensor(op.inputs[0]), bias, out);
       return Status::ok();
     }
     const std::string cw = declarePaddedRows(e, n + "_cw", rows.data(), c.filter.c, taps, taps);
