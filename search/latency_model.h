@@ -72,14 +72,17 @@ bool latencyKernelFromName(const std::string& name, LatencyKernel* out);
 //     depth above TFK_PAIR_DEPTH_MAX); where
 //     row pairs are extended to 16-bit lanes once (full range, depth <= TFK_PAIR_DEPTH_MAX),
 //     scalar = their outputs with an odd number of four-byte groups plus those with a remainder,
-//     and conv2d_1x1's inputs = the bytes extended
+//     rows = their 2 x 2 blocks that run in C (per-tensor quantization or a depth that is not a
+//     multiple of eight; the others run in assembly on Cortex-M4/M7), and conv2d_1x1's inputs =
+//     the bytes extended
 //   conv2d_simd: where pixel pairs' patches are extended once (whole-word kernel rows, at most
-//     TFK_PAIR_DEPTH_MAX taps, full range), rows = one block per pixel pair and channel pair and
-//     inputs = the bytes extended
-//   conv2d_im2col: macs = the 2 x 2 dot products' multiply-accumulates (padding included),
-//     rows = four-tap groups gathered (pixels x groups), edge = taps gathered one by one (border
-//     pixels), taps = kernel rows copied whole (interior pixels), channels = output-channel pairs
-//     per pixel pair, scalar = those pairs with a tail group of fewer than four taps
+//     TFK_PAIR_DEPTH_MAX taps, full range), rows = one block per pixel pair and channel pair,
+//     inputs = the bytes extended and weights = those blocks that run in C
+//   conv2d_im2col (filter rows padded to TFK_IM2COL_ROW bytes): macs = the blocks'
+//     multiply-accumulates (padding included), inputs = the bytes extended, rows = pixel pairs,
+//     edge = kernel rows gathered at border pixels, taps = kernel rows copied whole (interior
+//     pixels), channels = 2 x 2 blocks, weights = those that run in C, scalar = the blocks' odd
+//     group and remainder steps plus an odd last channel's four-byte groups
 constexpr size_t kLatencyFeatureCount = 11;
 extern const std::array<const char*, kLatencyFeatureCount> kLatencyFeatureNames;
 

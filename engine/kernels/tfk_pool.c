@@ -18,6 +18,12 @@ static pool_window window_at(const tfk_pool_params* p, const tfk_dims* in, int32
   return w;
 }
 
+/* The rounded average of `n` taps summing to `sum`, clamped (half away from zero, as TFLM). */
+static inline int8_t avg_out(int32_t sum, int32_t n, int32_t lo, int32_t hi) {
+  const int32_t avg = sum > 0 ? (sum + n / 2) / n : (sum - n / 2) / n;
+  return (int8_t)tfk_clamp(avg, lo, hi);
+}
+
 void tfk_avgpool_s8(const tfk_pool_params* p, const tfk_dims* in_dims, const int8_t* in,
                     const tfk_dims* out_dims, int8_t* out) {
   const int32_t c_n = in_dims->c;
@@ -32,18 +38,10 @@ void tfk_avgpool_s8(const tfk_pool_params* p, const tfk_dims* in_dims, const int
               sum += in[(((int64_t)b * in_dims->h + y) * in_dims->w + x) * c_n + c];
               ++n;
             }
-          if (n == 0) n = 1;
-          const int32_t avg = sum > 0 ? (sum + n / 2) / n : (sum - n / 2) / n;
           out[(((int64_t)b * out_dims->h + oy) * out_dims->w + ox) * c_n + c] =
-              (int8_t)tfk_clamp(avg, p->act_min, p->act_max);
+              avg_out(sum, n > 0 ? n : 1, p->act_min, p->act_max);
         }
       }
-}
-
-/* The rounded average of `n` taps summing to `sum`, clamped: tfk_avgpool_s8's arithmetic. */
-static inline int8_t avg_out(int32_t sum, int32_t n, int32_t lo, int32_t hi) {
-  const int32_t avg = sum > 0 ? (sum + n / 2) / n : (sum - n / 2) / n;
-  return (int8_t)tfk_clamp(avg, lo, hi);
 }
 
 void tfk_avgpool_fast_s8(const tfk_pool_params* p, const tfk_dims* in_dims, const int8_t* in,
