@@ -54,7 +54,7 @@ const std::array<KernelInfo, kLatencyKernelCount> kKernels = {{
      K::kDepthwise3x3},  // dw 3x3 in place
     {kSpatial | bit(kInputs) | bit(kRows) | bit(kChannels) | bit(kWeights),
      K::kDepthwise},                                                       // dw in place
-    {bit(kOutputs) | bit(kOne), K::kOther},                                // add
+    {bit(kOutputs) | bit(kScalar) | bit(kRows) | bit(kOne), K::kOther},    // add
     {kSpatial, K::kMaxPool},                                               // average_pool
     {kSpatial, K::kAveragePool},                                           // max_pool
     {bit(kMacs) | bit(kOutputs) | bit(kScalar) | bit(kOne), K::kConv1x1},  // fc
@@ -434,6 +434,12 @@ LayerFeatures layerFeatures(const Graph& g, int32_t opIndex, bool inPlace) {
                : op.kind == OpKind::kReshape && inPlace ? K::kAlias
                : copy                                   ? K::kCopy
                                                         : K::kOther;
+    if (op.kind == OpKind::kAdd && g.tensor(op.inputs[0]).shape == g.tensor(op.inputs[1]).shape) {
+      const tfk_add_params p = prepareAddParams(g, op);
+      const bool tables = tfk_add_uses_tables(&p, int32_t(f.x[kOutputs])) != 0;
+      f.x[kRows] = tables ? 1 : 0;                // building the rescale tables
+      f.x[kScalar] = tables ? 0 : f.x[kOutputs];  // elements rescaled without them
+    }
   }
   return f;
 }

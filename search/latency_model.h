@@ -83,6 +83,8 @@ bool latencyKernelFromName(const std::string& name, LatencyKernel* out);
 //     edge = kernel rows gathered at border pixels, taps = kernel rows copied whole (interior
 //     pixels), channels = 2 x 2 blocks, weights = those that run in C, scalar = the blocks' odd
 //     group and remainder steps plus an odd last channel's four-byte groups
+//   add (same shapes): rows = 1 where tfk_add_uses_tables (building the tables), scalar = the
+//     elements rescaled without them
 constexpr size_t kLatencyFeatureCount = 11;
 extern const std::array<const char*, kLatencyFeatureCount> kLatencyFeatureNames;
 

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <random>
 
 #include "engine/firmware/device.h"
@@ -158,6 +159,52 @@ TEST(Firmware, SparseFullyConnectedRunsBitExactInQemu) {
   EXPECT_GT(w.byteSize(), 1000);
 }
 
+// `layers`, then a global pool and a fully connected classifier, as a graph.
+Result<Graph> classifierGraph(ArchSpec spec, std::vector<LayerSpec> layers) {
+  LayerSpec pool;
+  pool.type = LayerType::kGlobalPool;
+  LayerSpec fc;
+  fc.type = LayerType::kFullyConnected;
+  fc.out = spec.classes;
+  layers.push_back(pool);
+  layers.push_back(fc);
+  spec.layers = std::move(layers);
+  return archToGraph(spec);
+}
+
+// Raises every other channel's weight scale of the ops `pick` selects so that those channels
+// requantize with a right shift below 2 (a kernel's general requantization between channels that
+// take the short one); returns how many channels now do.
+int32_t raiseEveryOtherScale(Graph* g, const std::function<bool(const Op&)>& pick) {
+  int32_t raised = 0;
+  for (const Op& op : g->ops) {
+    if (!pick(op)) continue;
+    Tensor& w = g->tensors[size_t(op.inputs[1])];
+    for (size_t c = 0; c < w.quant.scale.size(); c += 2) w.quant.scale[c] *= 4096.0f;
+    const ConvCall call = prepareConvCall(*g, op, op.kind == OpKind::kDepthwiseConv2D);
+    for (int32_t sh : call.quant.shift) raised += sh > -2 ? 1 : 0;
+  }
+  return raised;
+}
+
+// Exports `g` for mps2-an386 into a fresh temporary folder named `name`, checks the generated
+// model.c with `checkCode`, builds it and runs it in QEMU: the outputs must equal the host's.
+void expectQemuMatchesHost(const Graph& g, const std::string& name,
+                           const std::function<void(const std::string&)>& checkCode) {
+  const fs::path dir = fs::temp_directory_path() / ("tinyforge_fw_" + name);
+  fs::remove_all(dir);
+  ExportOptions o;
+  o.device = "mps2-an386";
+  Result<ExportSummary> e = exportFirmware(g, o, dir.string());
+  ASSERT_TRUE(e.ok()) << e.error();
+  std::ifstream model(dir / "model" / "model.c");
+  checkCode(std::string((std::istreambuf_iterator<char>(model)), std::istreambuf_iterator<char>()));
+  Result<VerifyReport> v = verifyFirmware(dir.string());
+  ASSERT_TRUE(v.ok()) << v.error();
+  EXPECT_TRUE(v.value().match);
+  fs::remove_all(dir);
+}
+
 // The Cortex-M4/M7 assembly of the fast kernels' 2 x 2 dot products over extended rows, against
 // the host reference in QEMU: pointwise depths with an even and an odd number of four-byte groups
 // and remainders of 1 to 3 bytes, odd channel counts, an odd number of pixels (81), a 3x3
@@ -178,37 +225,55 @@ TEST(Firmware, ExtendedDotProductsMatchTheHostInQemu) {
   spec.name = "dot_shapes";
   spec.inputH = spec.inputW = 9;
   // depths 1 (im2col), 12 x 9 taps, then 9 = 2 groups + 1, 20 = 5 groups, 7 = 1 + 3, 13 = 3 + 1
-  spec.layers = {conv(12, 3), conv(9, 3),  conv(20, 1), conv(7, 1), conv(13, 1),
-                 conv(6, 1),  conv(16, 1), conv(11, 1), conv(24, 1), conv(8, 1)};
-  LayerSpec pool;
-  pool.type = LayerType::kGlobalPool;
-  LayerSpec fc;
-  fc.type = LayerType::kFullyConnected;
-  fc.out = spec.classes;
-  spec.layers.push_back(pool);
-  spec.layers.push_back(fc);
-  Result<Graph> g = archToGraph(spec);
+  Result<Graph> g =
+      classifierGraph(spec, {conv(12, 3), conv(9, 3), conv(20, 1), conv(7, 1), conv(13, 1),
+                             conv(6, 1), conv(16, 1), conv(11, 1), conv(24, 1), conv(8, 1)});
   ASSERT_TRUE(g.ok()) << g.error();
-  int32_t raised = 0;
-  for (const Op& op : g.value().ops) {
-    if (op.kind != OpKind::kConv2D || g.value().tensor(op.inputs[0]).shape[3] != 16) continue;
-    Tensor& w = g.value().tensors[size_t(op.inputs[1])];
-    ASSERT_GT(w.quant.scale.size(), 1u);
-    for (size_t c = 0; c < w.quant.scale.size(); c += 2) w.quant.scale[c] *= 4096.0f;
-    const ConvCall call = prepareConvCall(g.value(), op, false);
-    for (int32_t sh : call.quant.shift) raised += sh > -2 ? 1 : 0;
-  }
+  const Graph& graph = g.value();
+  const int32_t raised = raiseEveryOtherScale(&g.value(), [&](const Op& op) {
+    return op.kind == OpKind::kConv2D && graph.tensor(op.inputs[0]).shape[3] == 16;
+  });
   ASSERT_GT(raised, 0) << "no channel requantizes with a right shift below 2";
-  const fs::path dir = fs::temp_directory_path() / "tinyforge_fw_dot_shapes";
-  fs::remove_all(dir);
-  ExportOptions o;
-  o.device = "mps2-an386";
-  Result<ExportSummary> e = exportFirmware(g.value(), o, dir.string());
-  ASSERT_TRUE(e.ok()) << e.error();
-  Result<VerifyReport> v = verifyFirmware(dir.string());
-  ASSERT_TRUE(v.ok()) << v.error();
-  EXPECT_TRUE(v.value().match);
-  fs::remove_all(dir);
+  expectQemuMatchesHost(graph, "dot_shapes", [](const std::string&) {});
+}
+
+// The Cortex-M4/M7 assembly of the in-place 3x3 depthwise planes (plane_asm), against the host
+// reference in QEMU: stride 1 over an even width (pairs only) and an odd one (pairs and a single
+// per row), stride 2 (singles only), and on one layer every other channel's weight scale raised so
+// that its requantization shifts right by less than 2 (the C loop) between channels in assembly.
+TEST(Firmware, InPlaceDepthwisePlanesMatchTheHostInQemu) {
+  TINYFORGE_REQUIRE_FIRMWARE_TOOLS();
+  auto layer = [](LayerType type, int32_t out, int32_t stride) {
+    LayerSpec l;
+    l.type = type;
+    l.out = out;
+    l.kernel = 3;
+    l.stride = stride;
+    l.activation = Activation::kNone;  // the planes need the full int8 range
+    return l;
+  };
+  ArchSpec spec;
+  spec.name = "dw_planes";
+  spec.inputH = spec.inputW = 10;
+  // 10x10 (even: pairs), stride 2 to 5x5 (singles), then 5x5 (a pair, a pair and a single)
+  Result<Graph> g = classifierGraph(
+      spec,
+      {layer(LayerType::kConv, 8, 1), layer(LayerType::kDepthwiseSeparable, 8, 1),
+       layer(LayerType::kDepthwiseSeparable, 12, 2), layer(LayerType::kDepthwiseSeparable, 12, 1)});
+  ASSERT_TRUE(g.ok()) << g.error();
+  const Graph& graph = g.value();
+  const int32_t raised = raiseEveryOtherScale(&g.value(), [&](const Op& op) {
+    return op.kind == OpKind::kDepthwiseConv2D && graph.tensor(op.inputs[0]).shape[2] == 10;
+  });
+  ASSERT_GT(raised, 0) << "no channel requantizes with a right shift below 2";
+  expectQemuMatchesHost(graph, "dw_planes", [](const std::string& code) {
+    size_t planes = 0;
+    for (size_t at = code.find("tfk_depthwise_conv2d_3x3_planes_s8("); at != std::string::npos;
+         at = code.find("tfk_depthwise_conv2d_3x3_planes_s8(", at + 1)) {
+      ++planes;
+    }
+    EXPECT_EQ(planes, 3u) << "every depthwise layer should run in place over planes";
+  });
 }
 
 TEST(Firmware, VerifyErrors) {

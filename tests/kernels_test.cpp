@@ -189,7 +189,9 @@ TEST(KernelFast, PointwiseAndFullyConnectedMatchReference) {
   std::mt19937 rng(31);
   for (int trial = 0; trial < 80; ++trial) {
     // every tenth trial rows around TFK_PAIR_DEPTH_MAX (extended once per row pair up to it)
-    const int32_t pixels = 1 + int32_t(rng() % 9), cout = 1 + int32_t(rng() % 11);
+    // every third trial one row (a fully connected layer's single batch)
+    const int32_t pixels = trial % 3 == 0 ? 1 : 1 + int32_t(rng() % 9),
+                  cout = 1 + int32_t(rng() % 11);
     const int32_t cin =
         trial % 10 == 9 ? TFK_PAIR_DEPTH_MAX - 8 + int32_t(rng() % 17) : 1 + int32_t(rng() % 37);
     std::vector<int8_t> in(size_t(pixels * cin)), w(size_t(cout * cin)), ref(size_t(pixels * cout)), fast(ref.size());
@@ -197,9 +199,9 @@ TEST(KernelFast, PointwiseAndFullyConnectedMatchReference) {
     for (auto& v : w) v = int8_t(rng());
     std::vector<int32_t> bias(static_cast<size_t>(cout)), folded(static_cast<size_t>(cout)), m, s;
     for (auto& b : bias) b = int32_t(rng() % 5000) - 2500;
-    // every fourth trial scales up to 1.05: shifts from -5 to 1, the short right-shift form and
-    // the general one side by side
-    if (trial % 4 == 3) {
+    // every fourth trial (and every eighth per-tensor one) scales up to 1.05: shifts from -5 to
+    // 1, the short right-shift form and the general one side by side
+    if (trial % 4 == 3 || trial % 8 == 4) {
       randomMultipliers(&rng, static_cast<size_t>(cout), 0.05, 1000.0, &m, &s);
     } else {
       randomMultipliers(&rng, static_cast<size_t>(cout), 0.0005, 40000.0, &m, &s);
@@ -213,7 +215,10 @@ TEST(KernelFast, PointwiseAndFullyConnectedMatchReference) {
     tfk_fold_input_offset(inOff, w.data(), cout, cin, bias.data(), folded.data());
     tfk_conv2d_1x1_fast_s8(&p, &q, &id, in.data(), &fd, w.data(), folded.data(), &od, fast.data());
     ASSERT_EQ(fast, ref) << "conv trial " << trial;
-    const tfk_fc_params fp{inOff, outOff, trial % 2 ? -128 : -100, trial % 2 ? 127 : 100};
+    // the full range on per-channel trials and on every other per-tensor one (with a single row
+    // and a right shift of at least 2: the hoisted requantization of matmul_row_uniform)
+    const bool fullFc = trial % 2 == 1 || trial % 4 == 0;
+    const tfk_fc_params fp{inOff, outOff, fullFc ? -128 : -100, fullFc ? 127 : 100};
     tfk_fully_connected_s8(&fp, &q, pixels, cin, cout, in.data(), w.data(), bias.data(), ref.data());
     tfk_fully_connected_fast_s8(&fp, &q, pixels, cin, cout, in.data(), w.data(), folded.data(), fast.data());
     ASSERT_EQ(fast, ref) << "fc trial " << trial;
@@ -395,24 +400,31 @@ TEST(KernelFast, Depthwise3x3BordersMatchReference) {
 namespace {
 
 // The fast ADD equals the reference on TFLite-style parameters (rescales to twice the larger
-// input scale, left shift 20), with and without a clamp, and falls back for a left shift.
+// input scale, left shift 20), with and without a clamp, and falls back for a left shift. Odd
+// trials have at least TFK_ADD_TABLE_MIN (512) elements: the rescale tables; every tenth trial
+// from 5 an output shift of -1 (the tables' general requantization).
 TEST(KernelFast, AddMatchesReference) {
   std::mt19937 rng(17);
   for (int trial = 0; trial < 200; ++trial) {
     const double s1 = 0.005 + double(rng() % 1000) / 4000.0, s2 = 0.005 + double(rng() % 1000) / 4000.0;
     const double so = trial == 0 ? 1e-7 : 0.005 + double(rng() % 1000) / 2000.0;  // trial 0: output shift > 0
     const double twice = 2 * std::max(s1, s2);
+    const double outScale = trial % 10 == 5 ? twice / (double(1 << 20) * 0.3) : so;
     tfk_add_params p{};
     p.input1_offset = int32_t(rng() % 256) - 128;
     p.input2_offset = int32_t(rng() % 256) - 128;
     p.left_shift = 20;
     tfk_quantize_multiplier(s1 / twice, &p.input1_multiplier, &p.input1_shift);
     tfk_quantize_multiplier(s2 / twice, &p.input2_multiplier, &p.input2_shift);
-    tfk_quantize_multiplier(twice / (double(1 << 20) * so), &p.output_multiplier, &p.output_shift);
+    tfk_quantize_multiplier(twice / (double(1 << 20) * outScale), &p.output_multiplier,
+                            &p.output_shift);
+    if (trial % 10 == 5) {
+      EXPECT_EQ(p.output_shift, -1) << "trial " << trial;
+    }
     p.output_offset = int32_t(rng() % 256) - 128;
     p.act_min = trial % 3 == 0 ? int32_t(rng() % 100) - 128 : -128;
     p.act_max = trial % 3 == 1 ? 127 - int32_t(rng() % 100) : 127;
-    const int32_t size = 1 + int32_t(rng() % 300);
+    const int32_t size = trial % 2 ? 512 + int32_t(rng() % 700) : 1 + int32_t(rng() % 300);
     const auto n = static_cast<size_t>(size);
     std::vector<int8_t> a(n), b(n), ref(n), fast(n);
     for (auto& v : a) v = int8_t(rng());

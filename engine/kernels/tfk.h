@@ -81,6 +81,10 @@ void tfk_add_s8(const tfk_add_params* p, int32_t size, const int8_t* a, const in
  * the parameters held in registers (tfk_add.c). */
 void tfk_add_fast_s8(const tfk_add_params* p, int32_t size, const int8_t* a, const int8_t* b,
                      int8_t* out);
+/* Whether tfk_add_fast_s8 rescales through two 256-entry tables (2 KB of stack, about 7,000
+ * instructions to build, then about 15 an element): from TFK_ADD_TABLE_MIN elements. */
+#define TFK_ADD_TABLE_MIN 512
+int tfk_add_uses_tables(const tfk_add_params* p, int32_t size);
 /* ADD with 4-D broadcasting (a dimension of 1 broadcasts). */
 void tfk_add_broadcast_s8(const tfk_add_params* p, const tfk_dims* a_dims, const int8_t* a,
                           const tfk_dims* b_dims, const int8_t* b, const tfk_dims* out_dims,

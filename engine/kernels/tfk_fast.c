@@ -108,28 +108,41 @@ TFK_ALWAYS_INLINE int8_t requant(int32_t acc, const tfk_channel_quant* q, int32_
   return tfk_requant_out(acc, q->multiplier[k], q->shift[k], offset, lo, hi);
 }
 
+/* One output of matmul_row: with `uniform` (a constant: per-tensor quantization, the full int8
+ * range and a right shift of at least 2) the short requantization with m, e and k hoisted out of
+ * the loops (10 instructions an output instead of 24), else channel c's tfk_requant_out_r. */
+TFK_ALWAYS_INLINE int8_t row_output(int32_t acc, const int32_t* mult, const int32_t* shift,
+                                    int32_t c, int32_t off, int32_t lo, int32_t hi, int full,
+                                    int uniform, int32_t um, int32_t ue, int32_t uk) {
+  if (uniform) return tfk_requant_rshift(acc, um, ue, uk);
+  return tfk_requant_out_r(acc, mult[c], shift[c], off, lo, hi, full);
+}
+
 /* out[r][c] for rows r0 <= r < rows, r0 + 1 == rows (the last, odd row; a fully connected layer's
  * only one): one input against four weight rows at a time, then two. */
-TFK_ALWAYS_INLINE void matmul_row(const int8_t* x0, const int8_t* w, int32_t channels, int32_t depth,
-                                  const int32_t* folded_bias, const tfk_channel_quant* q, int32_t off,
-                                  int32_t lo, int32_t hi, int8_t* o, int full) {
+TFK_ALWAYS_INLINE void matmul_row(const int8_t* x0, const int8_t* w, int32_t channels,
+                                  int32_t depth, const int32_t* folded_bias,
+                                  const tfk_channel_quant* q, int32_t off, int32_t lo, int32_t hi,
+                                  int8_t* o, int full, int uniform) {
   const int32_t* mult = q->multiplier;
   const int32_t* shift = q->shift;
   const int32_t step = q->per_channel ? 1 : 0;
+  const int32_t um = mult[0], ue = -shift[0] - 2, uk = 2 * off + 1;
   int32_t c = 0;
   for (; c + 4 <= channels; c += 4) {
     int32_t acc[4] = {folded_bias[c], folded_bias[c + 1], folded_bias[c + 2], folded_bias[c + 3]};
     dot_4x1(w + (int64_t)c * depth, depth, x0, acc);
     for (int32_t k = 0; k < 4; ++k) {
-      o[c + k] = tfk_requant_out_r(acc[k], mult[(c + k) * step], shift[(c + k) * step], off, lo, hi, full);
+      o[c + k] =
+          row_output(acc[k], mult, shift, (c + k) * step, off, lo, hi, full, uniform, um, ue, uk);
     }
   }
   for (; c < channels; c += 2) {
     const int32_t c1 = c + 1 < channels ? c + 1 : c;
     int32_t acc[2] = {folded_bias[c], folded_bias[c1]};
     dot_2x1(w + (int64_t)c * depth, w + (int64_t)c1 * depth, x0, depth, acc);
-    o[c] = tfk_requant_out_r(acc[0], mult[c * step], shift[c * step], off, lo, hi, full);
-    o[c1] = tfk_requant_out_r(acc[1], mult[c1 * step], shift[c1 * step], off, lo, hi, full);
+    o[c] = row_output(acc[0], mult, shift, c * step, off, lo, hi, full, uniform, um, ue, uk);
+    o[c1] = row_output(acc[1], mult, shift, c1 * step, off, lo, hi, full, uniform, um, ue, uk);
   }
 }
 
@@ -261,15 +274,7 @@ _Static_assert(offsetof(blocks_state, w) == 4 && offsetof(blocks_state, depth) =
 
 /* tfk_requant_rshift of accumulator `acc` with multiplier `m` and e = -shift - 2 in `e` (k in r8),
  * stored at [o] with o advanced: one output. */
-#define TFK_ASM_REQUANT(acc, m, e, o)           \
-  "and r0, " acc ", #0x80000000\n\t"           \
-  "eor r0, r0, #0x40000000\n\t"                \
-  "asr r1, " acc ", #31\n\t"                   \
-  "smlal r0, r1, " acc ", " m "\n\t"           \
-  "asr r1, r1, " e "\n\t"                      \
-  "add r1, r1, r8\n\t"                         \
-  "ssat r1, #8, r1, asr #1\n\t"                \
-  "strb r1, [" o "], #1\n\t"
+#define TFK_ASM_REQUANT(acc, m, e, o) TFK_ASM_REQUANT_TO(acc, m, e, "r8", "r0", "r1", "[" o "], #1")
 
 /* Every block of channel_pairs in assembly (Cortex-M4/M7, per-channel quantization, depth a
  * multiple of eight): the loop's state stays in blocks_state and moves with LDM/STM around the
@@ -415,7 +420,22 @@ TFK_NOINLINE TFK_NO_EARLY_SCHEDULE static void matmul_row_any(const int8_t* x0, 
                                                   int32_t depth, const int32_t* folded_bias,
                                                   const tfk_channel_quant* q, int32_t off, int32_t lo,
                                                   int32_t hi, int8_t* o) {
-  matmul_row(x0, w, channels, depth, folded_bias, q, off, lo, hi, o, TFK_FULL_RANGE(lo, hi));
+  matmul_row(x0, w, channels, depth, folded_bias, q, off, lo, hi, o, TFK_FULL_RANGE(lo, hi), 0);
+}
+
+/* One row with matmul_row's `uniform` requantization (see row_uniform). */
+TFK_NOINLINE TFK_NO_EARLY_SCHEDULE static void matmul_row_uniform(const int8_t* x0, const int8_t* w,
+                                                                  int32_t channels, int32_t depth,
+                                                                  const int32_t* folded_bias,
+                                                                  const tfk_channel_quant* q,
+                                                                  int32_t off, int8_t* o) {
+  matmul_row(x0, w, channels, depth, folded_bias, q, off, -128, 127, o, 1, 1);
+}
+
+/* Can a row take matmul_row_uniform? Per-tensor quantization, the full int8 range and a right
+ * shift of at least 2: most fully connected layers (TFLM's are per-tensor). */
+static int row_uniform(const tfk_channel_quant* q, int32_t lo, int32_t hi) {
+  return !q->per_channel && q->shift[0] <= -2 && TFK_FULL_RANGE(lo, hi);
 }
 
 /* out = in x w^T: row pairs (full int8 range, rows of at most TFK_PAIR_DEPTH_MAX bytes), then row
@@ -446,6 +466,10 @@ void tfk_conv2d_1x1_fast_s8(const tfk_conv_params* p, const tfk_channel_quant* q
 void tfk_fully_connected_fast_s8(const tfk_fc_params* p, const tfk_channel_quant* q,
                                  int32_t batches, int32_t depth, int32_t units, const int8_t* in,
                                  const int8_t* weights, const int32_t* folded_bias, int8_t* out) {
+  if (batches == 1 && row_uniform(q, p->act_min, p->act_max)) {
+    matmul_row_uniform(in, weights, units, depth, folded_bias, q, p->output_offset, out);
+    return;
+  }
   if (batches == 1) { /* nearly every model: one row, without matmul_s8's frame on the stack */
     matmul_row_any(in, weights, units, depth, folded_bias, q, p->output_offset, p->act_min,
                    p->act_max, out);

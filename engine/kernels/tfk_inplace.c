@@ -170,12 +170,130 @@ TFK_ALWAYS_INLINE void plane_outputs(const uint8_t* r, const plane_taps* t, int3
   }
 }
 
+#if TFK_HAS_DSP && defined(__GNUC__) && defined(__thumb2__)
+#include <stddef.h>
+#define TFK_PLANE_ASM 1
+/* The state of plane_asm, copied to its stack and read there at fixed offsets. */
+typedef struct {
+  int32_t k01, k25, k34, k67, k8; /*  0: the taps as plane_outputs keeps them (k25: 2 and 5) */
+  int32_t b0, b1;                 /* 20: the bias, once per accumulator */
+  int32_t m, e, k;                /* 28: the short requantization's multiplier, e and k */
+  int32_t row_bytes;              /* 40 */
+  int32_t step;                   /* 44: from one output row's plane row to the next */
+  int32_t pair_bytes; /* 48: how far the pairs of one output row move along the plane row */
+  int32_t singles;    /* 52: the outputs of a row taken one at a time */
+  int32_t next;       /* 56: how far a single output moves along the plane row */
+  int32_t rows;       /* 60: output rows left */
+  const uint8_t* r;   /* 64: the plane row of the current output row */
+  int8_t* o;          /* 68: the first output */
+  int32_t c_n;        /* 72: the output stride */
+} plane_state;
+_Static_assert(offsetof(plane_state, m) == 28 && offsetof(plane_state, row_bytes) == 40 &&
+                   offsetof(plane_state, rows) == 60 && offsetof(plane_state, c_n) == 72 &&
+                   sizeof(plane_state) == 76,
+               "plane_asm reads plane_state at these offsets");
+
+/* One kernel row of a pair of outputs: the row's pointer `x` (advanced by a pair), its taps 0 and
+ * 1 in `w01` and tap 2 by `b0` / `b1` (the SMLA forms that take the bottom or top half of the tap
+ * register `w2`); lr the loaded lanes, r10 and r11 the accumulators. */
+/* clang-format off */
+#define PLANE_ASM_ROW_PAIR(x, w01, w2, b0, b1)        \
+  "ldr lr, [" x "]\n\t"                             \
+  "smlad r10, " w01 ", lr, r10\n\t"                 \
+  "ldr lr, [" x ", #2]\n\t"                         \
+  "smlad r11, " w01 ", lr, r11\n\t"                 \
+  "ldr lr, [" x ", #4]!\n\t"                        \
+  "smla" b0 " r10, " w2 ", lr, r10\n\t"             \
+  "smla" b1 " r11, " w2 ", lr, r11\n\t"
+/* The same for one output (r10), x not advanced. */
+#define PLANE_ASM_ROW_ONE(x, w01, w2, b0)             \
+  "ldr lr, [" x "]\n\t"                             \
+  "smlad r10, " w01 ", lr, r10\n\t"                 \
+  "ldr lr, [" x ", #4]\n\t"                         \
+  "smla" b0 " r10, " w2 ", lr, r10\n\t"
+/* clang-format on */
+
+/* plane_outputs with the short requantization in Cortex-M4/M7 assembly: the state sits on the
+ * stack, so that one LDM from sp reloads the taps and the bias for every output pair and fourteen
+ * registers hold the loop (the three row pointers, the output, the end of the pairs, the output
+ * stride, the taps, two accumulators and the loaded lanes): about 43 instructions a pair against
+ * GCC's 60 with spills. r0, r2, r3: the pointers of the window's three plane rows; r1: the
+ * output; r4: the end of the pairs, then the singles left; r5..r9: the taps, then m, e, k and
+ * the requantization's temporaries; r12: the output stride. */
+__attribute__((naked, noinline)) static void plane_asm(const plane_state* st
+                                                       __attribute__((unused))) {
+  __asm__ volatile(
+      "push {r4-r11, lr}\n\t"
+      "sub sp, sp, #76\n\t"
+      "ldm r0!, {r1-r10}\n\t"
+      "stm sp, {r1-r10}\n\t"
+      "ldm r0, {r1-r9}\n\t"
+      "add r12, sp, #40\n\t"
+      "stm r12, {r1-r9}\n\t"
+      "mov r0, r7\n\t"
+      "mov r1, r8\n\t"
+      "mov r12, r9\n\t"
+      "1:\n\t" /* an output row: r0 its plane row */
+      "ldr lr, [sp, #40]\n\t"
+      "add r2, r0, lr\n\t"
+      "add r3, r2, lr\n\t"
+      "ldr lr, [sp, #48]\n\t"
+      "cmp lr, #0\n\t"
+      "add r4, r0, lr\n\t"
+      "beq 3f\n\t"
+      "2:\n\t" /* a pair of outputs */
+      "ldm sp, {r5-r11}\n\t"
+      PLANE_ASM_ROW_PAIR("r0", "r5", "r6", "bb", "bt")
+      PLANE_ASM_ROW_PAIR("r2", "r7", "r6", "tb", "tt")
+      PLANE_ASM_ROW_PAIR("r3", "r8", "r9", "bb", "bt")
+      "ldrd r5, r6, [sp, #28]\n\t"
+      "ldr r7, [sp, #36]\n\t"
+      TFK_ASM_REQUANT_TO("r10", "r5", "r6", "r7", "r8", "r9", "[r1]")
+      TFK_ASM_REQUANT_TO("r11", "r5", "r6", "r7", "r8", "r9", "[r1, r12]")
+      "add r1, r1, r12, lsl #1\n\t"
+      "cmp r0, r4\n\t"
+      "bne 2b\n\t"
+      "3:\n\t" /* the single outputs */
+      "ldr r4, [sp, #52]\n\t"
+      "cmp r4, #0\n\t"
+      "beq 5f\n\t"
+      "4:\n\t"
+      "ldm sp, {r5-r10}\n\t"
+      PLANE_ASM_ROW_ONE("r0", "r5", "r6", "bb")
+      PLANE_ASM_ROW_ONE("r2", "r7", "r6", "tb")
+      PLANE_ASM_ROW_ONE("r3", "r8", "r9", "bb")
+      "ldr lr, [sp, #56]\n\t"
+      "add r0, r0, lr\n\t"
+      "add r2, r2, lr\n\t"
+      "add r3, r3, lr\n\t"
+      "ldrd r5, r6, [sp, #28]\n\t"
+      "ldr r7, [sp, #36]\n\t"
+      TFK_ASM_REQUANT_TO("r10", "r5", "r6", "r7", "r8", "r9", "[r1]")
+      "add r1, r1, r12\n\t"
+      "subs r4, r4, #1\n\t"
+      "bne 4b\n\t"
+      "5:\n\t" /* the next output row */
+      "ldr r0, [sp, #64]\n\t"
+      "ldr lr, [sp, #44]\n\t"
+      "add r0, r0, lr\n\t"
+      "str r0, [sp, #64]\n\t"
+      "ldr lr, [sp, #60]\n\t"
+      "subs lr, lr, #1\n\t"
+      "str lr, [sp, #60]\n\t"
+      "bne 1b\n\t"
+      "add sp, sp, #76\n\t"
+      "pop {r4-r11, pc}\n\t");
+}
+#undef PLANE_ASM_ROW_PAIR
+#undef PLANE_ASM_ROW_ONE
+#else
 TFK_NOINLINE TFK_NO_EARLY_SCHEDULE static void plane_outputs_rshift(
     const uint8_t* r, const plane_taps* t, int32_t row_bytes, int32_t step, int32_t out_h,
     int32_t out_w, int32_t pairs, int32_t next, int32_t m, int32_t e, int32_t rk, int8_t* o,
     int32_t c_n) {
   plane_outputs(r, t, row_bytes, step, out_h, out_w, pairs, next, m, e, rk, o, c_n, 1);
 }
+#endif
 
 TFK_NOINLINE static void plane_outputs_general(const uint8_t* r, const plane_taps* t,
                                                int32_t row_bytes, int32_t step, int32_t out_h,
@@ -236,8 +354,31 @@ void tfk_depthwise_conv2d_3x3_planes_s8(const tfk_conv_params* p, const tfk_chan
                           bias ? bias[c] : 0};
     const int32_t k = q->per_channel ? c : 0, m = q->multiplier[k], sft = q->shift[k];
     if (sft <= -2) {
+#ifdef TFK_PLANE_ASM
+      const plane_state st = {.k01 = t.k01,
+                              .k25 = tfk_pair16(t.k2, t.k5),
+                              .k34 = t.k34,
+                              .k67 = t.k67,
+                              .k8 = t.k8,
+                              .b0 = t.bias,
+                              .b1 = t.bias,
+                              .m = m,
+                              .e = -sft - 2,
+                              .k = 2 * out_off + 1,
+                              .row_bytes = row_bytes,
+                              .step = step,
+                              .pair_bytes = pairs * 2,
+                              .singles = out_w - pairs,
+                              .next = next,
+                              .rows = out_h,
+                              .r = plane,
+                              .o = inout + c,
+                              .c_n = c_n};
+      plane_asm(&st);
+#else
       plane_outputs_rshift(plane, &t, row_bytes, step, out_h, out_w, pairs, next, m, -sft - 2,
                            2 * out_off + 1, inout + c, c_n);
+#endif
     } else {
       plane_outputs_general(plane, &t, row_bytes, step, out_h, out_w, pairs, next, m, sft, out_off,
                             inout + c, c_n);

@@ -221,6 +221,21 @@ TFK_ALWAYS_INLINE int8_t tfk_requant_rshift(int32_t x, int32_t multiplier, int32
   return tfk_saturate_r(v >> 1, -128, 127, 1);
 }
 
+/* tfk_requant_rshift in Cortex-M4/M7 assembly text, for the kernels whose loops are assembly:
+ * accumulator `acc`, multiplier `m`, e in `e` and k in `k`, temporaries `lo` and `hi`, the int8
+ * stored by STRB to `dst` (an addressing mode: "[r1]", "[r2], #1", ...). */
+/* clang-format off */
+#define TFK_ASM_REQUANT_TO(acc, m, e, k, lo, hi, dst) \
+  "and " lo ", " acc ", #0x80000000\n\t"             \
+  "eor " lo ", " lo ", #0x40000000\n\t"              \
+  "asr " hi ", " acc ", #31\n\t"                     \
+  "smlal " lo ", " hi ", " acc ", " m "\n\t"         \
+  "asr " hi ", " hi ", " e "\n\t"                    \
+  "add " hi ", " hi ", " k "\n\t"                    \
+  "ssat " hi ", #8, " hi ", asr #1\n\t"              \
+  "strb " hi ", " dst "\n\t"
+/* clang-format on */
+
 /* The input offset in both lanes (|offset| <= 255, so x + offset fits an int16 lane). */
 static inline int32_t tfk_offset_pair(int32_t offset) { return tfk_pair16(offset, offset); }
 

@@ -10,28 +10,11 @@ Status validate(const Graph& g, const Op& op) { return checkBinaryElementwise(g,
 
 int64_t macs(const Graph&, const Op&) { return 0; }
 
-tfk_add_params addParams(const Tensor& a, const Tensor& b, const Tensor& out, Activation act) {
-  tfk_add_params p{};
-  p.input1_offset = -a.zeroPoint();
-  p.input2_offset = -b.zeroPoint();
-  p.output_offset = out.zeroPoint();
-  p.left_shift = 20;
-  const double twiceMax = 2.0 * double(std::max(a.scale(), b.scale()));
-  tfk_quantize_multiplier(double(a.scale()) / twiceMax, &p.input1_multiplier, &p.input1_shift);
-  tfk_quantize_multiplier(double(b.scale()) / twiceMax, &p.input2_multiplier, &p.input2_shift);
-  tfk_quantize_multiplier(twiceMax / (double(1 << p.left_shift) * double(out.scale())),
-                          &p.output_multiplier, &p.output_shift);
-  const ActivationRange r = activationRange(act, out);
-  p.act_min = r.min;
-  p.act_max = r.max;
-  return p;
-}
-
 Status evaluate(const Graph& g, const Op& op, const TensorBuffers& buf) {
   const Tensor& a = g.tensor(op.inputs[0]);
   const Tensor& b = g.tensor(op.inputs[1]);
   const Tensor& out = g.tensor(op.outputs[0]);
-  const tfk_add_params p = addParams(a, b, out, op.params.activation);
+  const tfk_add_params p = prepareAddParams(g, op);
   if (a.shape == b.shape) {
     tfk_add_s8(&p, int32_t(out.elementCount()), buf.in<int8_t>(op.inputs[0]),
                buf.in<int8_t>(op.inputs[1]), buf.out<int8_t>(op.outputs[0]));
@@ -48,7 +31,7 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
   const Tensor& a = g.tensor(op.inputs[0]);
   const Tensor& b = g.tensor(op.inputs[1]);
   const Tensor& out = g.tensor(op.outputs[0]);
-  const tfk_add_params p = addParams(a, b, out, op.params.activation);
+  const tfk_add_params p = prepareAddParams(g, op);
   const std::string& n = e.prefix();
   e.declare("static const tfk_add_params " + n + "_p = " + cLiteral(p) + ";\n");
   const std::string args = "(const int8_t*)" + e.tensor(op.inputs[0]);

@@ -283,6 +283,26 @@ bool spatialGeometry(const Graph& g, const Op& op, SpatialGeometry* out) {
 
 namespace tinyforge {
 
+tfk_add_params prepareAddParams(const Graph& g, const Op& op) {
+  const Tensor& a = g.tensor(op.inputs[0]);
+  const Tensor& b = g.tensor(op.inputs[1]);
+  const Tensor& out = g.tensor(op.outputs[0]);
+  tfk_add_params p{};
+  p.input1_offset = -a.zeroPoint();
+  p.input2_offset = -b.zeroPoint();
+  p.output_offset = out.zeroPoint();
+  p.left_shift = 20;
+  const double twiceMax = 2.0 * double(std::max(a.scale(), b.scale()));
+  tfk_quantize_multiplier(double(a.scale()) / twiceMax, &p.input1_multiplier, &p.input1_shift);
+  tfk_quantize_multiplier(double(b.scale()) / twiceMax, &p.input2_multiplier, &p.input2_shift);
+  tfk_quantize_multiplier(twiceMax / (double(1 << p.left_shift) * double(out.scale())),
+                          &p.output_multiplier, &p.output_shift);
+  const ActivationRange r = activationRange(op.params.activation, out);
+  p.act_min = r.min;
+  p.act_max = r.max;
+  return p;
+}
+
 ConvCall prepareConvCall(const Graph& g, const Op& op, bool depthwise) {
   const Tensor& in = g.tensor(op.inputs[0]);
   const Tensor& w = g.tensor(op.inputs[1]);

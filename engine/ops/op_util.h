@@ -109,6 +109,8 @@ struct ConvCall {
 };
 // depthwise: output channels are filter dim 3 and the depth multiplier comes from the op.
 ConvCall prepareConvCall(const Graph& g, const Op& op, bool depthwise);
+// An ADD op's kernel parameters (TFLite's rescaling to twice the larger input scale, shift 20).
+tfk_add_params prepareAddParams(const Graph& g, const Op& op);
 // The same call restricted to one region (local input size, padding and output size).
 void restrictToRegion(ConvCall* c, int32_t inH, int32_t inW, int32_t padTop, int32_t padLeft,
                       int32_t outH, int32_t outW);
