@@ -17,21 +17,44 @@ void tfk_add_s8(const tfk_add_params* p, int32_t size, const int8_t* a, const in
   for (int32_t i = 0; i < size; ++i) out[i] = add_one(p, a[i], b[i]);
 }
 
-/* The parameters of tfk_add_fast_s8 read once: locals, which the int8 stores cannot alias. */
-TFK_ALWAYS_INLINE void add_fast_body(const tfk_add_params* p, int32_t size, const int8_t* a, const int8_t* b,
-                                     int8_t* out, int full) {
-  const int32_t ls = p->left_shift;
-  const int32_t oa = (int32_t)((uint32_t)p->input1_offset << ls), ob = (int32_t)((uint32_t)p->input2_offset << ls);
-  const int32_t ma = p->input1_multiplier, mb = p->input2_multiplier, mo = p->output_multiplier;
-  const int32_t ea = -p->input1_shift - 1, eb = -p->input2_shift - 1, eo = -p->output_shift - 1;
-  const int32_t ra = ea < 0 ? 0 : (int32_t)(1u << ea), rb = eb < 0 ? 0 : (int32_t)(1u << eb);
-  const int32_t ro = eo < 0 ? 0 : (int32_t)(1u << eo);
+/* tfk_add_fast_s8's rescales, read once from the parameters: locals, which the int8 stores cannot
+ * alias. o*: the offsets shifted left; e*, r*: the right shifts' forms of tfk_requantize_right. */
+typedef struct {
+  int32_t ls, oa, ob, ma, mb, mo, ea, eb, eo, ra, rb, ro;
+} add_rescale;
+
+TFK_ALWAYS_INLINE add_rescale add_rescale_of(const tfk_add_params* p) {
+  add_rescale r;
+  r.ls = p->left_shift;
+  r.oa = (int32_t)((uint32_t)p->input1_offset << r.ls);
+  r.ob = (int32_t)((uint32_t)p->input2_offset << r.ls);
+  r.ma = p->input1_multiplier;
+  r.mb = p->input2_multiplier;
+  r.mo = p->output_multiplier;
+  r.ea = -p->input1_shift - 1;
+  r.eb = -p->input2_shift - 1;
+  r.eo = -p->output_shift - 1;
+  r.ra = r.ea < 0 ? 0 : (int32_t)(1u << r.ea);
+  r.rb = r.eb < 0 ? 0 : (int32_t)(1u << r.eb);
+  r.ro = r.eo < 0 ? 0 : (int32_t)(1u << r.eo);
+  return r;
+}
+
+/* Input x rescaled: (x + offset) << left_shift as x << left_shift + (offset << left_shift) (one
+ * instruction), then the input's multiplier. */
+TFK_ALWAYS_INLINE int32_t add_input(int32_t x, int32_t ls, int32_t o, int32_t m, int32_t e,
+                                    int32_t r) {
+  return tfk_requantize_right((int32_t)((uint32_t)x << ls) + o, m, e, r);
+}
+
+TFK_ALWAYS_INLINE void add_fast_body(const tfk_add_params* p, int32_t size, const int8_t* a,
+                                     const int8_t* b, int8_t* out, int full) {
+  const add_rescale r = add_rescale_of(p);
   const int32_t off = p->output_offset, lo = p->act_min, hi = p->act_max;
   for (int32_t i = 0; i < size; ++i) {
-    /* (x + offset) << left_shift as x << left_shift + (offset << left_shift): one instruction */
-    const int32_t sa = (int32_t)((uint32_t)a[i] << ls) + oa, sb = (int32_t)((uint32_t)b[i] << ls) + ob;
-    const int32_t sum = tfk_requantize_right(sa, ma, ea, ra) + tfk_requantize_right(sb, mb, eb, rb);
-    out[i] = tfk_saturate_r(tfk_requantize_right(sum, mo, eo, ro) + off, lo, hi, full);
+    const int32_t sum = add_input(a[i], r.ls, r.oa, r.ma, r.ea, r.ra) +
+                        add_input(b[i], r.ls, r.ob, r.mb, r.eb, r.rb);
+    out[i] = tfk_saturate_r(tfk_requantize_right(sum, r.mo, r.eo, r.ro) + off, lo, hi, full);
   }
 }
 
@@ -43,29 +66,24 @@ TFK_ALWAYS_INLINE void add_fast_body(const tfk_add_params* p, int32_t size, cons
 TFK_NOINLINE static void add_tables(const tfk_add_params* p, int32_t size, const int8_t* a,
                                     const int8_t* b, int8_t* out) {
   int32_t ta[256], tb[256];
-  const int32_t ls = p->left_shift;
-  const int32_t oa = (int32_t)((uint32_t)p->input1_offset << ls),
-                ob = (int32_t)((uint32_t)p->input2_offset << ls);
-  const int32_t ma = p->input1_multiplier, mb = p->input2_multiplier, mo = p->output_multiplier;
-  const int32_t ea = -p->input1_shift - 1, eb = -p->input2_shift - 1, eo = -p->output_shift - 1;
-  const int32_t ra = ea < 0 ? 0 : (int32_t)(1u << ea), rb = eb < 0 ? 0 : (int32_t)(1u << eb);
+  const add_rescale r = add_rescale_of(p);
   for (int32_t v = -128; v < 128; ++v) {
-    const uint8_t i = (uint8_t)v;
-    ta[i] = tfk_requantize_right((int32_t)((uint32_t)v << ls) + oa, ma, ea, ra);
-    tb[i] = tfk_requantize_right((int32_t)((uint32_t)v << ls) + ob, mb, eb, rb);
+    ta[(uint8_t)v] = add_input(v, r.ls, r.oa, r.ma, r.ea, r.ra);
+    tb[(uint8_t)v] = add_input(v, r.ls, r.ob, r.mb, r.eb, r.rb);
   }
   const uint8_t* ua = (const uint8_t*)a;
   const uint8_t* ub = (const uint8_t*)b;
   const int32_t off = p->output_offset;
   if (TFK_FULL_RANGE(p->act_min, p->act_max) && p->output_shift <= -2) {
     const int32_t e = -p->output_shift - 2, k = 2 * off + 1;
-    for (int32_t i = 0; i < size; ++i) out[i] = tfk_requant_rshift(ta[ua[i]] + tb[ub[i]], mo, e, k);
+    for (int32_t i = 0; i < size; ++i)
+      out[i] = tfk_requant_rshift(ta[ua[i]] + tb[ub[i]], r.mo, e, k);
     return;
   }
-  const int32_t ro = eo < 0 ? 0 : (int32_t)(1u << eo), lo = p->act_min, hi = p->act_max;
+  const int32_t lo = p->act_min, hi = p->act_max;
   for (int32_t i = 0; i < size; ++i) {
-    out[i] =
-        (int8_t)tfk_clamp(tfk_requantize_right(ta[ua[i]] + tb[ub[i]], mo, eo, ro) + off, lo, hi);
+    out[i] = (int8_t)tfk_clamp(tfk_requantize_right(ta[ua[i]] + tb[ub[i]], r.mo, r.eo, r.ro) + off,
+                               lo, hi);
   }
 }
 
