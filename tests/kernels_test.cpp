@@ -225,6 +225,41 @@ TEST(KernelFast, PointwiseAndFullyConnectedMatchReference) {
   }
 }
 
+// A fully connected layer fused into a patch stage sees its input in slices: accumulating them
+// (from the bias, or from the folded bias without the input offset) and requantizing once gives
+// exactly the layer run on the whole input.
+TEST(KernelFast, FullyConnectedSlicesMatchTheWholeLayer) {
+  std::mt19937 rng(57);
+  for (int trial = 0; trial < 60; ++trial) {
+    const int32_t depth = 1 + int32_t(rng() % 300), units = 1 + int32_t(rng() % 11);
+    std::vector<int8_t> in(static_cast<size_t>(depth)), w(static_cast<size_t>(units * depth));
+    for (auto& v : in) v = int8_t(rng());
+    for (auto& v : w) v = int8_t(rng());
+    std::vector<int32_t> bias(static_cast<size_t>(units)), folded(static_cast<size_t>(units)), m, s;
+    for (auto& b : bias) b = int32_t(rng() % 5000) - 2500;
+    randomMultipliers(&rng, size_t(units), 0.0005, 40000.0, &m, &s);
+    const tfk_channel_quant q{m.data(), s.data(), trial % 2};
+    const int32_t inOff = int32_t(rng() % 256) - 128, outOff = int32_t(rng() % 256) - 128;
+    const auto [lo, hi] = trialClamp(&rng, trial);
+    const tfk_fc_params p{inOff, outOff, lo, hi};
+    std::vector<int8_t> whole(static_cast<size_t>(units)), sliced(whole.size()), slicedFast(whole.size());
+    tfk_fully_connected_s8(&p, &q, 1, depth, units, in.data(), w.data(), bias.data(), whole.data());
+    tfk_fold_input_offset(inOff, w.data(), units, depth, bias.data(), folded.data());
+    std::vector<int32_t> acc = bias, accFast = folded;
+    for (int32_t first = 0; first < depth;) {  // slices of 1 to 40 elements, any alignment
+      const int32_t n = std::min(depth - first, 1 + int32_t(rng() % 40));
+      tfk_fc_accumulate_s8(&p, in.data() + first, n, w.data() + first, depth, units, acc.data());
+      tfk_fc_accumulate_fast_s8(in.data() + first, n, w.data() + first, depth, units, accFast.data());
+      first += n;
+    }
+    ASSERT_EQ(accFast, acc) << "trial " << trial;  // bias + sum (x + off) w = folded + sum x w
+    tfk_fc_requantize_s8(&p, &q, units, acc.data(), sliced.data());
+    tfk_fc_requantize_s8(&p, &q, units, accFast.data(), slicedFast.data());
+    ASSERT_EQ(sliced, whole) << "trial " << trial;
+    ASSERT_EQ(slicedFast, whole) << "trial " << trial;
+  }
+}
+
 }  // namespace
 
 namespace {

@@ -2,6 +2,7 @@
 
 #include "search/arch_spec.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace tinyforge::test {
@@ -142,6 +143,40 @@ Graph sparseFcGraph(std::mt19937* rng) {
   Tensor& w = g.tensors[size_t(g.ops.back().inputs[1])];
   for (auto& byte : w.data) byte = ((*rng)() % 10 == 0) ? uint8_t(int8_t(int((*rng)() % 255) - 127)) : 0;
   return g;
+}
+
+Graph spatialFcGraph(std::mt19937* rng) {
+  ArchSpec spec;
+  spec.name = "spatial_fc";
+  spec.inputH = 8 + int32_t((*rng)() % 17);
+  spec.inputW = 6 + int32_t((*rng)() % 15);
+  spec.inputC = 1 + int32_t((*rng)() % 3);
+  const int32_t layers = 1 + int32_t((*rng)() % 3);
+  int32_t h = spec.inputH, w = spec.inputW;  // SAME convolutions, VALID 2x2 pooling
+  for (int32_t i = 0; i < layers; ++i) {
+    LayerSpec l;
+    const auto kind = uint32_t((*rng)() % 5);
+    l.type = kind < 3 ? LayerType::kConv : kind == 3 ? LayerType::kDepthwiseSeparable : LayerType::kPool;
+    l.out = 2 + int32_t((*rng)() % 8);
+    l.kernel = 1 + 2 * int32_t((*rng)() % 3);
+    l.stride = std::min(h, w) >= 4 ? 1 + int32_t((*rng)() % 2) : 1;
+    l.maxPool = (*rng)() % 2 == 0;
+    if (l.type == LayerType::kPool) {
+      l.kernel = 2;
+      h = (h - 2) / l.stride + 1;
+      w = (w - 2) / l.stride + 1;
+    } else {
+      h = (h + l.stride - 1) / l.stride;
+      w = (w + l.stride - 1) / l.stride;
+    }
+    spec.layers.push_back(l);
+  }
+  LayerSpec fc;
+  fc.type = LayerType::kFullyConnected;
+  fc.out = spec.classes = 1 + int32_t((*rng)() % 12);
+  fc.activation = Activation::kNone;
+  spec.layers.push_back(fc);
+  return archToGraph(spec).value();
 }
 
 }  // namespace tinyforge::test

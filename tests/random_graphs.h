@@ -22,4 +22,9 @@ std::vector<std::vector<uint8_t>> randomInputs(const Graph& g, std::mt19937* rng
 // weights are about 90 % zero: the sparse code path.
 Graph sparseFcGraph(std::mt19937* rng);
 
+// Spatial layers (1 to 3 of conv, depthwise-separable or pooling, strides 1 or 2) on a small
+// random input, then a fully connected layer of 1 to 12 units reading them flattened (through a
+// RESHAPE): the shape the patch planner fuses.
+Graph spatialFcGraph(std::mt19937* rng);
+
 }  // namespace tinyforge::test

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "engine/plan/patch_stage.h"
+
 namespace tinyforge::views {
 
 namespace {
@@ -43,7 +45,7 @@ void addTensorBlocks(const Graph& g, const MemoryPlan& plan, TimelineData* t) {
   }
 }
 
-void addScratchBlocks(const MemoryPlan& plan, TimelineData* t) {
+void addScratchBlocks(const Graph& g, const MemoryPlan& plan, TimelineData* t) {
   for (const ScratchBuffer& s : plan.scratch) {
     if (s.offset < 0) continue;
     TimelineBlock b;
@@ -60,12 +62,13 @@ void addScratchBlocks(const MemoryPlan& plan, TimelineData* t) {
     TimelineBlock b;
     b.kind = BlockKind::kPatchTiles;
     b.firstStep = p.firstStep;
-    b.lastStep = p.lastStep;
+    b.lastStep = p.lastStep + int32_t(p.consumerOps.size());
     b.offset = p.scratchOffset;
-    b.bytes = p.slotBytes[0] + p.slotBytes[1];
+    b.bytes = p.slotBytes[0] + p.slotBytes[1] + fusedAccBytes(g, p);
     b.name = "patch stage: " + std::to_string(p.ops.size()) + " ops on a " +
-             std::to_string(p.gridH) + "x" + std::to_string(p.gridW) + " grid (tile buffers)";
-    b.atPeak = p.firstStep <= plan.peakStep && plan.peakStep <= p.lastStep;
+             std::to_string(p.gridH) + "x" + std::to_string(p.gridW) + " grid (tile buffers" +
+             (p.consumerOps.empty() ? ")" : ", fully connected layer fused: its accumulators)");
+    b.atPeak = p.firstStep <= plan.peakStep && plan.peakStep <= b.lastStep;
     t->blocks.push_back(b);
   }
 }
@@ -88,7 +91,7 @@ TimelineData buildTimeline(const Graph& g, const MemoryPlan& plan) {
                           (op.name.empty() ? "" : " '" + op.name + "'");
   }
   addTensorBlocks(g, plan, &t);
-  addScratchBlocks(plan, &t);
+  addScratchBlocks(g, plan, &t);
   return t;
 }
 

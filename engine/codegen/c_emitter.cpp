@@ -229,7 +229,7 @@ std::string declarePaddedRows(CEmitter& e, const std::string& name, const int8_t
   for (int32_t r = 0; r < count; ++r) {
     for (int32_t i = 0; i < bytes; ++i) values[size_t(r) * size_t(stride) + size_t(i)] = rows[int64_t(r) * bytes + i];
   }
-  e.declare("static const int8_t " + name + "[] = " + cIntArray(values) + ";\n");
+  e.declareOnce(name, "static const int8_t " + name + "[] = " + cIntArray(values) + ";\n");
   return name;
 }
 
@@ -238,7 +238,7 @@ void callIm2col(CEmitter& e, const std::string& filterDims, const int8_t* rows, 
                 const std::string& out) {
   const std::string& n = e.prefix();
   const int32_t row = TFK_IM2COL_ROW(patch);
-  const std::string iw = declarePaddedRows(e, n + "_iw", rows, count, patch, row);
+  const std::string iw = declarePaddedRows(e, e.opPrefix() + "_iw", rows, count, patch, row);
   e.call("tfk_conv2d_im2col_s8(&" + n + "_p, &" + e.opPrefix() + "_q, &" + n +
          "_di, (const int8_t*)" + in + ", &" + filterDims + ", " + iw + ", " + std::to_string(row) +
          ", " + bias + ", &" + n + "_do, " + out + ");");

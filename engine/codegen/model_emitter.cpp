@@ -1,6 +1,7 @@
 #include "engine/codegen/model_emitter.h"
 
 #include "engine/codegen/c_emitter.h"
+#include "engine/ops/fc_slices.h"
 #include "engine/ops/op_def.h"
 #include "engine/plan/patch_stage.h"
 
@@ -61,8 +62,15 @@ std::string accessors(const PlannedModel& m, CEmitter* e) {
 std::string arenaAt(int64_t offset) { return "(g_arena + " + std::to_string(offset) + ")"; }
 
 // A patch stage unrolled tile by tile: copy the input region (unless it is whole rows), run each
-// op on its region (ping-pong between the two slots), copy the last region into the split tensor.
+// op on its region (ping-pong between the two slots), copy the last region into the split tensor
+// or, with a fused layer, accumulate it (the layer's output after the last tile).
 Status emitPatchStage(const Graph& g, const MemoryPlan& plan, const PatchStage& stage, CEmitter* e) {
+  const int32_t fusedIndex = stage.consumerOps.empty() ? -1 : stage.consumerOps.back();
+  const std::string acc = arenaAt(stage.accOffset);
+  if (fusedIndex >= 0) {
+    e->selectOp(fusedIndex);
+    emitFcSlicesBegin(g, g.ops[size_t(fusedIndex)], *e, acc);
+  }
   const Tensor& in = g.tensor(g.ops[size_t(stage.ops.front())].inputs[0]);
   const TensorId splitId = g.ops[size_t(stage.ops.back())].outputs[0];
   const Tensor& split = g.tensor(splitId);
@@ -70,7 +78,8 @@ Status emitPatchStage(const Graph& g, const MemoryPlan& plan, const PatchStage& 
   const int64_t splitOffset = plan.offsets[size_t(splitId)];
   const std::string slots[2] = {arenaAt(stage.scratchOffset), arenaAt(stage.scratchOffset + stage.slotBytes[0])};
   e->comment("patch stage: ops " + std::to_string(stage.ops.front()) + ".." + std::to_string(stage.ops.back()) +
-             " on " + std::to_string(stage.gridH) + "x" + std::to_string(stage.gridW) + " tiles");
+             " on " + std::to_string(stage.gridH) + "x" + std::to_string(stage.gridW) + " tiles" +
+             (fusedIndex >= 0 ? ", op " + std::to_string(fusedIndex) + " (FULLY_CONNECTED) fused" : std::string()));
   const std::vector<TileRegion> tiles = tileGrid(split.shape[1], split.shape[2], stage.gridH, stage.gridW);
   for (size_t t = 0; t < tiles.size(); ++t) {
     const std::vector<TileStep> steps = tileSteps(g, stage.ops, tiles[t]);
@@ -106,10 +115,20 @@ Status emitPatchStage(const Graph& g, const MemoryPlan& plan, const PatchStage& 
     const TileRegion& last = steps.back().out;
     const int64_t outPixel = split.shape[3], outRow = int64_t(split.shape[2]) * outPixel;
     const int64_t rowBytes = int64_t(last.x1 - last.x0) * outPixel;
+    if (fusedIndex >= 0) {  // whole rows: one contiguous slice of the flattened input
+      e->selectOp(fusedIndex);
+      emitFcSlicesAccumulate(g, g.ops[size_t(fusedIndex)], *e, slots[(stage.ops.size() - 1) % 2],
+                             last.y0 * outRow, (last.y1 - last.y0) * outRow, acc);
+      continue;
+    }
     e->call("for (int r = 0; r < " + std::to_string(last.y1 - last.y0) + "; ++r) memcpy(" +
             arenaAt(splitOffset + last.y0 * outRow + last.x0 * outPixel) + " + r * " + std::to_string(outRow) +
             ", " + slots[(stage.ops.size() - 1) % 2] + " + r * " + std::to_string(rowBytes) + ", " +
             std::to_string(rowBytes) + ");");
+  }
+  if (fusedIndex >= 0) {
+    e->selectOp(fusedIndex);
+    emitFcSlicesFinish(g, g.ops[size_t(fusedIndex)], *e, acc);
   }
   return Status::ok();
 }
@@ -120,6 +139,7 @@ Status emitOps(const PlannedModel& m, CEmitter* e) {
   std::vector<int32_t> stageOf(g.ops.size(), -1);
   for (size_t p = 0; p < m.plan.patches.size(); ++p) {
     for (int32_t op : m.plan.patches[p].ops) stageOf[size_t(op)] = int32_t(p);
+    for (int32_t op : m.plan.patches[p].consumerOps) stageOf[size_t(op)] = int32_t(p);
   }
   for (size_t k = 0; k < m.plan.order.size(); ++k) {
     const int32_t opIndex = m.plan.order[k];

@@ -63,6 +63,14 @@ typedef struct {
 void tfk_fully_connected_s8(const tfk_fc_params* p, const tfk_channel_quant* q, int32_t batches,
                             int32_t depth, int32_t units, const int8_t* in, const int8_t* weights,
                             const int32_t* bias, int8_t* out);
+/* A fully connected layer (one batch) fused into a patch stage, whose input never exists whole:
+ * acc[u] += sum over i < n of w[u * depth + i] * (x[i] + input_offset), with x a slice of the
+ * input and w its first column's weights (weights + the slice's offset). The accumulators start
+ * at the bias (0 without one); tfk_fc_requantize_s8 then gives the outputs. */
+void tfk_fc_accumulate_s8(const tfk_fc_params* p, const int8_t* x, int32_t n, const int8_t* w,
+                          int32_t depth, int32_t units, int32_t* acc);
+void tfk_fc_requantize_s8(const tfk_fc_params* p, const tfk_channel_quant* q, int32_t units,
+                          const int32_t* acc, int8_t* out);
 
 typedef struct {
   int32_t input1_offset, input2_offset; /* -zero points */
@@ -230,6 +238,9 @@ void tfk_conv2d_1x1_fast_s8(const tfk_conv_params* p, const tfk_channel_quant* q
 void tfk_fully_connected_fast_s8(const tfk_fc_params* p, const tfk_channel_quant* q,
                                  int32_t batches, int32_t depth, int32_t units, const int8_t* in,
                                  const int8_t* weights, const int32_t* folded_bias, int8_t* out);
+/* tfk_fc_accumulate_s8 without the input offset: the accumulators start at the folded bias. */
+void tfk_fc_accumulate_fast_s8(const int8_t* x, int32_t n, const int8_t* w, int32_t depth,
+                               int32_t units, int32_t* acc);
 /* Unstructured-sparse FULLY_CONNECTED (tfk_sparse.c): row u's non-zero weights are
  * vals[row_start[u] .. row_start[u + 1]) at input columns cols[...]; folded bias as above. */
 void tfk_fully_connected_sparse_s8(const tfk_fc_params* p, const tfk_channel_quant* q, int32_t batches,

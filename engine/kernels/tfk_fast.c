@@ -68,13 +68,14 @@ TFK_ALWAYS_INLINE void dot_2x1(const int8_t* w0, const int8_t* w1, const int8_t*
   acc[1] = a1;
 }
 
-/* Four rows of weights (w, w + depth, ...) against one input vector: the input's bytes are
- * extended once for all four. */
-TFK_ALWAYS_INLINE void dot_4x1(const int8_t* w, int32_t depth, const int8_t* x0, int32_t acc[4]) {
+/* Four rows of weights (w, w + stride, ...) against one input vector of `depth` bytes: the
+ * input's bytes are extended once for all four. */
+TFK_ALWAYS_INLINE void dot_4x1(const int8_t* w, int32_t stride, const int8_t* x0, int32_t depth,
+                               int32_t acc[4]) {
   const int8_t* w0 = w;
-  const int8_t* w1 = w0 + depth;
-  const int8_t* w2 = w1 + depth;
-  const int8_t* w3 = w2 + depth;
+  const int8_t* w1 = w0 + stride;
+  const int8_t* w2 = w1 + stride;
+  const int8_t* w3 = w2 + stride;
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
   int32_t d = 0;
   for (; d + 4 <= depth; d += 4) {
@@ -131,7 +132,7 @@ TFK_ALWAYS_INLINE void matmul_row(const int8_t* x0, const int8_t* w, int32_t cha
   int32_t c = 0;
   for (; c + 4 <= channels; c += 4) {
     int32_t acc[4] = {folded_bias[c], folded_bias[c + 1], folded_bias[c + 2], folded_bias[c + 3]};
-    dot_4x1(w + (int64_t)c * depth, depth, x0, acc);
+    dot_4x1(w + (int64_t)c * depth, depth, x0, depth, acc);
     for (int32_t k = 0; k < 4; ++k) {
       o[c + k] =
           row_output(acc[k], mult, shift, (c + k) * step, off, lo, hi, full, uniform, um, ue, uk);
@@ -673,5 +674,18 @@ TFK_NO_EARLY_SCHEDULE void tfk_conv2d_simd_s8(const tfk_conv_params* p, const tf
         ox += 2;
       }
     }
+  }
+}
+
+void tfk_fc_accumulate_fast_s8(const int8_t* x, int32_t n, const int8_t* w, int32_t depth,
+                               int32_t units, int32_t* acc) {
+  int32_t u = 0;
+  for (; u + 4 <= units; u += 4) dot_4x1(w + (int64_t)u * depth, depth, x, n, acc + u);
+  for (; u < units; u += 2) {
+    const int32_t u1 = u + 1 < units ? u + 1 : u;
+    int32_t a[2] = {acc[u], acc[u1]};
+    dot_2x1(w + (int64_t)u * depth, w + (int64_t)u1 * depth, x, n, a);
+    acc[u1] = a[1];
+    acc[u] = a[0]; /* last: when u1 == u, a[0] is the one sum */
   }
 }

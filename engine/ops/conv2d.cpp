@@ -79,72 +79,51 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
                               "_s[] = " + cIntArray(c.quant.shift) +
                               ";\nstatic const tfk_channel_quant " + o + "_q = {" + o + "_m, " + o +
                               "_s, " + (c.quant.multiplier.size() > 1 ? "1" : "0") + "};\n");
-  if (const RegionCall* r = e.region()) {  // one tile of a patch stage
-    restrictToRegion(&c, r->inH, r->inW, r->padTop, r->padLeft, r->outH, r->outW);
-    e.declare("static const tfk_conv_params " + n + "_p = " + cLiteral(c.params) + ";\n");
+  const RegionCall* r = e.region();  // one tile of a patch stage: its slots, local geometry
+  if (r) restrictToRegion(&c, r->inH, r->inW, r->padTop, r->padLeft, r->outH, r->outW);
+  e.declare("static const tfk_conv_params " + n + "_p = " + cLiteral(c.params) + ";\n");
+  if (r) {  // the filter's dims once per op
     e.declare("static const tfk_dims " + n + "_di = " + cLiteral(c.in) + ", " + n +
               "_do = " + cLiteral(c.out) + ";\n");
     e.declareOnce(o + "_df", "static const tfk_dims " + o + "_df = " + cLiteral(c.filter) + ";\n");
-    const std::string w = e.tensor(op.inputs[1]);
-    const bool pointwise =
-        c.filter.h == 1 && c.filter.w == 1 && c.params.stride_h == 1 && c.params.stride_w == 1;
-    if (e.fastKernels() && pointwise) {
-      const std::string fb = declareFoldedBias(g, op, c, e);
-      e.call("tfk_conv2d_1x1_fast_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" +
-             r->in + ", &" + o + "_df, " + w + ", " + fb + ", &" + n + "_do, (int8_t*)" + r->out +
-             ");");
-      return Status::ok();
-    }
-    const std::string bias = c.hasBias ? e.tensor(op.inputs[2]) : std::string("0");
-    if (e.fastKernels() && c.filter.c >= 2) {
-      const std::string fb = declareFoldedBias(g, op, c, e);
-      e.call("tfk_conv2d_simd_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" +
-             r->in + ", &" + o + "_df, " + w + ", " + bias + ", " + fb + ", &" + n +
-             "_do, (int8_t*)" + r->out + ");");
-      return Status::ok();
-    }
-    e.call(std::string(e.fastKernels() ? "tfk_conv2d_fast_s8(&" : "tfk_conv2d_s8(&") + n + "_p, &" +
-           o + "_q, &" + n + "_di, (const int8_t*)" + r->in + ", &" + o + "_df, " + w + ", " +
-           bias + ", &" + n + "_do, (int8_t*)" + r->out + ");");
-    return Status::ok();
+  } else {
+    e.declare("static const tfk_dims " + n + "_di = " + cLiteral(c.in) + ", " + n +
+              "_df = " + cLiteral(c.filter) + ", " + n + "_do = " + cLiteral(c.out) + ";\n");
   }
-  e.declare("static const tfk_conv_params " + n + "_p = " + cLiteral(c.params) + ";\n");
-  e.declare("static const tfk_dims " + n + "_di = " + cLiteral(c.in) + ", " + n +
-            "_df = " + cLiteral(c.filter) + ", " + n + "_do = " + cLiteral(c.out) + ";\n");
   // (named only where a call uses it: an unused constant array would fail -Werror)
   auto w = [&] { return e.tensor(op.inputs[1]); };
-  const std::string out = "(int8_t*)" + e.tensor(op.outputs[0]);
+  const std::string in = r ? r->in : e.tensor(op.inputs[0]);
+  const std::string out = "(int8_t*)" + (r ? r->out : e.tensor(op.outputs[0]));
   auto biasArray = [&] { return c.hasBias ? e.tensor(op.inputs[2]) : std::string("0"); };
+  const bool inPlace = !r && e.sameBuffer(op.inputs[0], op.outputs[0]);
   const bool pointwise = c.filter.h == 1 && c.filter.w == 1 && c.params.stride_h == 1 &&
                          c.params.stride_w == 1 && c.params.pad_top == 0 && c.params.pad_left == 0;
-  if (e.fastKernels() && pointwise && !e.sameBuffer(op.inputs[0], op.outputs[0])) {
+  if (e.fastKernels() && pointwise && !inPlace) {
     const std::string fb = declareFoldedBias(g, op, c, e);
     e.call("tfk_conv2d_1x1_fast_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" +
-           e.tensor(op.inputs[0]) + ", &" + n + "_df, " + w() + ", " + fb + ", &" + n + "_do, " +
-           out + ");");
-  } else if (e.sameBuffer(op.inputs[0], op.outputs[0]) && e.fastKernels()) {
+           in + ", &" + o + "_df, " + w() + ", " + fb + ", &" + n + "_do, " + out + ");");
+  } else if (inPlace && e.fastKernels()) {
     const std::string fb = declareFoldedBias(g, op, c, e);
     e.call("tfk_conv2d_1x1_inplace_fast_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, &" + n +
            "_df, " + w() + ", " + fb + ", &" + n + "_do, " + out + ", (int8_t*)" + e.scratch() +
            ");");
-  } else if (e.sameBuffer(op.inputs[0], op.outputs[0])) {
+  } else if (inPlace) {
     const std::string bias = biasArray();
     e.call("tfk_conv2d_1x1_inplace_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, &" + n + "_df, " +
            w() + ", " + bias + ", &" + n + "_do, " + out + ", (int8_t*)" + e.scratch() + ");");
   } else if (e.fastKernels() && tfk_conv2d_uses_im2col(&c.params, &c.in, &c.filter, c.hasBias)) {
-    callIm2col(e, n + "_df", reinterpret_cast<const int8_t*>(g.tensor(op.inputs[1]).data.data()),
-               c.filter.n, c.filter.h * c.filter.w * c.filter.c, e.tensor(op.inputs[0]),
-               biasArray(), out);
+    callIm2col(e, o + "_df", reinterpret_cast<const int8_t*>(g.tensor(op.inputs[1]).data.data()),
+               c.filter.n, c.filter.h * c.filter.w * c.filter.c, in, biasArray(), out);
   } else if (e.fastKernels() && c.filter.c >= 2) {  // 2x2 SIMD blocks pay from two input channels
     const std::string fb = declareFoldedBias(g, op, c, e);
-    e.call("tfk_conv2d_simd_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" +
-           e.tensor(op.inputs[0]) + ", &" + n + "_df, " + w() + ", " + biasArray() + ", " + fb +
-           ", &" + n + "_do, " + out + ");");
+    e.call("tfk_conv2d_simd_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" + in +
+           ", &" + o + "_df, " + w() + ", " + biasArray() + ", " + fb + ", &" + n + "_do, " + out +
+           ");");
   } else {
     const std::string bias = biasArray();
     e.call(std::string(e.fastKernels() ? "tfk_conv2d_fast_s8" : "tfk_conv2d_s8") + "(&" + n +
-           "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" + e.tensor(op.inputs[0]) + ", &" + n +
-           "_df, " + w() + ", " + bias + ", &" + n + "_do, " + out + ");");
+           "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" + in + ", &" + o + "_df, " + w() +
+           ", " + bias + ", &" + n + "_do, " + out + ");");
   }
   return Status::ok();
 }

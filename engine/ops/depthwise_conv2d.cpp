@@ -66,28 +66,27 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
                               "_s[] = " + cIntArray(c.quant.shift) +
                               ";\nstatic const tfk_channel_quant " + o + "_q = {" + o + "_m, " + o +
                               "_s, " + (c.quant.multiplier.size() > 1 ? "1" : "0") + "};\n");
-  if (const RegionCall* r = e.region()) {  // one tile of a patch stage
-    restrictToRegion(&c, r->inH, r->inW, r->padTop, r->padLeft, r->outH, r->outW);
-    e.declare("static const tfk_conv_params " + n + "_p = " + cLiteral(c.params) + ";\n");
+  const RegionCall* r = e.region();  // one tile of a patch stage: its slots, local geometry
+  if (r) restrictToRegion(&c, r->inH, r->inW, r->padTop, r->padLeft, r->outH, r->outW);
+  const bool inPlace = !r && e.sameBuffer(op.inputs[0], op.outputs[0]);
+  // One input channel: a depthwise convolution is a plain convolution with Cout filters of
+  // depth 1 (the conv kernels on the weights re-laid [Cout,KH,KW,1]).
+  const bool oneChannel = e.fastKernels() && c.in.c == 1 && c.params.depth_multiplier > 1 && !inPlace;
+  e.declare("static const tfk_conv_params " + n + "_p = " + cLiteral(c.params) + ";\n");
+  if (r || oneChannel) {  // the filter's dims once per op (or the re-laid filter's)
     e.declare("static const tfk_dims " + n + "_di = " + cLiteral(c.in) + ", " + n +
               "_do = " + cLiteral(c.out) + ";\n");
-    e.declareOnce(o + "_df", "static const tfk_dims " + o + "_df = " + cLiteral(c.filter) + ";\n");
-    const bool fast = e.fastKernels() && c.params.depth_multiplier == 1;
-    e.call(std::string(fast ? "tfk_depthwise_conv2d_fast_s8(&" : "tfk_depthwise_conv2d_s8(&") + n +
-           "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" + r->in + ", &" + o + "_df, " +
-           e.tensor(op.inputs[1]) + ", " + (c.hasBias ? e.tensor(op.inputs[2]) : std::string("0")) +
-           ", &" + n + "_do, (int8_t*)" + r->out + ");");
-    return Status::ok();
+    if (!oneChannel) e.declareOnce(o + "_df", "static const tfk_dims " + o + "_df = " + cLiteral(c.filter) + ";\n");
+  } else {
+    e.declare("static const tfk_dims " + n + "_di = " + cLiteral(c.in) + ", " + n +
+              "_df = " + cLiteral(c.filter) + ", " + n + "_do = " + cLiteral(c.out) + ";\n");
   }
-  if (e.fastKernels() && c.in.c == 1 && c.params.depth_multiplier > 1 &&
-      !e.sameBuffer(op.inputs[0], op.outputs[0])) {
-    e.declare("static const tfk_conv_params " + n + "_p = " + cLiteral(c.params) + ";\n");
-    e.declare("static const tfk_dims " + n + "_di = " + cLiteral(c.in) + ", " + n +
-              "_do = " + cLiteral(c.out) + ";\n");
-    const std::string bias = c.hasBias ? e.tensor(op.inputs[2]) : "0";
-    const std::string out = "(int8_t*)" + e.tensor(op.outputs[0]);
-    // One input channel: a depthwise convolution is a plain convolution with Cout filters of
-    // depth 1. Re-lay the weights [1,KH,KW,Cout] as [Cout,KH,KW,1] and use the conv kernels.
+  const std::string in = r ? r->in : e.tensor(op.inputs[0]);
+  const std::string out = "(int8_t*)" + (r ? r->out : e.tensor(op.outputs[0]));
+  // (named in the order the constants were always declared: weights before bias)
+  auto biasArray = [&] { return c.hasBias ? e.tensor(op.inputs[2]) : std::string("0"); };
+  if (oneChannel) {
+    const std::string bias = biasArray();
     const auto* dw = reinterpret_cast<const int8_t*>(g.tensor(op.inputs[1]).data.data());
     const int32_t taps = c.filter.h * c.filter.w;
     std::vector<int8_t> rows(size_t(c.filter.c) * size_t(taps));
@@ -95,12 +94,12 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
       for (int32_t t = 0; t < taps; ++t) rows[size_t(oc) * size_t(taps) + size_t(t)] = dw[t * c.filter.c + oc];
     }
     const tfk_dims convFilter{c.filter.c, c.filter.h, c.filter.w, 1};
-    e.declare("static const tfk_dims " + n + "_cf = " + cLiteral(convFilter) + ";\n");
+    e.declareOnce(o + "_cf", "static const tfk_dims " + o + "_cf = " + cLiteral(convFilter) + ";\n");
     if (tfk_conv2d_uses_im2col(&c.params, &c.in, &convFilter, c.hasBias)) {
-      callIm2col(e, n + "_cf", rows.data(), c.filter.c, taps, e.tensor(op.inputs[0]), bias, out);
+      callIm2col(e, o + "_cf", rows.data(), c.filter.c, taps, in, bias, out);
       return Status::ok();
     }
-    const std::string cw = declarePaddedRows(e, n + "_cw", rows.data(), c.filter.c, taps, taps);
+    const std::string cw = declarePaddedRows(e, o + "_cw", rows.data(), c.filter.c, taps, taps);
     // Bias with the input offset folded in, for the interior pixels of the SIMD kernel.
     std::vector<int32_t> folded(size_t(c.filter.c));
     const auto* b32 =
@@ -110,31 +109,26 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
       for (int32_t t = 0; t < taps; ++t) sum += dw[t * c.filter.c + oc];
       folded[size_t(oc)] = (b32 ? b32[oc] : 0) + c.params.input_offset * sum;
     }
-    e.declare("static const int32_t " + n + "_fb[] = " + cIntArray(folded) + ";\n");
-    e.call("tfk_conv2d_simd_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" +
-           e.tensor(op.inputs[0]) + ", &" + n + "_cf, " + cw + ", " + bias + ", " + n + "_fb, &" +
-           n + "_do, " + out + ");");
+    e.declareOnce(o + "_fb", "static const int32_t " + o + "_fb[] = " + cIntArray(folded) + ";\n");
+    e.call("tfk_conv2d_simd_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" + in +
+           ", &" + o + "_cf, " + cw + ", " + bias + ", " + o + "_fb, &" + n + "_do, " + out + ");");
     return Status::ok();
   }
-  e.declare("static const tfk_conv_params " + n + "_p = " + cLiteral(c.params) + ";\n");
-  e.declare("static const tfk_dims " + n + "_di = " + cLiteral(c.in) + ", " + n +
-            "_df = " + cLiteral(c.filter) + ", " + n + "_do = " + cLiteral(c.out) + ";\n");
   const std::string w = e.tensor(op.inputs[1]);
-  const std::string bias = c.hasBias ? e.tensor(op.inputs[2]) : "0";
-  const std::string out = "(int8_t*)" + e.tensor(op.outputs[0]);
-  if (e.sameBuffer(op.inputs[0], op.outputs[0])) {
+  const std::string bias = biasArray();
+  if (inPlace) {
     // The kernel's path for these shapes called directly: the firmware links only the paths used.
     const char* kernel = tfk_depthwise_conv2d_inplace_uses_planes(&c.params, &c.filter, &c.out)
                              ? "tfk_depthwise_conv2d_3x3_planes_s8"
                              : "tfk_depthwise_conv2d_inplace_rows_s8";
     e.call(std::string(kernel) + "(&" + n + "_p, &" + o + "_q, &" + n + "_di, &" + n + "_df, " + w +
            ", " + bias + ", &" + n + "_do, " + out + ", (int8_t*)" + e.scratch() + ");");
-  } else {
-    const bool fast = e.fastKernels() && c.params.depth_multiplier == 1;
-    e.call(std::string(fast ? "tfk_depthwise_conv2d_fast_s8" : "tfk_depthwise_conv2d_s8") + "(&" +
-           n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" + e.tensor(op.inputs[0]) + ", &" +
-           n + "_df, " + w + ", " + bias + ", &" + n + "_do, " + out + ");");
+    return Status::ok();
   }
+  const bool fast = e.fastKernels() && c.params.depth_multiplier == 1;
+  e.call(std::string(fast ? "tfk_depthwise_conv2d_fast_s8" : "tfk_depthwise_conv2d_s8") + "(&" +
+         n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" + in + ", &" + o + "_df, " + w +
+         ", " + bias + ", &" + n + "_do, " + out + ");");
   return Status::ok();
 }
 

@@ -1,5 +1,8 @@
 // FULLY_CONNECTED: input read as [batches, depth], weights [units, depth], bias [units].
+#include <cstring>
+
 #include "engine/codegen/c_emitter.h"
+#include "engine/ops/fc_slices.h"
 #include "engine/ops/op_def.h"
 #include "engine/ops/op_util.h"
 
@@ -106,14 +109,31 @@ bool sparsePays(const Tensor& w, const SparseWeights& s) {
   return s.bytes() < w.byteSize() && s.cols.size() < 65536 && w.shape[1] < 65536;
 }
 
-Status emit(const Graph& g, const Op& op, CEmitter& e) {
-  const FcCall c = prepare(g, op);
+// The requantization constants and parameters of the current op (prefix "opN": _m, _s, _q, _p).
+void declareQuant(const FcCall& c, CEmitter& e) {
   const std::string& n = e.prefix();
   e.declare("static const int32_t " + n + "_m[] = " + cIntArray(c.quant.multiplier) + ";\n");
   e.declare("static const int32_t " + n + "_s[] = " + cIntArray(c.quant.shift) + ";\n");
   e.declare("static const tfk_channel_quant " + n + "_q = {" + n + "_m, " + n + "_s, " +
             (c.quant.multiplier.size() > 1 ? "1" : "0") + "};\n");
   e.declare("static const tfk_fc_params " + n + "_p = " + cLiteral(c.params) + ";\n");
+}
+
+// The bias with the input offset folded in (the fast kernels' starting accumulators).
+std::vector<int32_t> foldedBias(const Graph& g, const Op& op, const FcCall& c) {
+  std::vector<int32_t> folded(size_t(c.units));
+  tfk_fold_input_offset(c.params.input_offset,
+                        reinterpret_cast<const int8_t*>(g.tensor(op.inputs[1]).data.data()), c.units,
+                        c.depth,
+                        c.hasBias ? reinterpret_cast<const int32_t*>(g.tensor(op.inputs[2]).data.data()) : nullptr,
+                        folded.data());
+  return folded;
+}
+
+Status emit(const Graph& g, const Op& op, CEmitter& e) {
+  const FcCall c = prepare(g, op);
+  const std::string& n = e.prefix();
+  declareQuant(c, e);
   if (!e.fastKernels()) {
     e.call("tfk_fully_connected_s8(&" + n + "_p, &" + n + "_q, " + std::to_string(c.batches) + ", " +
            std::to_string(c.depth) + ", " + std::to_string(c.units) + ", (const int8_t*)" +
@@ -122,13 +142,7 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
            e.tensor(op.outputs[0]) + ");");
     return Status::ok();
   }
-  std::vector<int32_t> folded(size_t(c.units));
-  tfk_fold_input_offset(c.params.input_offset,
-                        reinterpret_cast<const int8_t*>(g.tensor(op.inputs[1]).data.data()), c.units,
-                        c.depth,
-                        c.hasBias ? reinterpret_cast<const int32_t*>(g.tensor(op.inputs[2]).data.data()) : nullptr,
-                        folded.data());
-  e.declare("static const int32_t " + n + "_fb[] = " + cIntArray(folded) + ";\n");
+  e.declare("static const int32_t " + n + "_fb[] = " + cIntArray(foldedBias(g, op, c)) + ";\n");
   const SparseWeights sparse = encodeSparse(g.tensor(op.inputs[1]));
   if (sparsePays(g.tensor(op.inputs[1]), sparse)) {  // the dense weights are never declared
     e.comment("sparse weights: " + std::to_string(sparse.cols.size()) + " non-zero of " +
@@ -150,6 +164,69 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
 }
 
 }  // namespace
+
+bool fcTakesSlices(const Graph& g, const Op& op) {
+  return op.kind == OpKind::kFullyConnected && op.inputs.size() >= 2 &&
+         g.tensor(op.inputs[0]).elementCount() == g.tensor(op.inputs[1]).shape[1];
+}
+
+int32_t fcUnits(const Graph& g, const Op& op) { return g.tensor(op.inputs[1]).shape[0]; }
+
+void fcSlicesBegin(const Graph& g, const Op& op, int32_t* acc) {
+  const FcCall c = prepare(g, op);
+  if (c.hasBias) {
+    std::memcpy(acc, g.tensor(op.inputs[2]).data.data(), size_t(c.units) * 4);
+  } else {
+    std::memset(acc, 0, size_t(c.units) * 4);
+  }
+}
+
+void fcSlicesAccumulate(const Graph& g, const Op& op, const int8_t* x, int64_t first, int64_t count,
+                        int32_t* acc) {
+  const FcCall c = prepare(g, op);
+  const auto* w = reinterpret_cast<const int8_t*>(g.tensor(op.inputs[1]).data.data());
+  tfk_fc_accumulate_s8(&c.params, x, int32_t(count), w + first, c.depth, c.units, acc);
+}
+
+void fcSlicesFinish(const Graph& g, const Op& op, const int32_t* acc, int8_t* out) {
+  const FcCall c = prepare(g, op);
+  const tfk_channel_quant qv = c.quant.view();
+  tfk_fc_requantize_s8(&c.params, &qv, c.units, acc, out);
+}
+
+void emitFcSlicesBegin(const Graph& g, const Op& op, CEmitter& e, const std::string& acc) {
+  const FcCall c = prepare(g, op);
+  const std::string& n = e.prefix();
+  declareQuant(c, e);
+  const std::string bytes = std::to_string(int64_t(c.units) * 4);
+  if (e.fastKernels()) {
+    e.declare("static const int32_t " + n + "_fb[] = " + cIntArray(foldedBias(g, op, c)) + ";\n");
+    e.call("memcpy(" + acc + ", " + n + "_fb, " + bytes + ");");
+  } else if (c.hasBias) {
+    e.call("memcpy(" + acc + ", " + e.tensor(op.inputs[2]) + ", " + bytes + ");");
+  } else {
+    e.call("memset(" + acc + ", 0, " + bytes + ");");
+  }
+}
+
+void emitFcSlicesAccumulate(const Graph& g, const Op& op, CEmitter& e, const std::string& x,
+                            int64_t first, int64_t count, const std::string& acc) {
+  const FcCall c = prepare(g, op);
+  const std::string args = "(const int8_t*)" + x + ", " + std::to_string(count) + ", " +
+                           e.tensor(op.inputs[1]) + " + " + std::to_string(first) + ", " +
+                           std::to_string(c.depth) + ", " + std::to_string(c.units) + ", (int32_t*)" + acc + ");";
+  if (e.fastKernels()) {
+    e.call("tfk_fc_accumulate_fast_s8(" + args);
+  } else {
+    e.call("tfk_fc_accumulate_s8(&" + e.prefix() + "_p, " + args);
+  }
+}
+
+void emitFcSlicesFinish(const Graph& g, const Op& op, CEmitter& e, const std::string& acc) {
+  const FcCall c = prepare(g, op);
+  e.call("tfk_fc_requantize_s8(&" + e.prefix() + "_p, &" + e.prefix() + "_q, " + std::to_string(c.units) +
+         ", (const int32_t*)" + acc + ", (int8_t*)" + e.tensor(op.outputs[0]) + ");");
+}
 
 const OpDef& opDefFullyConnected() {
   static const OpDef def{OpKind::kFullyConnected, validate, macs, evaluate, nullptr, nullptr, emit};

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "engine/ops/fc_slices.h"
 #include "engine/ops/op_def.h"
 #include "engine/plan/patch_stage.h"
 #include "engine/validate.h"
@@ -24,6 +25,21 @@ Status checkPlanShape(const Graph& g, const MemoryPlan& plan) {
   for (const ScratchBuffer& s : plan.scratch) {
     if (s.offset < 0 || s.offset + s.bytes > plan.arenaBytes) return Status::error("plan scratch outside the arena");
   }
+  for (const PatchStage& p : plan.patches) {
+    if (p.scratchOffset < 0 || p.scratchOffset + p.slotBytes[0] + p.slotBytes[1] > plan.arenaBytes) {
+      return Status::error("plan puts a patch stage's tiles outside the arena");
+    }
+    if (p.consumerOps.empty()) continue;
+    if (p.consumerOps.back() < 0 || size_t(p.consumerOps.back()) >= g.ops.size()) {
+      return Status::error("plan fuses op " + std::to_string(p.consumerOps.back()) + ", which the graph lacks");
+    }
+    const Op& fc = g.ops[size_t(p.consumerOps.back())];
+    if (!fcTakesSlices(g, fc) || p.gridW != 1 || p.accOffset < 0 || p.accOffset % 4 != 0 ||
+        p.accOffset + int64_t(fcUnits(g, fc)) * 4 > plan.arenaBytes) {
+      return Status::error("plan fuses op " + std::to_string(p.consumerOps.back()) +
+                           " into a patch stage it cannot run in");
+    }
+  }
   return Status::ok();
 }
 
@@ -43,9 +59,13 @@ void copyRegion(const int8_t* src, int32_t srcW, const TileRegion& r, int32_t c,
 }
 
 // Runs a patch stage tile by tile: each tile's input region is copied into slot 0, each op
-// writes its region into the other slot, the last region is copied into the split tensor.
+// writes its region into the other slot, the last region is copied into the split tensor (or
+// accumulated by the fused layer, which writes its output after the last tile).
 Status runPatchStage(const Graph& g, const PatchStage& stage, const TensorBuffers& b,
                      uint8_t* arena) {
+  const Op* fused = stage.consumerOps.empty() ? nullptr : &g.ops[size_t(stage.consumerOps.back())];
+  auto* acc = fused ? reinterpret_cast<int32_t*>(arena + stage.accOffset) : nullptr;
+  if (fused) fcSlicesBegin(g, *fused, acc);
   int8_t* slots[2] = {reinterpret_cast<int8_t*>(arena + stage.scratchOffset),
                       reinterpret_cast<int8_t*>(arena + stage.scratchOffset + stage.slotBytes[0])};
   const Tensor& in = g.tensor(g.ops[size_t(stage.ops.front())].inputs[0]);
@@ -74,9 +94,16 @@ Status runPatchStage(const Graph& g, const PatchStage& stage, const TensorBuffer
       r.outW = st.out.x1 - st.out.x0;
       if (Status s = opDef(op.kind).evaluateRegion(g, op, r); !s) return s;
     }
-    copyRegion(b.in<int8_t>(splitId), split.shape[2], steps.back().out, split.shape[3],
-               slots[(stage.ops.size() - 1) % 2], false);
+    int8_t* last = slots[(stage.ops.size() - 1) % 2];
+    const TileRegion& out = steps.back().out;
+    if (fused) {
+      const int64_t row = int64_t(split.shape[2]) * split.shape[3];
+      fcSlicesAccumulate(g, *fused, last, out.y0 * row, (out.y1 - out.y0) * row, acc);
+      continue;
+    }
+    copyRegion(b.in<int8_t>(splitId), split.shape[2], out, split.shape[3], last, false);
   }
+  if (fused) fcSlicesFinish(g, *fused, acc, b.out<int8_t>(fused->outputs[0]));
   return Status::ok();
 }
 
@@ -116,6 +143,7 @@ Result<TensorValues> runGraphInArena(const Graph& graph, const MemoryPlan& plan,
   std::vector<int32_t> stageOf(graph.ops.size(), -1);
   for (size_t p = 0; p < plan.patches.size(); ++p) {
     for (int32_t op : plan.patches[p].ops) stageOf[size_t(op)] = int32_t(p);
+    for (int32_t op : plan.patches[p].consumerOps) stageOf[size_t(op)] = int32_t(p);
   }
   for (size_t k = 0; k < plan.order.size(); ++k) {
     if (options.cancel && options.cancel->load()) return Result<TensorValues>::failure("cancelled");
@@ -127,10 +155,11 @@ Result<TensorValues> runGraphInArena(const Graph& graph, const MemoryPlan& plan,
           return Result<TensorValues>::failure("patch stage at op " + std::to_string(plan.order[k]) + ": " + s.message());
         }
       }
-      if (stage.ops.back() == plan.order[k]) {
-        const TensorId split = op.outputs[0];
-        const uint8_t* sp = buffers.ptr[size_t(split)];
-        values[size_t(split)].assign(sp, sp + graph.tensor(split).byteSize());
+      const bool fused = !stage.consumerOps.empty();
+      if (fused ? stage.consumerOps.back() == plan.order[k] : stage.ops.back() == plan.order[k]) {
+        const TensorId out = op.outputs[0];  // the split tensor, or the fused layer's output
+        const uint8_t* sp = buffers.ptr[size_t(out)];
+        values[size_t(out)].assign(sp, sp + graph.tensor(out).byteSize());
       }
       if (options.progress) options.progress(k + 1, plan.order.size());
       continue;

@@ -51,6 +51,28 @@ std::string span(const PlacedBuffer& b) {
          ") steps [" + std::to_string(b.firstStep) + ", " + std::to_string(b.lastStep) + "]";
 }
 
+// A fused layer's accumulators lie in its stage's buffer, after the tile slots, on the stage's
+// first step and on the fused layer's step (the buffer is planned over both and the steps between).
+Status checkFusedAccumulators(const Graph& g, const MemoryPlan& plan, const PatchStage& stage) {
+  if (stage.consumerOps.empty()) return Status::ok();
+  const int32_t fusedStep = stage.lastStep + int32_t(stage.consumerOps.size());
+  const int64_t slots = stage.slotBytes[0] + stage.slotBytes[1];
+  for (int32_t step : {stage.firstStep, fusedStep}) {
+    bool inside = false;
+    for (const ScratchBuffer& b : plan.scratch) {
+      inside = inside || (b.step == step && b.offset == stage.scratchOffset &&
+                          stage.accOffset >= b.offset + slots &&
+                          stage.accOffset + fusedAccBytes(g, stage) <= b.offset + b.bytes);
+    }
+    if (!inside) {
+      return Status::error("plan: the accumulators of op " + std::to_string(stage.consumerOps.back()) +
+                           ", fused into a patch stage, lie outside the stage's buffer on step " +
+                           std::to_string(step));
+    }
+  }
+  return Status::ok();
+}
+
 // Each plan lifetime names a real non-constant tensor once and covers its true lifetime.
 Status checkLifetimes(const Graph& g, const MemoryPlan& plan, std::vector<int32_t>* planIndex) {
   Result<std::vector<TensorLifetime>> truth = tensorLifetimes(g, plan.order);
@@ -70,13 +92,17 @@ Status checkLifetimes(const Graph& g, const MemoryPlan& plan, std::vector<int32_
     }
     (*planIndex)[size_t(l.tensor)] = int32_t(i);
   }
-  std::vector<bool> tiled(g.tensors.size(), false);  // inner tensors of patch stages
+  std::vector<bool> tiled(g.tensors.size(), false);  // tensors of patch stages never whole
   for (const PatchStage& stage : plan.patches) {
-    for (size_t k = 0; k + 1 < stage.ops.size(); ++k) {
-      if (stage.ops[k] >= 0 && size_t(stage.ops[k]) < g.ops.size()) {
-        tiled[size_t(g.ops[size_t(stage.ops[k])].outputs[0])] = true;
-      }
+    for (int32_t op : stage.ops) {
+      if (op < 0 || size_t(op) >= g.ops.size()) return Status::error("plan: patch stage names op " + std::to_string(op));
     }
+    for (int32_t op : stage.consumerOps) {
+      if (op < 0 || size_t(op) >= g.ops.size()) return Status::error("plan: patch stage names op " + std::to_string(op));
+    }
+    if (stage.ops.empty()) return Status::error("plan: a patch stage without ops");
+    for (TensorId t : tiledTensors(g, stage)) tiled[size_t(t)] = true;
+    if (Status s = checkFusedAccumulators(g, plan, stage); !s) return s;
   }
   for (const TensorLifetime& t : truth.value()) {
     if (tiled[size_t(t.tensor)] && (*planIndex)[size_t(t.tensor)] < 0) continue;

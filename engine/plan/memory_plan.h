@@ -49,6 +49,10 @@ struct InPlaceUse {
 // have no offset; the tiles' working buffers live at `scratchOffset`: two ping-pong slots, op i
 // writing its region into slot i % 2; the stage input's region is read in place when it is whole
 // rows (contiguous), otherwise first copied into slot 1.
+// A stage may end in a fused FULLY_CONNECTED layer (consumerOps, engine/ops/fc_slices.h): then
+// the split tensor never exists whole either; the tiles are whole rows, each tile's last region
+// is accumulated into the layer's int32 accumulators (at accOffset, live over the stage and the
+// consumer ops' steps), and the layer's output is written after the last tile.
 struct PatchStage {
   std::vector<int32_t> ops;  // op indices, consecutive in the order, each reading the previous
   int32_t firstStep = 0, lastStep = 0;
@@ -59,6 +63,9 @@ struct PatchStage {
                                  // splitCanOverwriteInput in engine/plan/patch_stage.h)
   int64_t stageMacs = 0;         // the chain's MACs computed whole
   int64_t tiledMacs = 0;         // the chain's MACs computed tile by tile (with recomputation)
+  std::vector<int32_t> consumerOps;  // RESHAPEs then the fused FULLY_CONNECTED, right after the
+                                     // chain in the order; empty: the split tensor is whole
+  int64_t accOffset = -1;            // the fused layer's accumulators
 };
 
 struct MemoryPlan {

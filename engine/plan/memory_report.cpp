@@ -60,7 +60,8 @@ json memoryReportJson(const Graph& g, const MemoryPlan& plan) {
     patches.push_back({{"ops", p.ops}, {"first_step", p.firstStep}, {"last_step", p.lastStep},
                        {"grid", {p.gridH, p.gridW}}, {"slot_bytes", {p.slotBytes[0], p.slotBytes[1]}},
                        {"scratch_offset", p.scratchOffset}, {"stage_macs", p.stageMacs},
-                       {"tiled_macs", p.tiledMacs}});
+                       {"tiled_macs", p.tiledMacs}, {"fused_ops", p.consumerOps},
+                       {"acc_offset", p.accOffset}});
   }
   json peakNames = json::array();
   for (TensorId t : plan.peakTensors) peakNames.push_back(g.tensor(t).name);
@@ -105,6 +106,13 @@ std::string memoryReportText(const Graph& g, const MemoryPlan& plan, bool allSte
                   (long long)(p.slotBytes[0] + p.slotBytes[1]), (long long)(p.tiledMacs - p.stageMacs),
                   p.stageMacs ? 100.0 * double(p.tiledMacs - p.stageMacs) / double(p.stageMacs) : 0.0);
     out += line;
+    if (!p.consumerOps.empty()) {
+      std::snprintf(line, sizeof line,
+                    "  fused: op %d (FULLY_CONNECTED) accumulates each tile at offset %lld; "
+                    "its input never exists whole\n",
+                    p.consumerOps.back(), (long long)p.accOffset);
+      out += line;
+    }
   }
   if (allSteps) {
     out += "step  op  kind                      live bytes\n";

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/ops/fc_slices.h"
 #include "engine/ops/op_def.h"
 #include "engine/plan/best_planner.h"
 #include "engine/plan/lifetimes.h"
@@ -19,12 +20,14 @@ int64_t totalMacs(const Graph& g) {
   return macs;
 }
 
-// Plans `order` with ops [start, end] of it run as one patch stage on a grid x grid split.
+// Plans `order` with ops [start, end] of it run as one patch stage on a gridH x gridW split,
+// followed by the fused `consumer` ops (none when empty).
 Result<MemoryPlan> planStage(const Graph& g, const std::vector<int32_t>& order,
                              const std::vector<TensorLifetime>& lifetimes, size_t start, size_t end,
                              int32_t gridH, int32_t gridW, const PatchGeometry& geo,
-                             bool splitOverInput) {
+                             bool splitOverInput, const std::vector<int32_t>& consumer) {
   PatchStage stage;
+  stage.consumerOps = consumer;
   stage.ops.assign(order.begin() + long(start), order.begin() + long(end) + 1);
   stage.firstStep = int32_t(start) + 1;
   stage.lastStep = int32_t(end) + 1;
@@ -35,12 +38,13 @@ Result<MemoryPlan> planStage(const Graph& g, const std::vector<int32_t>& order,
   stage.stageMacs = geo.stageMacs;
   stage.tiledMacs = geo.tiledMacs;
   std::vector<bool> internal(g.tensors.size(), false);
-  for (size_t i = 0; i + 1 < stage.ops.size(); ++i) internal[size_t(g.ops[size_t(stage.ops[i])].outputs[0])] = true;
+  for (TensorId t : tiledTensors(g, stage)) internal[size_t(t)] = true;
   const TensorId stageIn = g.ops[size_t(stage.ops.front())].inputs[0];
   const TensorId split = g.ops[size_t(stage.ops.back())].outputs[0];
   PlacementRequest request;
   request.noInPlace.assign(g.ops.size(), false);
   for (int32_t op : stage.ops) request.noInPlace[size_t(op)] = true;
+  for (int32_t op : consumer) request.noInPlace[size_t(op)] = true;
   for (TensorLifetime l : lifetimes) {
     if (internal[size_t(l.tensor)]) continue;
     if (l.tensor == stageIn) l.lastStep = std::max(l.lastStep, stage.lastStep);
@@ -49,12 +53,16 @@ Result<MemoryPlan> planStage(const Graph& g, const std::vector<int32_t>& order,
   }
   stage.splitOverInput = splitOverInput;
   if (splitOverInput) request.shared.push_back({stageIn, split});
-  request.spans.push_back({stage.firstStep, stage.lastStep, geo.slotBytes[0] + geo.slotBytes[1],
-                           "patch tiles (" + std::to_string(gridH) + "x" + std::to_string(gridW) + ")"});
+  const int64_t slots = geo.slotBytes[0] + geo.slotBytes[1];
+  const int64_t accBytes = fusedAccBytes(g, stage);
+  request.spans.push_back({stage.firstStep, stage.lastStep + int32_t(consumer.size()), slots + accBytes,
+                           "patch tiles (" + std::to_string(gridH) + "x" + std::to_string(gridW) + ")" +
+                               (consumer.empty() ? "" : " and the fused layer's accumulators")});
   std::vector<int64_t> spanOffsets;
   Result<MemoryPlan> plan = placeBuffers(g, order, std::move(request), &spanOffsets);
   if (!plan) return plan;
   stage.scratchOffset = spanOffsets[0];
+  if (!consumer.empty()) stage.accOffset = stage.scratchOffset + slots;
   plan.value().patches.push_back(std::move(stage));
   return plan;
 }
@@ -81,22 +89,26 @@ Result<MemoryPlan> PatchPlanner::plan(const Graph& graph, const std::vector<int3
   const int64_t budget = int64_t(double(totalMacs(graph)) * m_maxExtraMacs);
   int64_t bestExtra = 0;
   for (size_t start = 0; start < std::min(kStageStarts, chosenOrder.size()); ++start) {
-    for (size_t end = start + 1; end < chosenOrder.size(); ++end) {
+    for (size_t end = start; end < chosenOrder.size(); ++end) {
       const std::vector<int32_t> ops(chosenOrder.begin() + long(start), chosenOrder.begin() + long(end) + 1);
       if (!isPatchChain(graph, ops)) break;
-      for (int32_t columns : {0, 1}) {  // square grids, then row strips (read input in place)
+      const std::vector<int32_t> consumer = sliceConsumer(graph, chosenOrder, end);
+      for (int32_t columns : {0, 1, 2}) {  // square grids, row strips (read input in place), fused
+        if ((columns == 2 && consumer.empty()) || (columns < 2 && ops.size() < 2)) continue;
+        const std::vector<int32_t> fused = columns == 2 ? consumer : std::vector<int32_t>{};
         for (int32_t grid = 2; grid <= kMaxGrid; ++grid) {
           const int32_t gridW = columns == 0 ? grid : 1;
           const PatchGeometry geo = patchGeometry(graph, ops, grid, gridW);
           const int64_t extra = geo.tiledMacs - geo.stageMacs;
           if (extra > budget) break;  // finer grids only recompute more
           for (bool overInput : {false, true}) {
-            if (overInput && !(inputDiesInStage(graph, lifetimes.value(), ops, int32_t(end) + 1) &&
+            if (overInput && !(fused.empty() &&
+                               inputDiesInStage(graph, lifetimes.value(), ops, int32_t(end) + 1) &&
                                splitCanOverwriteInput(graph, ops, grid, gridW))) {
               continue;
             }
             Result<MemoryPlan> p = planStage(graph, chosenOrder, lifetimes.value(), start, end,
-                                             grid, gridW, geo, overInput);
+                                             grid, gridW, geo, overInput, fused);
             if (!p) return p;
             const int64_t arena = p.value().arenaBytes, bestArena = best.value().arenaBytes;
             if (arena < bestArena ||

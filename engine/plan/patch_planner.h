@@ -7,7 +7,9 @@
 //
 // The stage (a chain of conv/depthwise/pool ops starting at one of the first ops), the split
 // layer (the chain's end) and the grid (2x2 .. 8x8) are chosen by trying them all and keeping
-// the smallest arena whose recomputed MACs fit the budget.
+// the smallest arena whose recomputed MACs fit the budget. Where the split tensor feeds a
+// one-batch FULLY_CONNECTED layer (through RESHAPEs only), that layer may be fused into the stage
+// on row strips (a stage of one op then pays too): its input then never exists whole.
 #pragma once
 
 #include "engine/plan/memory_plan.h"

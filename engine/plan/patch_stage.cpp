@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/ops/fc_slices.h"
 #include "engine/ops/op_def.h"
 #include "engine/ops/op_util.h"
 
@@ -13,6 +14,22 @@ bool isRegionOp(const Graph& g, const Op& op) {
          g.tensor(op.inputs[0]).shape.size() == 4 && g.tensor(op.inputs[0]).shape[0] == 1;
 }
 
+namespace {
+
+bool isGraphOutput(const Graph& g, TensorId t) {
+  return std::find(g.outputs.begin(), g.outputs.end(), t) != g.outputs.end();
+}
+
+int readersOf(const Graph& g, TensorId t) {
+  int readers = 0;
+  for (const Op& other : g.ops) {
+    for (TensorId in : other.inputs) readers += in == t ? 1 : 0;
+  }
+  return readers;
+}
+
+}  // namespace
+
 bool isPatchChain(const Graph& g, const std::vector<int32_t>& ops) {
   if (ops.empty()) return false;
   for (size_t i = 0; i < ops.size(); ++i) {
@@ -21,14 +38,40 @@ bool isPatchChain(const Graph& g, const std::vector<int32_t>& ops) {
     if (i == 0) continue;
     const TensorId prev = g.ops[size_t(ops[i - 1])].outputs[0];
     if (op.inputs[0] != prev) return false;
-    if (std::find(g.outputs.begin(), g.outputs.end(), prev) != g.outputs.end()) return false;
-    int readers = 0;
-    for (const Op& other : g.ops) {
-      for (TensorId t : other.inputs) readers += t == prev ? 1 : 0;
-    }
-    if (readers != 1) return false;
+    if (isGraphOutput(g, prev) || readersOf(g, prev) != 1) return false;
   }
   return true;
+}
+
+std::vector<int32_t> sliceConsumer(const Graph& g, const std::vector<int32_t>& order, size_t end) {
+  std::vector<int32_t> ops;
+  TensorId t = g.ops[size_t(order[end])].outputs[0];
+  for (size_t k = end + 1; k < order.size(); ++k) {
+    const Op& op = g.ops[size_t(order[k])];
+    if (isGraphOutput(g, t) || readersOf(g, t) != 1 || op.inputs.empty() || op.inputs[0] != t) break;
+    ops.push_back(order[k]);
+    if (op.kind == OpKind::kFullyConnected) return fcTakesSlices(g, op) ? ops : std::vector<int32_t>{};
+    if (op.kind != OpKind::kReshape) break;
+    t = op.outputs[0];
+  }
+  return {};
+}
+
+int64_t fusedAccBytes(const Graph& g, const PatchStage& stage) {
+  if (stage.consumerOps.empty()) return 0;
+  return (int64_t(fcUnits(g, g.ops[size_t(stage.consumerOps.back())])) * 4 + 15) / 16 * 16;
+}
+
+std::vector<TensorId> tiledTensors(const Graph& g, const PatchStage& stage) {
+  std::vector<TensorId> tiled;
+  for (size_t k = 0; k + 1 < stage.ops.size(); ++k) tiled.push_back(g.ops[size_t(stage.ops[k])].outputs[0]);
+  if (!stage.consumerOps.empty()) {
+    tiled.push_back(g.ops[size_t(stage.ops.back())].outputs[0]);
+    for (size_t k = 0; k + 1 < stage.consumerOps.size(); ++k) {
+      tiled.push_back(g.ops[size_t(stage.consumerOps[k])].outputs[0]);
+    }
+  }
+  return tiled;
 }
 
 std::vector<TileRegion> tileGrid(int32_t h, int32_t w, int32_t gridH, int32_t gridW) {

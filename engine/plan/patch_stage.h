@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/graph.h"
+#include "engine/plan/memory_plan.h"
 
 namespace tinyforge {
 
@@ -50,6 +51,18 @@ std::vector<TileStep> tileSteps(const Graph& graph, const std::vector<int32_t>& 
 // row-major order and every byte a tile writes lies below every input byte a later tile reads.
 bool splitCanOverwriteInput(const Graph& graph, const std::vector<int32_t>& ops, int32_t gridH,
                             int32_t gridW);
+
+// A fused consumer of the chain `ops` whose end is at position `end` of `order`: the RESHAPE ops
+// and then a one-batch FULLY_CONNECTED right after it in the order, each the only reader of the
+// previous output (the chain's split tensor first), none of those a graph output. Empty: none.
+std::vector<int32_t> sliceConsumer(const Graph& graph, const std::vector<int32_t>& order, size_t end);
+
+// Tensors of a planned stage that never exist whole: the chain's inner outputs, and with a fused
+// consumer the split tensor and the RESHAPE outputs too.
+std::vector<TensorId> tiledTensors(const Graph& graph, const PatchStage& stage);
+
+// Arena bytes of a stage's fused-layer accumulators (0 without a fused layer).
+int64_t fusedAccBytes(const Graph& graph, const PatchStage& stage);
 
 struct PatchGeometry {
   int64_t slotBytes[2] = {0, 0};  // ping-pong slots, see PatchStage
