@@ -45,23 +45,24 @@ const std::array<KernelInfo, kLatencyKernelCount> kKernels = {{
     {kSpatial | bit(kEdge) | bit(kTaps) | bit(kRows) | bit(kScalar) | bit(kInputs) | bit(kWeights),
      K::kConv},                                            // simd
     {kSpatial | bit(kRows) | bit(kScalar), K::kConvSimd},  // conv2d
-    {kSpatial | bit(kRows) | bit(kEdge) | bit(kTaps) | bit(kChannels) | bit(kScalar) | bit(kInputs) |
-         bit(kWeights),
-     K::kConvSimd},  // conv2d_im2col
+    {kSpatial | bit(kRows) | bit(kEdge) | bit(kTaps) | bit(kChannels) | bit(kScalar) |
+         bit(kInputs) | bit(kWeights),
+     K::kConvSimd},                                                 // conv2d_im2col
     {kSpatial | bit(kEdge) | bit(kTaps), K::kDepthwise3x3InPlace},  // dw 3x3
     {kSpatial | bit(kRows), K::kDepthwiseInPlace},                  // dw
     {kSpatial | bit(kInputs) | bit(kEdge) | bit(kTaps) | bit(kChannels),
      K::kDepthwise3x3},  // dw 3x3 in place
     {kSpatial | bit(kInputs) | bit(kRows) | bit(kChannels) | bit(kWeights),
-     K::kDepthwise},                                                       // dw in place
-    {bit(kOutputs) | bit(kScalar) | bit(kRows) | bit(kOne), K::kOther},    // add
-    {kSpatial, K::kMaxPool},                                               // average_pool
-    {kSpatial, K::kAveragePool},                                           // max_pool
-    {bit(kMacs) | bit(kOutputs) | bit(kScalar) | bit(kOne), K::kConv1x1},  // fc
-    {bit(kOutputs) | bit(kOne), K::kOther},                                // copy
-    {bit(kOne), K::kAlias},                                                // alias
-    {bit(kOutputs) | bit(kInputs) | bit(kOne), K::kCopy},                  // other
-    {bit(kOne), K::kInvoke},                                               // invoke
+     K::kDepthwise},                                                     // dw in place
+    {bit(kOutputs) | bit(kScalar) | bit(kRows) | bit(kOne), K::kOther},  // add
+    {kSpatial, K::kMaxPool},                                             // average_pool
+    {kSpatial, K::kAveragePool},                                         // max_pool
+    {bit(kMacs) | bit(kOutputs) | bit(kScalar) | bit(kOne) | bit(kRows) | bit(kEdge) | bit(kTaps),
+     K::kConv1x1},                           // fc (rows, edge, taps: the four-row path)
+    {bit(kOutputs) | bit(kOne), K::kOther},  // copy
+    {bit(kOne), K::kAlias},                  // alias
+    {bit(kOutputs) | bit(kInputs) | bit(kOne), K::kCopy},  // other
+    {bit(kOne), K::kInvoke},                               // invoke
 }};
 
 // Taps of a window starting at `origin` that lie inside [0, in).
@@ -425,8 +426,20 @@ LayerFeatures layerFeatures(const Graph& g, int32_t opIndex, bool inPlace) {
     spatialFeatures(g, op, s, &f);
   } else if (op.kind == OpKind::kFullyConnected) {
     f.kernel = K::kFullyConnected;
-    f.x[kMacs] = double(opDef(op.kind).macs(g, op));
-    f.x[kScalar] = f.x[kOutputs] * double(g.tensor(op.inputs[1]).shape[1] % 4);
+    const int32_t units = g.tensor(op.inputs[1]).shape[0], depth = g.tensor(op.inputs[1]).shape[1];
+    const int64_t batches = g.tensor(op.inputs[0]).elementCount() / depth;
+    if (tfk_fc_uses_rows4(int32_t(batches), depth, units)) {
+      const int64_t grouped = units & ~3,
+                    chunks = (depth + TFK_FC_ROWS4_CHUNK - 1) / TFK_FC_ROWS4_CHUNK;
+      const int64_t unitBatches = (grouped + TFK_FC_ROWS4_BATCH - 1) / TFK_FC_ROWS4_BATCH;
+      f.x[kRows] = double(grouped * depth);       // in the four-row groups
+      f.x[kMacs] = double(units) * depth;         // all (see latency_model.h)
+      f.x[kEdge] = double(grouped / 4 * chunks);  // group calls
+      f.x[kTaps] = double(unitBatches * depth);   // input elements extended
+    } else {
+      f.x[kMacs] = double(opDef(op.kind).macs(g, op));
+      f.x[kScalar] = f.x[kOutputs] * double(depth % 4);
+    }
   } else {
     const bool copy = op.kind == OpKind::kPad || op.kind == OpKind::kConcatenation ||
                       op.kind == OpKind::kTranspose || op.kind == OpKind::kReshape;

@@ -85,6 +85,13 @@ bool latencyKernelFromName(const std::string& name, LatencyKernel* out);
 //     group and remainder steps plus an odd last channel's four-byte groups
 //   add (same shapes): rows = 1 where tfk_add_uses_tables (building the tables), scalar = the
 //     elements rescaled without them
+//   fully_connected where tfk_fc_uses_rows4: rows = the multiply-accumulates of the four-row
+//     groups, edge = group calls (groups x chunks of TFK_FC_ROWS4_CHUNK elements), taps = input
+//     elements extended (once per TFK_FC_ROWS4_BATCH units); macs stays all of them. No
+//     calibration network has such a layer (the search spaces' classifiers are below
+//     TFK_FC_ROWS4_MIN_MACS), so those three features fit to 0 and the layer is predicted at the
+//     plain row code's rate: an over-estimate (AD01's layers: about 1.3x). The kernel's fit uses
+//     no `inputs`: with ten units in every calibration classifier it is collinear with macs.
 constexpr size_t kLatencyFeatureCount = 11;
 extern const std::array<const char*, kLatencyFeatureCount> kLatencyFeatureNames;
 

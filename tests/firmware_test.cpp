@@ -112,11 +112,13 @@ TEST_P(FirmwareTest, ExportBuildRunMatchesGolden) {
 
 INSTANTIATE_TEST_SUITE_P(
     SmallModels, FirmwareTest,
-    ::testing::Values(std::make_pair(std::string("tflm_hello_world_int8"), std::string("mps2-an386")),
-                      std::make_pair(std::string("tflm_micro_speech_quantized"), std::string("stm32f412")),
-                      std::make_pair(std::string("mlperftiny_kws_ref_model"), std::string("stm32f746")),
-                      // Cortex-M0+ (Thumb-1 only: the startup code's assembly must be unified syntax).
-                      std::make_pair(std::string("tflm_hello_world_int8"), std::string("rp2040"))),
+    ::testing::Values(
+        std::make_pair(std::string("tflm_hello_world_int8"), std::string("mps2-an386")),
+        std::make_pair(std::string("tflm_micro_speech_quantized"), std::string("stm32f412")),
+        std::make_pair(std::string("mlperftiny_kws_ref_model"), std::string("stm32f746")),
+        std::make_pair(std::string("mlperftiny_ad01_int8"), std::string("mps2-an386")),
+        // Cortex-M0+ (Thumb-1 only: the startup code's assembly must be unified syntax).
+        std::make_pair(std::string("tflm_hello_world_int8"), std::string("rp2040"))),
     [](const auto& param) {
       std::string n = param.param.first + "_" + param.param.second;
       for (char& ch : n) ch = std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
@@ -235,6 +237,49 @@ TEST(Firmware, ExtendedDotProductsMatchTheHostInQemu) {
   });
   ASSERT_GT(raised, 0) << "no channel requantizes with a right shift below 2";
   expectQemuMatchesHost(graph, "dot_shapes", [](const std::string&) {});
+}
+
+// The Cortex-M4/M7 assembly of the four-row fully connected path (rows4_asm), against the host
+// reference in QEMU: depth 256 in two chunks with 136 units (a second batch of 8 units) and a
+// clamped output (the accumulators requantized in C), depth 136 (a last chunk of one eight-byte
+// step, an odd count) with 64 units requantized in assembly, depth 64 with 131 per-channel units
+// (three rows left over), then a depth-131 classifier on the other path.
+TEST(Firmware, FourRowFullyConnectedMatchesTheHostInQemu) {
+  TINYFORGE_REQUIRE_FIRMWARE_TOOLS();
+  auto fc = [](int32_t out, Activation act) {
+    LayerSpec l;
+    l.type = LayerType::kFullyConnected;
+    l.out = out;
+    l.activation = act;
+    return l;
+  };
+  ArchSpec spec;
+  spec.name = "fc_rows4";
+  spec.inputH = spec.inputW = 4;
+  spec.inputC = 16;
+  spec.classes = 12;
+  spec.layers = {fc(136, Activation::kRelu6), fc(64, Activation::kNone), fc(131, Activation::kNone),
+                 fc(12, Activation::kNone)};
+  Result<Graph> g = archToGraph(spec);
+  ASSERT_TRUE(g.ok()) << g.error();
+  int32_t fcSeen = 0;
+  for (const Op& op : g.value().ops) {  // the third layer per channel
+    if (op.kind != OpKind::kFullyConnected || ++fcSeen != 3) continue;
+    Tensor& w = g.value().tensors[size_t(op.inputs[1])];
+    const float scale = w.quant.scale[0];
+    w.quant.scale.resize(size_t(w.shape[0]));
+    w.quant.zeroPoint.assign(size_t(w.shape[0]), 0);
+    for (size_t c = 0; c < w.quant.scale.size(); ++c)
+      w.quant.scale[c] = scale * (0.5f + 0.25f * float(c % 5));
+  }
+  expectQemuMatchesHost(g.value(), "fc_rows4", [](const std::string& code) {
+    size_t calls = 0;
+    for (size_t at = code.find("tfk_fully_connected_rows4_s8("); at != std::string::npos;
+         at = code.find("tfk_fully_connected_rows4_s8(", at + 1)) {
+      ++calls;
+    }
+    EXPECT_EQ(calls, 3u);
+  });
 }
 
 // The Cortex-M4/M7 assembly of the in-place 3x3 depthwise planes (plane_asm), against the host

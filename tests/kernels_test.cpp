@@ -225,6 +225,42 @@ TEST(KernelFast, PointwiseAndFullyConnectedMatchReference) {
   }
 }
 
+// The four-row fully connected path (tfk_fully_connected_rows4_s8 over tfk_fc_rows4_layout's
+// weights): depths of one to fifty eight-byte steps (one or several chunks of the input, an odd or
+// even number of steps in the last), units from 4 to 300 (several batches of units, 0 to 3 rows
+// left over), per-tensor and per-channel, clamped or not: the reference's bytes. (The kernel takes
+// these; tfk_fc_uses_rows4 hands it only the larger layers.)
+TEST(KernelFast, FourRowFullyConnectedMatchesReference) {
+  std::mt19937 rng(91);
+  for (int trial = 0; trial < 60; ++trial) {
+    const int32_t depth = 8 * (1 + int32_t(rng() % 50));
+    const int32_t units = trial % 5 == 0 ? 129 + int32_t(rng() % 172) : 4 + int32_t(rng() % 40);
+    std::vector<int8_t> in(static_cast<size_t>(depth)), w(static_cast<size_t>(units * depth));
+    for (auto& v : in) v = int8_t(rng());
+    for (auto& v : w) v = int8_t(rng());
+    std::vector<int8_t> relaid(w.size());
+    tfk_fc_rows4_layout(w.data(), depth, units, relaid.data());
+    std::vector<int32_t> bias(static_cast<size_t>(units)), folded(static_cast<size_t>(units)), m, s;
+    for (auto& b : bias) b = int32_t(rng() % 5000) - 2500;
+    // every fourth trial scales up to 1.05: shifts above -2 next to the short right shift
+    if (trial % 4 == 3) {
+      randomMultipliers(&rng, static_cast<size_t>(units), 0.05, 1000.0, &m, &s);
+    } else {
+      randomMultipliers(&rng, static_cast<size_t>(units), 0.0005, 40000.0, &m, &s);
+    }
+    const tfk_channel_quant q{m.data(), s.data(), trial % 2};
+    const int32_t inOff = int32_t(rng() % 256) - 128, outOff = int32_t(rng() % 256) - 128;
+    const auto [lo, hi] = trialClamp(&rng, trial);
+    const tfk_fc_params p{inOff, outOff, lo, hi};
+    std::vector<int8_t> ref(static_cast<size_t>(units)), fast(ref.size());
+    tfk_fully_connected_s8(&p, &q, 1, depth, units, in.data(), w.data(), bias.data(), ref.data());
+    tfk_fold_input_offset(inOff, w.data(), units, depth, bias.data(), folded.data());
+    tfk_fully_connected_rows4_s8(&p, &q, depth, units, in.data(), relaid.data(), folded.data(),
+                                 fast.data());
+    ASSERT_EQ(fast, ref) << "trial " << trial << " depth " << depth << " units " << units;
+  }
+}
+
 // A fully connected layer fused into a patch stage sees its input in slices: accumulating them
 // (from the bias, or from the folded bias without the input offset) and requantizing once gives
 // exactly the layer run on the whole input.

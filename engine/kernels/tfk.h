@@ -238,6 +238,32 @@ void tfk_conv2d_1x1_fast_s8(const tfk_conv_params* p, const tfk_channel_quant* q
 void tfk_fully_connected_fast_s8(const tfk_fc_params* p, const tfk_channel_quant* q,
                                  int32_t batches, int32_t depth, int32_t units, const int8_t* in,
                                  const int8_t* weights, const int32_t* folded_bias, int8_t* out);
+/* The fully connected fast path four weight rows at a time (tfk_fully_connected_rows4_s8): one
+ * batch, a depth that is a multiple of eight and at least 32, at least eight units and
+ * TFK_FC_ROWS4_MIN_MACS multiply-accumulates. The input is extended to 16-bit lanes
+ * TFK_FC_ROWS4_CHUNK elements at a time (on the stack), and each group of four rows takes the chunk
+ * against its weights, re-laid by tfk_fc_rows4_layout; up to TFK_FC_ROWS4_BATCH units keep their
+ * accumulators on the stack across the chunks. On Cortex-M4/M7 the groups run in assembly: per
+ * eight input elements one LDM of the lanes, then per row one LDM of two weight words, four SXTB16
+ * and four SMLAD; the last chunk requantizes there too (per-tensor, full range, a right shift of at
+ * least 2). */
+#define TFK_FC_ROWS4_CHUNK 128
+#define TFK_FC_ROWS4_BATCH 128
+#define TFK_FC_ROWS4_MIN_MACS 8192
+static inline int tfk_fc_uses_rows4(int32_t batches, int32_t depth, int32_t units) {
+  /* smaller layers keep the plain row code: its few hundred instructions saved would cost more
+   * stack (hello world: 150 B for 120 instructions) and, where no layer is large, about 1.2 KB of
+   * flash for the path's code (a TinyNAS classifier) */
+  return batches == 1 && depth >= 32 && depth % 8 == 0 && units >= 8 &&
+         (int64_t)depth * units >= TFK_FC_ROWS4_MIN_MACS;
+}
+/* The weights [units, depth] re-laid for it: each group of four rows (units / 4 groups) as eight
+ * bytes of rows 0, 1, 2 and 3 in turn along the depth, then the last units % 4 rows unchanged.
+ * `out` holds units * depth bytes. */
+void tfk_fc_rows4_layout(const int8_t* weights, int32_t depth, int32_t units, int8_t* out);
+void tfk_fully_connected_rows4_s8(const tfk_fc_params* p, const tfk_channel_quant* q, int32_t depth,
+                                  int32_t units, const int8_t* in, const int8_t* weights4,
+                                  const int32_t* folded_bias, int8_t* out);
 /* tfk_fc_accumulate_s8 without the input offset: the accumulators start at the folded bias. */
 void tfk_fc_accumulate_fast_s8(const int8_t* x, int32_t n, const int8_t* w, int32_t depth,
                                int32_t units, int32_t* acc);

@@ -156,6 +156,19 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
            ", " + n + "_rs, " + n + "_ci, " + n + "_wv, " + n + "_fb, (int8_t*)" + e.tensor(op.outputs[0]) + ");");
     return Status::ok();
   }
+  if (tfk_fc_uses_rows4(c.batches, c.depth, c.units)) {  // the dense weights are never declared
+    const Tensor& w = g.tensor(op.inputs[1]);
+    std::vector<int8_t> relaid(w.data.size());
+    tfk_fc_rows4_layout(reinterpret_cast<const int8_t*>(w.data.data()), c.depth, c.units,
+                        relaid.data());
+    const std::string w4 = n + "_w4";  // word-aligned: the assembly loads it with LDM
+    e.declare("static const int8_t " + w4 + "[] TF_ALIGN4 = " +
+              cIntArray(std::vector<int32_t>(relaid.begin(), relaid.end())) + ";\n");
+    e.call("tfk_fully_connected_rows4_s8(&" + n + "_p, &" + n + "_q, " + std::to_string(c.depth) +
+           ", " + std::to_string(c.units) + ", (const int8_t*)" + e.tensor(op.inputs[0]) + ", " +
+           w4 + ", " + n + "_fb, (int8_t*)" + e.tensor(op.outputs[0]) + ");");
+    return Status::ok();
+  }
   e.call("tfk_fully_connected_fast_s8(&" + n + "_p, &" + n + "_q, " + std::to_string(c.batches) + ", " +
          std::to_string(c.depth) + ", " + std::to_string(c.units) + ", (const int8_t*)" +
          e.tensor(op.inputs[0]) + ", " + e.tensor(op.inputs[1]) + ", " + n + "_fb, (int8_t*)" +
