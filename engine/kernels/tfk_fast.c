@@ -7,7 +7,7 @@
 
 #include "tfk.h"
 #include "tfk_math.h"
-
+#include "tfk_rows4.h"
 
 void tfk_fold_input_offset(int32_t input_offset, const int8_t* filter, int32_t channels,
                            int32_t depth, const int32_t* bias, int32_t* out_bias) {
@@ -677,18 +677,6 @@ TFK_NO_EARLY_SCHEDULE void tfk_conv2d_simd_s8(const tfk_conv_params* p, const tf
   }
 }
 
-void tfk_fc_rows4_layout(const int8_t* weights, int32_t depth, int32_t units, int8_t* out) {
-  const int32_t groups = units >> 2;
-  for (int32_t g = 0; g < groups; ++g) {
-    for (int32_t d = 0; d < depth; d += 8) {
-      for (int32_t r = 0; r < 4; ++r, out += 8) {
-        memcpy(out, weights + (int64_t)(4 * g + r) * depth + d, 8);
-      }
-    }
-  }
-  memcpy(out, weights + (int64_t)groups * 4 * depth, (size_t)(units - 4 * groups) * (size_t)depth);
-}
-
 /* One input row as 16-bit lanes: per four bytes x0..x3, (x0, x2) and (x1, x3). */
 static void extend_row(const int8_t* x, int32_t n, int32_t* xq) {
   for (const int32_t* end = xq + n / 2; xq != end; x += 4, xq += 2) {
@@ -696,118 +684,6 @@ static void extend_row(const int8_t* x, int32_t n, int32_t* xq) {
     xq[0] = tfk_sxtb16(a);
     xq[1] = tfk_sxtb16_ror8(a);
   }
-}
-
-/* What rows4_run does for one chunk of the input: every group of four rows of a batch of units,
- * read and written by rows4_asm at fixed offsets. */
-typedef struct {
-  const int32_t* xq;   /*  0: the chunk's lanes */
-  int32_t bytes;       /*  4: one group's weight bytes in this chunk (4 n, a multiple of 32) */
-  const int32_t* from; /*  8: the accumulators the groups start from (advanced) */
-  int32_t* acc;        /* 12: where they are left when o is 0 (advanced) */
-  const int8_t* w;     /* 16: the first group's weights in this chunk */
-  int32_t skip;        /* 20: 4 (depth - n): from a group's end in this chunk to the next group */
-  const int8_t* w_end; /* 24: w after the last group */
-  int8_t* o;           /* 28: the outputs, requantized here (last chunk, uniform), or 0 */
-  int32_t m, e, k;     /* 32: the uniform requantization (tfk_requant_rshift) */
-} rows4_state;
-
-#if TFK_HAS_DSP && defined(__GNUC__) && defined(__thumb2__)
-#include <stddef.h>
-_Static_assert(offsetof(rows4_state, from) == 8 && offsetof(rows4_state, acc) == 12 &&
-                   offsetof(rows4_state, skip) == 20 && offsetof(rows4_state, w_end) == 24 &&
-                   offsetof(rows4_state, o) == 28 && offsetof(rows4_state, m) == 32,
-               "rows4_asm reads rows4_state at these offsets");
-/* clang-format off */
-/* One row of rows4_asm's group: two weight words (r11, r12) from r9 against the lanes r0..r3
- * into accumulator `a`. */
-#define TFK_ASM_ROW4(a)                              \
-  "ldm r9!, {r11, r12}\n\t"                          \
-  "sxtb16 lr, r11\n\t"                               \
-  "smlad " a ", lr, r0, " a "\n\t"                   \
-  "sxtb16 lr, r11, ror #8\n\t"                       \
-  "smlad " a ", lr, r1, " a "\n\t"                   \
-  "sxtb16 lr, r12\n\t"                               \
-  "smlad " a ", lr, r2, " a "\n\t"                   \
-  "sxtb16 lr, r12, ror #8\n\t"                       \
-  "smlad " a ", lr, r3, " a "\n\t"
-/* Eight input elements against four rows: 37 instructions for 32 multiply-accumulates. */
-#define TFK_ASM_GROUP4 \
-  "ldm r8!, {r0, r1, r2, r3}\n\t" TFK_ASM_ROW4("r4") TFK_ASM_ROW4("r5") TFK_ASM_ROW4("r6") TFK_ASM_ROW4("r7")
-/* Accumulator `a` requantized with m, e, k in r1, r2, r3 and stored at [r0], r0 advanced. */
-#define TFK_ASM_OUT4(a) TFK_ASM_REQUANT_TO(a, "r1", "r2", "r3", "r11", "lr", "[r0], #1")
-/* clang-format on */
-
-/* rows4_run on Cortex-M4/M7. Per group: the accumulators from `from`, the loop over the chunk two
- * eight-element steps a turn (entered at the second when their number is odd), then the four
- * outputs requantized or the accumulators stored. */
-__attribute__((naked, noinline)) static void rows4_asm(rows4_state* st __attribute__((unused))) {
-  __asm__ volatile(
-      "push {r4-r11, lr}\n\t"
-      "push {r0}\n\t"
-      "ldr r9, [r0, #16]\n\t"
-      "3:\n\t"
-      "ldr r12, [sp]\n\t"
-      "ldm r12, {r0, r1, r2}\n\t" /* xq, bytes, from */
-      "ldm r2!, {r4, r5, r6, r7}\n\t"
-      "str r2, [r12, #8]\n\t"
-      "mov r8, r0\n\t"
-      "add r10, r9, r1\n\t"
-      "tst r1, #32\n\t"
-      "bne 2f\n\t"
-      "1:\n\t" TFK_ASM_GROUP4
-      "2:\n\t" TFK_ASM_GROUP4
-      "cmp r9, r10\n\t"
-      "bne 1b\n\t"
-      "ldr r12, [sp]\n\t"
-      "ldr r0, [r12, #20]\n\t"
-      "add r9, r9, r0\n\t" /* the next group */
-      "ldr r0, [r12, #28]\n\t"
-      "cbnz r0, 4f\n\t"
-      "ldr r0, [r12, #12]\n\t"
-      "stm r0!, {r4, r5, r6, r7}\n\t"
-      "str r0, [r12, #12]\n\t"
-      "b 5f\n\t"
-      "4:\n\t"
-      "add r3, r12, #32\n\t"
-      "ldm r3, {r1, r2, r3}\n\t" /* m, e, k */
-      TFK_ASM_OUT4("r4") TFK_ASM_OUT4("r5") TFK_ASM_OUT4("r6") TFK_ASM_OUT4("r7")
-      "str r0, [r12, #28]\n\t"
-      "5:\n\t"
-      "ldr r0, [r12, #24]\n\t"
-      "cmp r9, r0\n\t"
-      "bne 3b\n\t"
-      "add sp, sp, #4\n\t"
-      "pop {r4-r11, pc}\n\t");
-}
-#endif
-
-/* Every group of the batch against one chunk: acc (or, with o, the outputs) from `from` plus the
- * groups' re-laid rows against the lanes. */
-static void rows4_run(rows4_state* st) {
-#if TFK_HAS_DSP && defined(__GNUC__) && defined(__thumb2__)
-  rows4_asm(st);
-#else
-  for (const int8_t* w = st->w; w != st->w_end; w += st->skip) {
-    int32_t acc[4] = {st->from[0], st->from[1], st->from[2], st->from[3]};
-    st->from += 4;
-    const int32_t* xq = st->xq;
-    for (const int8_t* end = w + st->bytes; w != end; xq += 4) {
-      for (int32_t r = 0; r < 4; ++r, w += 8) {
-        const uint32_t a = tfk_load4(w), b = tfk_load4(w + 4);
-        acc[r] = tfk_smlad(tfk_sxtb16_ror8(a), xq[1], tfk_smlad(tfk_sxtb16(a), xq[0], acc[r]));
-        acc[r] = tfk_smlad(tfk_sxtb16_ror8(b), xq[3], tfk_smlad(tfk_sxtb16(b), xq[2], acc[r]));
-      }
-    }
-    for (int32_t r = 0; r < 4; ++r) {
-      if (st->o) {
-        *st->o++ = tfk_requant_rshift(acc[r], st->m, st->e, st->k);
-      } else {
-        *st->acc++ = acc[r];
-      }
-    }
-  }
-#endif
 }
 
 void tfk_fully_connected_rows4_s8(const tfk_fc_params* p, const tfk_channel_quant* q, int32_t depth,
@@ -821,7 +697,7 @@ void tfk_fully_connected_rows4_s8(const tfk_fc_params* p, const tfk_channel_quan
   int32_t xq[(depth < TFK_FC_ROWS4_CHUNK ? depth : TFK_FC_ROWS4_CHUNK) / 2];
   const int keep = !uniform || depth > TFK_FC_ROWS4_CHUNK;
   int32_t acc[keep ? (grouped < TFK_FC_ROWS4_BATCH ? grouped : TFK_FC_ROWS4_BATCH) : 1];
-  rows4_state st;
+  tfk_rows4_state st;
   st.m = q->multiplier[0];
   st.e = -q->shift[0] - 2;
   st.k = 2 * off + 1;
@@ -838,7 +714,7 @@ void tfk_fully_connected_rows4_s8(const tfk_fc_params* p, const tfk_channel_quan
       st.skip = 4 * (depth - n);
       st.w_end = st.w + (int64_t)count * depth;
       st.o = uniform && d0 + n == depth ? out + u0 : 0; /* the last chunk requantizes */
-      rows4_run(&st);
+      tfk_rows4_run(&st);
     }
     if (uniform) continue;
     for (int32_t c = 0; c < count; ++c) {
