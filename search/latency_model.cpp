@@ -428,17 +428,15 @@ LayerFeatures layerFeatures(const Graph& g, int32_t opIndex, bool inPlace) {
     f.kernel = K::kFullyConnected;
     const int32_t units = g.tensor(op.inputs[1]).shape[0], depth = g.tensor(op.inputs[1]).shape[1];
     const int64_t batches = g.tensor(op.inputs[0]).elementCount() / depth;
+    f.x[kMacs] = double(opDef(op.kind).macs(g, op));  // all of them, also on the four-row path
+    f.x[kScalar] = f.x[kOutputs] * double(depth % 4);
     if (tfk_fc_uses_rows4(int32_t(batches), depth, units)) {
       const int64_t grouped = units & ~3,
                     chunks = (depth + TFK_FC_ROWS4_CHUNK - 1) / TFK_FC_ROWS4_CHUNK;
       const int64_t unitBatches = (grouped + TFK_FC_ROWS4_BATCH - 1) / TFK_FC_ROWS4_BATCH;
       f.x[kRows] = double(grouped * depth);       // in the four-row groups
-      f.x[kMacs] = double(units) * depth;         // all (see latency_model.h)
       f.x[kEdge] = double(grouped / 4 * chunks);  // group calls
       f.x[kTaps] = double(unitBatches * depth);   // input elements extended
-    } else {
-      f.x[kMacs] = double(opDef(op.kind).macs(g, op));
-      f.x[kScalar] = f.x[kOutputs] * double(depth % 4);
     }
   } else {
     const bool copy = op.kind == OpKind::kPad || op.kind == OpKind::kConcatenation ||

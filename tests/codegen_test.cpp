@@ -137,13 +137,20 @@ TEST(Codegen, FusedFullyConnectedStagesAreBitExact) {
       options.fastKernels = fast;
       Result<GeneratedModel> c = emitModelC(m.value(), options);
       ASSERT_TRUE(c.ok()) << c.error();
-      EXPECT_NE(c.value().source.find(fast ? "tfk_fc_accumulate_fast_s8" : "tfk_fc_accumulate_s8("), std::string::npos);
-      EXPECT_EQ(c.value().source.find("tfk_fully_connected"), std::string::npos) << "the layer also ran whole";
-      const fs::path dir = fs::temp_directory_path() / ("tinyforge_codegen_fused_" + std::to_string(built) + (fast ? "f" : "p"));
+      EXPECT_NE(c.value().source.find(fast ? "tfk_fc_accumulate_fast_s8" : "tfk_fc_accumulate_s8("),
+                std::string::npos);
+      EXPECT_EQ(c.value().source.find("tfk_fully_connected"), std::string::npos)
+          << "the layer also ran whole";
+      const fs::path dir = fs::temp_directory_path() / ("tinyforge_codegen_fused_" +
+                                                        std::to_string(built) + (fast ? "f" : "p"));
       const fs::path runner = buildHostRunner(c.value(), dir);
       writeBytes(dir / "in0.bin", inputs[0]);
-      ASSERT_EQ(std::system((runner.string() + " " + (dir / "in0.bin").string() + " " + (dir / "out0.bin").string()).c_str()), 0);
-      EXPECT_EQ(test::readFileBytes(dir / "out0.bin"), ref.value()[size_t(m.value().graph.outputs[0])]);
+      ASSERT_EQ(std::system((runner.string() + " " + (dir / "in0.bin").string() + " " +
+                             (dir / "out0.bin").string())
+                                .c_str()),
+                0);
+      EXPECT_EQ(test::readFileBytes(dir / "out0.bin"),
+                ref.value()[size_t(m.value().graph.outputs[0])]);
     }
     ++built;
   }

@@ -385,7 +385,8 @@ namespace {
 
 // Exports `stem` with the patch planner for `device`, the test input and expected output from
 // golden case `caseIndex`, and verifies it in QEMU.
-Result<VerifyReport> verifyPatchFirmware(const std::string& stem, size_t caseIndex, const std::string& device) {
+Result<VerifyReport> verifyPatchFirmware(const std::string& stem, size_t caseIndex,
+                                         const std::string& device) {
   Result<Graph> g = importTfliteFile((test::sharedDir() / "models" / (stem + ".tflite")).string());
   if (!g) return g.status();
   const nlohmann::json manifest = test::readManifest(stem);
@@ -399,7 +400,8 @@ Result<VerifyReport> verifyPatchFirmware(const std::string& stem, size_t caseInd
       o.expectedOutputs.push_back(test::readFileBytes(test::sharedDir() / "golden" / stem / t["file"].get<std::string>()));
     }
   }
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("tinyforge_fw_patch_" + stem);
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("tinyforge_fw_patch_" + stem);
   std::filesystem::remove_all(dir);
   Result<ExportSummary> e = exportFirmware(g.value(), o, dir.string());
   if (!e) return e.status();
@@ -412,7 +414,8 @@ TEST(FirmwarePatch, PatchBasedFirmwareMatchesGoldenInHalfTheTflmRam) {
     if (test::runningInCi()) FAIL() << "CI=true but arm-none-eabi-gcc or qemu is missing";
     GTEST_SKIP() << "arm-none-eabi-gcc / qemu-system-arm not installed";
   }
-  Result<VerifyReport> v = verifyPatchFirmware("tflm_person_detect", 2, "stm32f412");  // real_person
+  Result<VerifyReport> v =
+      verifyPatchFirmware("tflm_person_detect", 2, "stm32f412");  // real_person
   ASSERT_TRUE(v.ok()) << v.error();
   EXPECT_TRUE(v.value().match);
   // TFLM needs a 55,296-byte arena for this model (golden manifest `head`).

@@ -102,7 +102,8 @@ TEST(GoldenPatch, MicroSpeechFusesItsFullyConnectedLayer) {
   ASSERT_EQ(patch.value().plan.patches.size(), 1u);
   const PatchStage& stage = patch.value().plan.patches[0];
   ASSERT_FALSE(stage.consumerOps.empty());
-  EXPECT_EQ(patch.value().graph.ops[size_t(stage.consumerOps.back())].kind, OpKind::kFullyConnected);
+  EXPECT_EQ(patch.value().graph.ops[size_t(stage.consumerOps.back())].kind,
+            OpKind::kFullyConnected);
   const TensorId split = patch.value().graph.ops[size_t(stage.ops.back())].outputs[0];
   EXPECT_EQ(patch.value().plan.offsets[size_t(split)], -1);
   EXPECT_TRUE(checkPlan(patch.value().graph, patch.value().plan).isOk());

@@ -278,14 +278,16 @@ TEST(KernelFast, FullyConnectedSlicesMatchTheWholeLayer) {
     const int32_t inOff = int32_t(rng() % 256) - 128, outOff = int32_t(rng() % 256) - 128;
     const auto [lo, hi] = trialClamp(&rng, trial);
     const tfk_fc_params p{inOff, outOff, lo, hi};
-    std::vector<int8_t> whole(static_cast<size_t>(units)), sliced(whole.size()), slicedFast(whole.size());
+    std::vector<int8_t> whole(static_cast<size_t>(units)), sliced(whole.size()),
+        slicedFast(whole.size());
     tfk_fully_connected_s8(&p, &q, 1, depth, units, in.data(), w.data(), bias.data(), whole.data());
     tfk_fold_input_offset(inOff, w.data(), units, depth, bias.data(), folded.data());
     std::vector<int32_t> acc = bias, accFast = folded;
     for (int32_t first = 0; first < depth;) {  // slices of 1 to 40 elements, any alignment
       const int32_t n = std::min(depth - first, 1 + int32_t(rng() % 40));
       tfk_fc_accumulate_s8(&p, in.data() + first, n, w.data() + first, depth, units, acc.data());
-      tfk_fc_accumulate_fast_s8(in.data() + first, n, w.data() + first, depth, units, accFast.data());
+      tfk_fc_accumulate_fast_s8(in.data() + first, n, w.data() + first, depth, units,
+                                accFast.data());
       first += n;
     }
     ASSERT_EQ(accFast, acc) << "trial " << trial;  // bias + sum (x + off) w = folded + sum x w

@@ -30,14 +30,16 @@ TEST(PlanPatchProperty, FusedFullyConnectedLayersPlanValidlyAndExecuteExactly) {
       ++fused;
       EXPECT_LT(plan.arenaBytes, best.value().plan.arenaBytes);
       EXPECT_EQ(stage.gridW, 1);
-      for (TensorId t : tiledTensors(patch.value().graph, stage)) EXPECT_EQ(plan.offsets[size_t(t)], -1);
+      for (TensorId t : tiledTensors(patch.value().graph, stage))
+        EXPECT_EQ(plan.offsets[size_t(t)], -1);
     }
     const auto inputs = test::randomInputs(g, &rng);
     Result<TensorValues> plain = runGraph(g, inputs);
     ASSERT_TRUE(plain.ok()) << plain.error();
     Result<TensorValues> arena = runGraphInArena(patch.value().graph, plan, inputs);
     ASSERT_TRUE(arena.ok()) << arena.error();
-    for (TensorId out : g.outputs) EXPECT_EQ(arena.value()[size_t(out)], plain.value()[size_t(out)]);
+    for (TensorId out : g.outputs)
+      EXPECT_EQ(arena.value()[size_t(out)], plain.value()[size_t(out)]);
   }
   EXPECT_GE(fused, 30);
 }

@@ -1,9 +1,9 @@
 #include "tests/random_graphs.h"
 
-#include "search/arch_spec.h"
-
 #include <algorithm>
 #include <cstring>
+
+#include "search/arch_spec.h"
 
 namespace tinyforge::test {
 namespace {
@@ -156,7 +156,9 @@ Graph spatialFcGraph(std::mt19937* rng) {
   for (int32_t i = 0; i < layers; ++i) {
     LayerSpec l;
     const auto kind = uint32_t((*rng)() % 5);
-    l.type = kind < 3 ? LayerType::kConv : kind == 3 ? LayerType::kDepthwiseSeparable : LayerType::kPool;
+    l.type = kind < 3    ? LayerType::kConv
+             : kind == 3 ? LayerType::kDepthwiseSeparable
+                         : LayerType::kPool;
     l.out = 2 + int32_t((*rng)() % 8);
     l.kernel = 1 + 2 * int32_t((*rng)() % 3);
     l.stride = std::min(h, w) >= 4 ? 1 + int32_t((*rng)() % 2) : 1;

@@ -77,9 +77,11 @@ Status emitPatchStage(const Graph& g, const MemoryPlan& plan, const PatchStage& 
   const int64_t inOffset = plan.offsets[size_t(g.ops[size_t(stage.ops.front())].inputs[0])];
   const int64_t splitOffset = plan.offsets[size_t(splitId)];
   const std::string slots[2] = {arenaAt(stage.scratchOffset), arenaAt(stage.scratchOffset + stage.slotBytes[0])};
-  e->comment("patch stage: ops " + std::to_string(stage.ops.front()) + ".." + std::to_string(stage.ops.back()) +
-             " on " + std::to_string(stage.gridH) + "x" + std::to_string(stage.gridW) + " tiles" +
-             (fusedIndex >= 0 ? ", op " + std::to_string(fusedIndex) + " (FULLY_CONNECTED) fused" : std::string()));
+  e->comment("patch stage: ops " + std::to_string(stage.ops.front()) + ".." +
+             std::to_string(stage.ops.back()) + " on " + std::to_string(stage.gridH) + "x" +
+             std::to_string(stage.gridW) + " tiles" +
+             (fusedIndex >= 0 ? ", op " + std::to_string(fusedIndex) + " (FULLY_CONNECTED) fused"
+                              : std::string()));
   const std::vector<TileRegion> tiles = tileGrid(split.shape[1], split.shape[2], stage.gridH, stage.gridW);
   for (size_t t = 0; t < tiles.size(); ++t) {
     const std::vector<TileStep> steps = tileSteps(g, stage.ops, tiles[t]);

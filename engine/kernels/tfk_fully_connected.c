@@ -3,7 +3,8 @@
 #include "tfk_math.h"
 
 /* Unit u's output from its accumulator (bias included). */
-static int8_t fc_output(const tfk_fc_params* p, const tfk_channel_quant* q, int32_t u, int32_t acc) {
+static int8_t fc_output(const tfk_fc_params* p, const tfk_channel_quant* q, int32_t u,
+                        int32_t acc) {
   const int32_t k = q->per_channel ? u : 0;
   acc = tfk_mbqm(acc, q->multiplier[k], q->shift[k]) + p->output_offset;
   return (int8_t)tfk_clamp(acc, p->act_min, p->act_max);

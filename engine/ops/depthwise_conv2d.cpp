@@ -71,12 +71,15 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
   const bool inPlace = !r && e.sameBuffer(op.inputs[0], op.outputs[0]);
   // One input channel: a depthwise convolution is a plain convolution with Cout filters of
   // depth 1 (the conv kernels on the weights re-laid [Cout,KH,KW,1]).
-  const bool oneChannel = e.fastKernels() && c.in.c == 1 && c.params.depth_multiplier > 1 && !inPlace;
+  const bool oneChannel =
+      e.fastKernels() && c.in.c == 1 && c.params.depth_multiplier > 1 && !inPlace;
   e.declare("static const tfk_conv_params " + n + "_p = " + cLiteral(c.params) + ";\n");
   if (r || oneChannel) {  // the filter's dims once per op (or the re-laid filter's)
     e.declare("static const tfk_dims " + n + "_di = " + cLiteral(c.in) + ", " + n +
               "_do = " + cLiteral(c.out) + ";\n");
-    if (!oneChannel) e.declareOnce(o + "_df", "static const tfk_dims " + o + "_df = " + cLiteral(c.filter) + ";\n");
+    if (!oneChannel)
+      e.declareOnce(o + "_df",
+                    "static const tfk_dims " + o + "_df = " + cLiteral(c.filter) + ";\n");
   } else {
     e.declare("static const tfk_dims " + n + "_di = " + cLiteral(c.in) + ", " + n +
               "_df = " + cLiteral(c.filter) + ", " + n + "_do = " + cLiteral(c.out) + ";\n");
@@ -94,7 +97,8 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
       for (int32_t t = 0; t < taps; ++t) rows[size_t(oc) * size_t(taps) + size_t(t)] = dw[t * c.filter.c + oc];
     }
     const tfk_dims convFilter{c.filter.c, c.filter.h, c.filter.w, 1};
-    e.declareOnce(o + "_cf", "static const tfk_dims " + o + "_cf = " + cLiteral(convFilter) + ";\n");
+    e.declareOnce(o + "_cf",
+                  "static const tfk_dims " + o + "_cf = " + cLiteral(convFilter) + ";\n");
     if (tfk_conv2d_uses_im2col(&c.params, &c.in, &convFilter, c.hasBias)) {
       callIm2col(e, o + "_cf", rows.data(), c.filter.c, taps, in, bias, out);
       return Status::ok();
@@ -102,13 +106,10 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
     const std::string cw = declarePaddedRows(e, o + "_cw", rows.data(), c.filter.c, taps, taps);
     // Bias with the input offset folded in, for the interior pixels of the SIMD kernel.
     std::vector<int32_t> folded(size_t(c.filter.c));
-    const auto* b32 =
-        c.hasBias ? reinterpret_cast<const int32_t*>(g.tensor(op.inputs[2]).data.data()) : nullptr;
-    for (int32_t oc = 0; oc < c.filter.c; ++oc) {
-      int32_t sum = 0;
-      for (int32_t t = 0; t < taps; ++t) sum += dw[t * c.filter.c + oc];
-      folded[size_t(oc)] = (b32 ? b32[oc] : 0) + c.params.input_offset * sum;
-    }
+    tfk_fold_input_offset(
+        c.params.input_offset, rows.data(), c.filter.c, taps,
+        c.hasBias ? reinterpret_cast<const int32_t*>(g.tensor(op.inputs[2]).data.data()) : nullptr,
+        folded.data());
     e.declareOnce(o + "_fb", "static const int32_t " + o + "_fb[] = " + cIntArray(folded) + ";\n");
     e.call("tfk_conv2d_simd_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" + in +
            ", &" + o + "_cf, " + cw + ", " + bias + ", " + o + "_fb, &" + n + "_do, " + out + ");");
@@ -126,9 +127,9 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
     return Status::ok();
   }
   const bool fast = e.fastKernels() && c.params.depth_multiplier == 1;
-  e.call(std::string(fast ? "tfk_depthwise_conv2d_fast_s8" : "tfk_depthwise_conv2d_s8") + "(&" +
-         n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" + in + ", &" + o + "_df, " + w +
-         ", " + bias + ", &" + n + "_do, " + out + ");");
+  e.call(std::string(fast ? "tfk_depthwise_conv2d_fast_s8" : "tfk_depthwise_conv2d_s8") + "(&" + n +
+         "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" + in + ", &" + o + "_df, " + w + ", " +
+         bias + ", &" + n + "_do, " + out + ");");
   return Status::ok();
 }
 

@@ -122,11 +122,11 @@ void declareQuant(const FcCall& c, CEmitter& e) {
 // The bias with the input offset folded in (the fast kernels' starting accumulators).
 std::vector<int32_t> foldedBias(const Graph& g, const Op& op, const FcCall& c) {
   std::vector<int32_t> folded(size_t(c.units));
-  tfk_fold_input_offset(c.params.input_offset,
-                        reinterpret_cast<const int8_t*>(g.tensor(op.inputs[1]).data.data()), c.units,
-                        c.depth,
-                        c.hasBias ? reinterpret_cast<const int32_t*>(g.tensor(op.inputs[2]).data.data()) : nullptr,
-                        folded.data());
+  tfk_fold_input_offset(
+      c.params.input_offset, reinterpret_cast<const int8_t*>(g.tensor(op.inputs[1]).data.data()),
+      c.units, c.depth,
+      c.hasBias ? reinterpret_cast<const int32_t*>(g.tensor(op.inputs[2]).data.data()) : nullptr,
+      folded.data());
   return folded;
 }
 
@@ -227,7 +227,8 @@ void emitFcSlicesAccumulate(const Graph& g, const Op& op, CEmitter& e, const std
   const FcCall c = prepare(g, op);
   const std::string args = "(const int8_t*)" + x + ", " + std::to_string(count) + ", " +
                            e.tensor(op.inputs[1]) + " + " + std::to_string(first) + ", " +
-                           std::to_string(c.depth) + ", " + std::to_string(c.units) + ", (int32_t*)" + acc + ");";
+                           std::to_string(c.depth) + ", " + std::to_string(c.units) +
+                           ", (int32_t*)" + acc + ");";
   if (e.fastKernels()) {
     e.call("tfk_fc_accumulate_fast_s8(" + args);
   } else {
@@ -237,8 +238,9 @@ void emitFcSlicesAccumulate(const Graph& g, const Op& op, CEmitter& e, const std
 
 void emitFcSlicesFinish(const Graph& g, const Op& op, CEmitter& e, const std::string& acc) {
   const FcCall c = prepare(g, op);
-  e.call("tfk_fc_requantize_s8(&" + e.prefix() + "_p, &" + e.prefix() + "_q, " + std::to_string(c.units) +
-         ", (const int32_t*)" + acc + ", (int8_t*)" + e.tensor(op.outputs[0]) + ");");
+  e.call("tfk_fc_requantize_s8(&" + e.prefix() + "_p, &" + e.prefix() + "_q, " +
+         std::to_string(c.units) + ", (const int32_t*)" + acc + ", (int8_t*)" +
+         e.tensor(op.outputs[0]) + ");");
 }
 
 const OpDef& opDefFullyConnected() {

@@ -26,12 +26,14 @@ Status checkPlanShape(const Graph& g, const MemoryPlan& plan) {
     if (s.offset < 0 || s.offset + s.bytes > plan.arenaBytes) return Status::error("plan scratch outside the arena");
   }
   for (const PatchStage& p : plan.patches) {
-    if (p.scratchOffset < 0 || p.scratchOffset + p.slotBytes[0] + p.slotBytes[1] > plan.arenaBytes) {
+    if (p.scratchOffset < 0 ||
+        p.scratchOffset + p.slotBytes[0] + p.slotBytes[1] > plan.arenaBytes) {
       return Status::error("plan puts a patch stage's tiles outside the arena");
     }
     if (p.consumerOps.empty()) continue;
     if (p.consumerOps.back() < 0 || size_t(p.consumerOps.back()) >= g.ops.size()) {
-      return Status::error("plan fuses op " + std::to_string(p.consumerOps.back()) + ", which the graph lacks");
+      return Status::error("plan fuses op " + std::to_string(p.consumerOps.back()) +
+                           ", which the graph lacks");
     }
     const Op& fc = g.ops[size_t(p.consumerOps.back())];
     if (!fcTakesSlices(g, fc) || p.gridW != 1 || p.accOffset < 0 || p.accOffset % 4 != 0 ||

@@ -65,7 +65,8 @@ Status checkFusedAccumulators(const Graph& g, const MemoryPlan& plan, const Patc
                           stage.accOffset + fusedAccBytes(g, stage) <= b.offset + b.bytes);
     }
     if (!inside) {
-      return Status::error("plan: the accumulators of op " + std::to_string(stage.consumerOps.back()) +
+      return Status::error("plan: the accumulators of op " +
+                           std::to_string(stage.consumerOps.back()) +
                            ", fused into a patch stage, lie outside the stage's buffer on step " +
                            std::to_string(step));
     }
@@ -95,10 +96,12 @@ Status checkLifetimes(const Graph& g, const MemoryPlan& plan, std::vector<int32_
   std::vector<bool> tiled(g.tensors.size(), false);  // tensors of patch stages never whole
   for (const PatchStage& stage : plan.patches) {
     for (int32_t op : stage.ops) {
-      if (op < 0 || size_t(op) >= g.ops.size()) return Status::error("plan: patch stage names op " + std::to_string(op));
+      if (op < 0 || size_t(op) >= g.ops.size())
+        return Status::error("plan: patch stage names op " + std::to_string(op));
     }
     for (int32_t op : stage.consumerOps) {
-      if (op < 0 || size_t(op) >= g.ops.size()) return Status::error("plan: patch stage names op " + std::to_string(op));
+      if (op < 0 || size_t(op) >= g.ops.size())
+        return Status::error("plan: patch stage names op " + std::to_string(op));
     }
     if (stage.ops.empty()) return Status::error("plan: a patch stage without ops");
     for (TensorId t : tiledTensors(g, stage)) tiled[size_t(t)] = true;

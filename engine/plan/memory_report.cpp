@@ -57,10 +57,15 @@ json memoryReportJson(const Graph& g, const MemoryPlan& plan) {
   }
   json patches = json::array();
   for (const PatchStage& p : plan.patches) {
-    patches.push_back({{"ops", p.ops}, {"first_step", p.firstStep}, {"last_step", p.lastStep},
-                       {"grid", {p.gridH, p.gridW}}, {"slot_bytes", {p.slotBytes[0], p.slotBytes[1]}},
-                       {"scratch_offset", p.scratchOffset}, {"stage_macs", p.stageMacs},
-                       {"tiled_macs", p.tiledMacs}, {"fused_ops", p.consumerOps},
+    patches.push_back({{"ops", p.ops},
+                       {"first_step", p.firstStep},
+                       {"last_step", p.lastStep},
+                       {"grid", {p.gridH, p.gridW}},
+                       {"slot_bytes", {p.slotBytes[0], p.slotBytes[1]}},
+                       {"scratch_offset", p.scratchOffset},
+                       {"stage_macs", p.stageMacs},
+                       {"tiled_macs", p.tiledMacs},
+                       {"fused_ops", p.consumerOps},
                        {"acc_offset", p.accOffset}});
   }
   json peakNames = json::array();

@@ -55,9 +55,10 @@ Result<MemoryPlan> planStage(const Graph& g, const std::vector<int32_t>& order,
   if (splitOverInput) request.shared.push_back({stageIn, split});
   const int64_t slots = geo.slotBytes[0] + geo.slotBytes[1];
   const int64_t accBytes = fusedAccBytes(g, stage);
-  request.spans.push_back({stage.firstStep, stage.lastStep + int32_t(consumer.size()), slots + accBytes,
-                           "patch tiles (" + std::to_string(gridH) + "x" + std::to_string(gridW) + ")" +
-                               (consumer.empty() ? "" : " and the fused layer's accumulators")});
+  request.spans.push_back(
+      {stage.firstStep, stage.lastStep + int32_t(consumer.size()), slots + accBytes,
+       "patch tiles (" + std::to_string(gridH) + "x" + std::to_string(gridW) + ")" +
+           (consumer.empty() ? "" : " and the fused layer's accumulators")});
   std::vector<int64_t> spanOffsets;
   Result<MemoryPlan> plan = placeBuffers(g, order, std::move(request), &spanOffsets);
   if (!plan) return plan;

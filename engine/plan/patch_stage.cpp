@@ -48,9 +48,11 @@ std::vector<int32_t> sliceConsumer(const Graph& g, const std::vector<int32_t>& o
   TensorId t = g.ops[size_t(order[end])].outputs[0];
   for (size_t k = end + 1; k < order.size(); ++k) {
     const Op& op = g.ops[size_t(order[k])];
-    if (isGraphOutput(g, t) || readersOf(g, t) != 1 || op.inputs.empty() || op.inputs[0] != t) break;
+    if (isGraphOutput(g, t) || readersOf(g, t) != 1 || op.inputs.empty() || op.inputs[0] != t)
+      break;
     ops.push_back(order[k]);
-    if (op.kind == OpKind::kFullyConnected) return fcTakesSlices(g, op) ? ops : std::vector<int32_t>{};
+    if (op.kind == OpKind::kFullyConnected)
+      return fcTakesSlices(g, op) ? ops : std::vector<int32_t>{};
     if (op.kind != OpKind::kReshape) break;
     t = op.outputs[0];
   }
@@ -64,7 +66,8 @@ int64_t fusedAccBytes(const Graph& g, const PatchStage& stage) {
 
 std::vector<TensorId> tiledTensors(const Graph& g, const PatchStage& stage) {
   std::vector<TensorId> tiled;
-  for (size_t k = 0; k + 1 < stage.ops.size(); ++k) tiled.push_back(g.ops[size_t(stage.ops[k])].outputs[0]);
+  for (size_t k = 0; k + 1 < stage.ops.size(); ++k)
+    tiled.push_back(g.ops[size_t(stage.ops[k])].outputs[0]);
   if (!stage.consumerOps.empty()) {
     tiled.push_back(g.ops[size_t(stage.ops.back())].outputs[0]);
     for (size_t k = 0; k + 1 < stage.consumerOps.size(); ++k) {

@@ -55,7 +55,8 @@ bool splitCanOverwriteInput(const Graph& graph, const std::vector<int32_t>& ops,
 // A fused consumer of the chain `ops` whose end is at position `end` of `order`: the RESHAPE ops
 // and then a one-batch FULLY_CONNECTED right after it in the order, each the only reader of the
 // previous output (the chain's split tensor first), none of those a graph output. Empty: none.
-std::vector<int32_t> sliceConsumer(const Graph& graph, const std::vector<int32_t>& order, size_t end);
+std::vector<int32_t> sliceConsumer(const Graph& graph, const std::vector<int32_t>& order,
+                                   size_t end);
 
 // Tensors of a planned stage that never exist whole: the chain's inner outputs, and with a fused
 // consumer the split tensor and the RESHAPE outputs too.
