@@ -43,7 +43,10 @@ const std::array<KernelInfo, kLatencyKernelCount> kKernels = {{
     {kSpatial | bit(kScalar) | bit(kInputs) | bit(kEdge) | bit(kTaps) | bit(kRows),
      K::kConv1x1},  // inplace
     {kSpatial | bit(kEdge) | bit(kTaps) | bit(kRows) | bit(kScalar) | bit(kInputs) | bit(kWeights),
-     K::kConv},                                            // simd
+     K::kConv},  // simd
+    {bit(kMacs) | bit(kOutputs) | bit(kOne) | bit(kEdge) | bit(kChannels) | bit(kScalar) |
+         bit(kInputs) | bit(kWeights),
+     K::kConvIm2col},  // lanes (few samples: no pixels, rows, taps, which follow from the others)
     {kSpatial | bit(kRows) | bit(kScalar), K::kConvSimd},  // conv2d
     {kSpatial | bit(kRows) | bit(kEdge) | bit(kTaps) | bit(kChannels) | bit(kScalar) |
          bit(kInputs) | bit(kWeights),
@@ -101,17 +104,32 @@ bool smallFilter(const Graph& g, const Op& op, const SpatialGeometry& s) {
   return int64_t(s.kernelH) * s.kernelW * g.tensor(op.inputs[0]).shape[3] <= TFK_IM2COL_MAX;
 }
 
-// The generated code calls tfk_conv2d_im2col_s8 where tfk_conv2d_uses_im2col (a small filter,
-// an unclamped output, an int8 input offset and a bias).
-bool im2col(const Graph& g, const Op& op, const SpatialGeometry& s) {
+// The parameters the kernels' path predicates read: input offset, output clamp, dilation.
+tfk_conv_params pathParams(const Graph& g, const Op& op, const SpatialGeometry& s) {
   tfk_conv_params p{};
   p.input_offset = -g.tensor(op.inputs[0]).zeroPoint();
   const ActivationRange a = activationRange(op.params.activation, g.tensor(op.outputs[0]));
   p.act_min = a.min;
   p.act_max = a.max;
+  p.dilation_h = s.dilationH;
+  p.dilation_w = s.dilationW;
+  return p;
+}
+
+// The generated code calls tfk_conv2d_im2col_s8 where tfk_conv2d_uses_im2col (a small filter,
+// an unclamped output, an int8 input offset and a bias).
+bool im2col(const Graph& g, const Op& op, const SpatialGeometry& s) {
+  const tfk_conv_params p = pathParams(g, op, s);
   const tfk_dims in{1, 1, 1, g.tensor(op.inputs[0]).shape[3]}, f{1, s.kernelH, s.kernelW, 1};
   const bool bias = op.inputs.size() == 3 && op.inputs[2] != kNoTensor;
   return tfk_conv2d_uses_im2col(&p, &in, &f, bias) != 0;
+}
+
+// tfk_conv2d_simd_s8's kernel: its lanes path where tfk_conv2d_simd_uses_lanes.
+LatencyKernel simdKernel(const Graph& g, const Op& op, const SpatialGeometry& s) {
+  const tfk_conv_params p = pathParams(g, op, s);
+  const tfk_dims in{1, 1, 1, g.tensor(op.inputs[0]).shape[3]}, f{1, s.kernelH, s.kernelW, 1};
+  return tfk_conv2d_simd_uses_lanes(&p, &in, &f) ? K::kConvLanes : K::kConvSimd;
 }
 
 // channel_pairs (tfk_fast.c) runs its 2 x 2 blocks in C for per-tensor quantization or a depth
@@ -128,7 +146,7 @@ LatencyKernel convKernel(const Graph& g, const Op& op, const SpatialGeometry& s,
     if (inPlace) return K::kConv1x1InPlace;
     if (pointwise) return K::kConv1x1;
     if (im2col(g, op, s)) return K::kConvIm2col;
-    return inC >= 2 && !smallFilter(g, op, s) ? K::kConvSimd : K::kConv;
+    return inC >= 2 && !smallFilter(g, op, s) ? simdKernel(g, op, s) : K::kConv;
   }
   const bool k3 = s.kernelH == 3 && s.kernelW == 3 && s.dilationH == 1 && s.dilationW == 1;
   if (!inPlace && inC == 1 && op.params.depthMultiplier > 1) {
@@ -146,17 +164,13 @@ LatencyKernel convKernel(const Graph& g, const Op& op, const SpatialGeometry& s,
   return k3 && op.params.depthMultiplier == 1 ? K::kDepthwise3x3 : K::kDepthwise;
 }
 
-// tfk_conv2d_simd_s8 walks each output row in pixel pairs whose windows lie inside the image
-// (2 x 2 SIMD dot products over kw * Cin bytes per kernel row) and computes the other pixels one
-// at a time, checking every tap.
-// Where the kernel rows are whole words, the patch at most TFK_PAIR_DEPTH_MAX taps and the output
-// the full int8 range, each pixel pair's two patches are extended to 16-bit lanes once (inputs:
-// the bytes extended) and every channel pair takes one 2 x 2 block over the whole patch.
+// tfk_conv2d_simd_s8 off its lanes path walks each output row in pixel pairs whose windows lie
+// inside the image (2 x 2 SIMD dot products over kw * Cin bytes per kernel row) and computes the
+// other pixels one at a time, checking every tap.
 void simdFeatures(const Graph& g, const Op& op, const SpatialGeometry& s, const AxisTaps& y,
                   const AxisTaps& x, LayerFeatures* f) {
   const Tensor& in = g.tensor(op.inputs[0]);
   const Tensor& out = g.tensor(op.outputs[0]);
-  const bool full = fullRange(g, op);
   const int32_t oh = out.shape[1], ow = out.shape[2], inC = in.shape[3];
   double pairs = 0, singles = 0, singleTaps = 0;
   for (int32_t ox = 0; ox < ow;) {
@@ -174,17 +188,47 @@ void simdFeatures(const Graph& g, const Op& op, const SpatialGeometry& s, const 
   const double rowsIn = y.interior, cout = out.shape[3], taps = double(s.kernelH) * s.kernelW;
   const bool rowContiguous = s.dilationW == 1;
   const double dotDepth = rowContiguous ? double(s.kernelW) * inC : double(inC);
-  const bool extended =
-      rowContiguous && int64_t(dotDepth) % 4 == 0 && taps * inC <= TFK_PAIR_DEPTH_MAX && full;
-  const double dots = rowsIn * pairs * std::ceil(cout / 2) *
-                      (extended ? 1 : s.kernelH * (rowContiguous ? 1 : s.kernelW));
+  const double dots =
+      rowsIn * pairs * std::ceil(cout / 2) * s.kernelH * (rowContiguous ? 1 : s.kernelW);
   const double borderTaps = y.valid * x.valid - rowsIn * s.kernelH * (x.valid - singleTaps);
   f->x[kEdge] = cout * (rowsIn * singles + (double(oh) - rowsIn) * ow) * taps;
   f->x[kTaps] = cout * borderTaps;
   f->x[kRows] = dots;
-  f->x[kInputs] = extended ? rowsIn * pairs * 2 * taps * inC : 0;
   f->x[kScalar] = cout * borderTaps * inC + dots * 4 * double(int64_t(dotDepth) % 4);
-  f->x[kWeights] = extended && blocksInC(g, op, int64_t(taps) * inC) ? dots : 0;  // blocks in C
+}
+
+// tfk_conv2d_simd_s8's lanes path: per pixel pair (an odd last pixel paired with itself) both
+// patches as 16-bit lanes, kernel row by kernel row: a row inside the image for both pixels
+// extended straight from the input (taps), another gathered with zero points first (edge); then
+// one 2 x 2 block per channel pair over the whole patch (a multiple of four bytes), an odd last
+// channel in C over every four-byte group.
+void lanesFeatures(const Graph& g, const Op& op, const SpatialGeometry& s, LayerFeatures* f) {
+  const Tensor& in = g.tensor(op.inputs[0]);
+  const Tensor& out = g.tensor(op.outputs[0]);
+  const int32_t ih = in.shape[1], iw = in.shape[2], oh = out.shape[1], ow = out.shape[2];
+  const int64_t patch = int64_t(s.kernelH) * s.kernelW * in.shape[3];
+  const double n = out.shape[0], cout = out.shape[3];
+  const double pairs = n * oh * std::ceil(ow / 2.0), blocks = pairs * double(out.shape[3] / 2);
+  double straight = 0, gathered = 0;
+  for (int32_t oy = 0; oy < oh; ++oy) {
+    for (int32_t ky = 0; ky < s.kernelH; ++ky) {
+      const int32_t iy = oy * s.strideH - s.padTop + ky * s.dilationH;
+      for (int32_t ox = 0; ox < ow; ox += 2) {
+        const int32_t xa = ox * s.strideW - s.padLeft, xb = ox + 1 < ow ? xa + s.strideW : xa;
+        const bool inside = iy >= 0 && iy < ih && xa >= 0 && xb + s.kernelW <= iw;
+        (inside ? straight : gathered) += n;
+      }
+    }
+  }
+  f->x[kMacs] = pairs * 2 * cout * double(patch);
+  f->x[kInputs] = pairs * 2 * double(patch);
+  f->x[kRows] = pairs;
+  f->x[kEdge] = gathered;
+  f->x[kTaps] = straight;
+  f->x[kChannels] = blocks;
+  f->x[kScalar] =
+      blocks * double((patch >> 2) & 1) + pairs * double(out.shape[3] % 2) * double(patch / 4);
+  f->x[kWeights] = blocksInC(g, op, patch) ? blocks : 0;
 }
 
 // tfk_conv2d_im2col_s8: per pixel, a patch gathered (kernel rows copied whole inside the image,
@@ -231,6 +275,7 @@ void spatialFeatures(const Graph& g, const Op& op, const SpatialGeometry& s, Lay
   if (f->kernel == K::kConvSimd && op.kind == OpKind::kConv2D) {
     simdFeatures(g, op, s, y, x, f);
   }
+  if (f->kernel == K::kConvLanes) lanesFeatures(g, op, s, f);
   if (f->kernel == K::kConvIm2col) im2colFeatures(g, op, s, y, x, f);
   if (f->kernel == K::kConv && op.kind == OpKind::kConv2D) {
     // conv_simd: per kernel row, dot products over the row's taps inside the image, the bytes

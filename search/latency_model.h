@@ -30,6 +30,7 @@ namespace tinyforge {
   X(Conv1x1, "conv2d_1x1")                        /* tfk_conv2d_1x1_fast_s8 */                 \
   X(Conv1x1InPlace, "conv2d_1x1_inplace")         /* tfk_conv2d_1x1_inplace_fast_s8 */         \
   X(ConvSimd, "conv2d_simd")                      /* tfk_conv2d_simd_s8: Cin >= 2, big filter */ \
+  X(ConvLanes, "conv2d_lanes")                    /* its lanes path (big filters, whole-word rows) */ \
   X(Conv, "conv2d")                               /* tfk_conv2d_fast_s8: the spatial SIMD code */ \
   X(ConvIm2col, "conv2d_im2col")                  /* either, through im2col (small filters) */ \
   X(Depthwise3x3, "depthwise_3x3")                /* the fast 3x3 row code (also in place, rows) */ \
@@ -75,9 +76,15 @@ bool latencyKernelFromName(const std::string& name, LatencyKernel* out);
 //     rows = their 2 x 2 blocks that run in C (per-tensor quantization or a depth that is not a
 //     multiple of eight; the others run in assembly on Cortex-M4/M7), and conv2d_1x1's inputs =
 //     the bytes extended
-//   conv2d_simd: where pixel pairs' patches are extended once (whole-word kernel rows, at most
-//     TFK_PAIR_DEPTH_MAX taps, full range), rows = one block per pixel pair and channel pair,
-//     inputs = the bytes extended and weights = those blocks that run in C
+//   conv2d_simd (not on its lanes path): rows = 2 x 2 dot products, one per kernel row of a pixel
+//     pair inside the image and channel pair
+//   conv2d_lanes (tfk_conv2d_simd_s8 where tfk_conv2d_simd_uses_lanes): macs = the blocks'
+//     multiply-accumulates over whole patches (padding included), inputs = the bytes extended,
+//     rows = pixel pairs, edge = kernel rows gathered with zero points (a border for either
+//     pixel), taps = kernel rows extended straight from the input, channels = 2 x 2 blocks,
+//     weights = those that run in C, scalar = the blocks' odd group steps plus an odd last
+//     channel's four-byte groups; its fit leaves out pixels, rows and taps (ten calibration
+//     layers: with them it fitted the training layers exactly and missed held-out ones by 6%)
 //   conv2d_im2col (filter rows padded to TFK_IM2COL_ROW bytes): macs = the blocks'
 //     multiply-accumulates (padding included), inputs = the bytes extended, rows = pixel pairs,
 //     edge = kernel rows gathered at border pixels, taps = kernel rows copied whole (interior

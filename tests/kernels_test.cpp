@@ -406,12 +406,18 @@ namespace {
 
 TEST(KernelFast, SimdConvolutionMatchesReference) {
   std::mt19937 rng(91);
-  for (int trial = 0; trial < 150; ++trial) {
-    // every third trial whole-word kernel rows (Cin a multiple of four): patches extended once
+  int lanes = 0;
+  for (int trial = 0; trial < 210; ++trial) {
+    // every third trial whole-word kernel rows (Cin a multiple of four): patches as lanes, border
+    // pixels included; every seventh a 3x3 filter of 288, 576 (TFK_CONV_LANES_MAX) or 648 taps
+    const bool big = trial % 7 == 6;
     const int32_t h = 1 + int32_t(rng() % 10), w = 1 + int32_t(rng() % 10);
-    const int32_t cin = trial % 3 == 0 ? 12 + 4 * int32_t(rng() % 2) : 1 + int32_t(rng() % 19);
-    const int32_t kh = 1 + int32_t(rng() % 4), kw = 1 + int32_t(rng() % 4), stride = 1 + int32_t(rng() % 2);
-    const int32_t dil = 1 + int32_t(rng() % 2), cout = 1 + int32_t(rng() % 7);
+    const int32_t cin = big              ? std::array{32, 64, 72}[rng() % 3]
+                        : trial % 3 == 0 ? 12 + 4 * int32_t(rng() % 2)
+                                         : 1 + int32_t(rng() % 19);
+    const int32_t kh = big ? 3 : 1 + int32_t(rng() % 4), kw = big ? 3 : 1 + int32_t(rng() % 4);
+    const int32_t stride = 1 + int32_t(rng() % 2);
+    const int32_t dil = big ? 1 : 1 + int32_t(rng() % 2), cout = 1 + int32_t(rng() % 7);
     const int32_t padTop = int32_t(rng() % 3), padLeft = int32_t(rng() % 3);
     const int32_t oh = 1 + int32_t(rng() % 6), ow = 1 + int32_t(rng() % 7);
     std::vector<int8_t> in(size_t(h * w * cin)), f(size_t(cout * kh * kw * cin));
@@ -426,15 +432,19 @@ TEST(KernelFast, SimdConvolutionMatchesReference) {
     }
     const tfk_channel_quant q{m.data(), s.data(), trial % 5 == 4 ? 0 : 1};
     const auto [lo, hi] = trialClamp(&rng, trial);
-    const tfk_conv_params p{int32_t(rng() % 60) - 30, int32_t(rng() % 60) - 30, stride, stride, dil, dil,
-                            padTop, padLeft, lo, hi, 1};
+    // every other trial any input zero point (the padding byte is -input_offset: -128 has none)
+    const int32_t inOffset = trial % 2 ? int32_t(rng() % 257) - 128 : int32_t(rng() % 60) - 30;
+    const tfk_conv_params p{
+        inOffset, int32_t(rng() % 60) - 30, stride, stride, dil, dil, padTop, padLeft, lo, hi, 1};
     const tfk_dims id{1, h, w, cin}, fd{cout, kh, kw, cin}, od{1, oh, ow, cout};
+    lanes += tfk_conv2d_simd_uses_lanes(&p, &id, &fd);
     std::vector<int8_t> ref(size_t(oh * ow * cout)), simd(ref.size());
     tfk_conv2d_s8(&p, &q, &id, in.data(), &fd, f.data(), bias.data(), &od, ref.data());
     tfk_fold_input_offset(p.input_offset, f.data(), cout, kh * kw * cin, bias.data(), folded.data());
     tfk_conv2d_simd_s8(&p, &q, &id, in.data(), &fd, f.data(), bias.data(), folded.data(), &od, simd.data());
     ASSERT_EQ(simd, ref) << "trial " << trial;
   }
+  EXPECT_GE(lanes, 20);  // the lanes path was taken, not only the per-row one
 }
 
 }  // namespace

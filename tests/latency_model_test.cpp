@@ -121,31 +121,45 @@ Result<PlannedModel> pointwiseNet(int32_t resolution, int32_t out) {
 
 // The kernel a convolution is predicted as follows the path its fast kernel takes: im2col for
 // small filters with the full int8 range, the spatial SIMD code when the output is clamped, the
-// 2 x 2 pixel-pair code for big filters; a clamped 1 x 1 convolution computes every row alone.
+// lanes path for big filters of whole-word kernel rows and the 2 x 2 pixel-pair code for other
+// big filters; a clamped 1 x 1 convolution computes every row alone.
 TEST(LatencyModel, ConvolutionsArePredictedAsTheKernelPathTheyTake) {
   LayerSpec stem;  // 3x3 on one channel, ReLU6: its placeholder range is [0, 6] as after training
   stem.out = 16;
-  LayerSpec big = stem;  // 3x3 x 16 = 144 taps > TFK_IM2COL_MAX
+  LayerSpec big = stem;  // 3x3 x 16 = 144 taps > TFK_IM2COL_MAX, kernel rows of 48 bytes
+  LayerSpec odd = stem;  // 3x3 x 10 = 90 taps, kernel rows of 30 bytes
+  odd.out = 10;
   LayerSpec pointwise;
   pointwise.out = 24;
   pointwise.kernel = 1;
-  const ArchSpec spec = classifierOver(12, {stem, big, pointwise});
+  const ArchSpec spec = classifierOver(12, {stem, big, odd, stem, pointwise});
   Result<Graph> g = archToGraph(spec);
   ASSERT_TRUE(g.ok()) << g.error();
   EXPECT_EQ(layerFeatures(g.value(), 0, false).kernel, LatencyKernel::kConvIm2col);
-  EXPECT_EQ(layerFeatures(g.value(), 1, false).kernel, LatencyKernel::kConvSimd);
-  const LayerFeatures full = layerFeatures(g.value(), 2, false);
+  const LayerFeatures lanes = layerFeatures(g.value(), 1, false);
+  ASSERT_EQ(lanes.kernel, LatencyKernel::kConvLanes);
+  // 12 x 12 outputs: 72 pixel pairs, 8 channel pairs each, over 144-byte patches; kernel rows:
+  // the top and bottom output rows' pairs gather their outside row (12), and every other kernel
+  // row (34 of them) is gathered for its first and last pair
+  EXPECT_EQ(lanes.x[feature("rows")], 72.0);
+  EXPECT_EQ(lanes.x[feature("channels")], 576.0);
+  EXPECT_EQ(lanes.x[feature("macs")], 72.0 * 2 * 16 * 144);
+  EXPECT_EQ(lanes.x[feature("edge")] + lanes.x[feature("taps")], 72.0 * 3);
+  EXPECT_EQ(lanes.x[feature("edge")], 2 * 6 + 34 * 2.0);
+  EXPECT_EQ(layerFeatures(g.value(), 2, false).kernel, LatencyKernel::kConvLanes);
+  EXPECT_EQ(layerFeatures(g.value(), 3, false).kernel, LatencyKernel::kConvSimd);  // 30-byte rows
+  const LayerFeatures full = layerFeatures(g.value(), 4, false);
   ASSERT_EQ(full.kernel, LatencyKernel::kConv1x1);
   EXPECT_EQ(full.x[feature("edge")], 0.0) << "144 pixels: all in row pairs";
   // ReLU6 over a range wider than [0, 6] clamps the int8 output below 127.
   Graph clamped = g.value();
-  for (int32_t op : {0, 2}) {
+  for (int32_t op : {0, 4}) {
     Tensor& out = clamped.tensors[size_t(clamped.ops[size_t(op)].outputs[0])];
     out.quant.scale = {0.1f};
     out.quant.zeroPoint = {-128};
   }
   EXPECT_EQ(layerFeatures(clamped, 0, false).kernel, LatencyKernel::kConv);
-  const LayerFeatures rows = layerFeatures(clamped, 2, false);
+  const LayerFeatures rows = layerFeatures(clamped, 4, false);
   ASSERT_EQ(rows.kernel, LatencyKernel::kConv1x1);
   EXPECT_EQ(rows.x[feature("edge")], 12.0 * 12 * 24) << "every output on the one-row path";
   EXPECT_EQ(rows.x[feature("taps")], 12.0 * 12 * 24 * 16);

@@ -273,16 +273,22 @@ void tfk_fully_connected_sparse_s8(const tfk_fc_params* p, const tfk_channel_qua
                                    int32_t depth, int32_t units, const int8_t* in,
                                    const uint16_t* row_start, const uint16_t* cols, const int8_t* vals,
                                    const int32_t* folded_bias, int8_t* out);
-/* k x k convolution: pairs of interior output pixels x pairs of channels with SMLAD over the
- * input channels (folded bias), border pixels with taps skipped (plain bias). */
+/* k x k convolution. Where tfk_conv2d_simd_uses_lanes (whole-word kernel rows, a filter of at
+ * most TFK_CONV_LANES_MAX taps, the full int8 range, -127 <= input_offset <= 128): every pixel
+ * pair's two patches as 16-bit lanes, border pixels with zero points at the padding, then pairs
+ * of channels with SMLAD over the whole patch (folded bias; about 4 * k_h * k_w * Cin bytes of
+ * stack). Otherwise pairs of interior output pixels x pairs of channels per kernel row (folded
+ * bias), border pixels one at a time with taps skipped (plain bias). */
+#define TFK_CONV_LANES_MAX 576
+int tfk_conv2d_simd_uses_lanes(const tfk_conv_params* p, const tfk_dims* in_dims,
+                               const tfk_dims* f_dims);
 void tfk_conv2d_simd_s8(const tfk_conv_params* p, const tfk_channel_quant* q, const tfk_dims* in_dims,
                         const int8_t* in, const tfk_dims* filter_dims, const int8_t* filter,
                         const int32_t* bias, const int32_t* folded_bias, const tfk_dims* out_dims,
                         int8_t* out);
 /* The fast 1x1 convolution and fully connected layer extend two input rows of up to
  * TFK_PAIR_DEPTH_MAX bytes to 16-bit lanes once for all output channels (4 * depth bytes of
- * stack), and tfk_conv2d_simd_s8 two pixels' patches of up to as many taps; deeper rows are
- * computed one at a time, bigger patches extended inside each dot product. */
+ * stack); deeper rows are computed one at a time. */
 #define TFK_PAIR_DEPTH_MAX 288
 /* The in-place 1x1 convolution on pixel pairs (scratch: tfk_conv2d_1x1_inplace_get_buffer_size). */
 void tfk_conv2d_1x1_inplace_fast_s8(const tfk_conv_params* p, const tfk_channel_quant* q,

@@ -595,18 +595,66 @@ static void conv_pixel(const tfk_conv_params* p, const tfk_channel_quant* q, con
   tfk_conv2d_fast_s8(&one, q, &in_one, in, f_dims, filter, bias, &out_one, o);
 }
 
-/* A pixel pair of tfk_conv2d_simd_s8 whose windows lie inside the image, with kernel rows of
- * `run` = k_w * Cin bytes, a multiple of four: both patches extended to 16-bit lanes (k_h rows of
- * run bytes from xa and xa + x_step, rows `row` bytes apart), then all_channels over each filter
- * as one row of k_size bytes, for the full int8 range. */
-TFK_NOINLINE static void conv_pair_ext(const int8_t* xa, int32_t x_step, int64_t row, int32_t k_h,
-                                       int32_t run, const int8_t* filter, int32_t k_size,
-                                       int32_t out_c, const int32_t* fb, const tfk_channel_quant* q,
-                                       int32_t off, int8_t* o0) {
-  int32_t xq[k_size]; /* a C99 array of the filter's size: at most 4 * TFK_PAIR_DEPTH_MAX B */
-  int32_t* x = xq;
-  for (int32_t ky = 0; ky < k_h; ++ky, xa += row, x += run) extend_rows(xa, xa + x_step, run, 0, x);
-  all_channels(xq, filter, k_size, out_c, fb, q, off, o0, o0 + out_c);
+int tfk_conv2d_simd_uses_lanes(const tfk_conv_params* p, const tfk_dims* in_dims,
+                               const tfk_dims* f_dims) {
+  const int64_t run = (int64_t)f_dims->w * in_dims->c;
+  return p->dilation_w == 1 && run % 4 == 0 && f_dims->h * run <= TFK_CONV_LANES_MAX &&
+         TFK_FULL_RANGE(p->act_min, p->act_max) && p->input_offset >= -127 &&
+         p->input_offset <= 128;
+}
+
+/* The patches of two output pixels with window origins (y0, xa) and (y0, xb) as 16-bit lanes
+ * (extend_rows), kernel row by kernel row (`run` = k_w * Cin bytes, a multiple of four): a row
+ * inside the image for both pixels extended straight from the input, another gathered first into
+ * raw0 / raw1 with zero points at the padding (im2col_patch on one kernel row), which add nothing
+ * once the folded bias is in. */
+static void pair_lanes(const tfk_conv_params* p, const tfk_dims* in_dims, const int8_t* in_b,
+                       const tfk_dims* f_dims, int32_t y0, int32_t xa, int32_t xb, int8_t* raw0,
+                       int8_t* raw1, int32_t* xq) {
+  const int32_t in_w = in_dims->w, in_c = in_dims->c, k_w = f_dims->w, run = k_w * in_c;
+  const tfk_dims one_row = {f_dims->n, 1, k_w, f_dims->c};
+  const int cols_in = xa >= 0 && xb >= 0 && xa + k_w <= in_w && xb + k_w <= in_w;
+  for (int32_t ky = 0, iy = y0; ky < f_dims->h; ++ky, iy += p->dilation_h, xq += run) {
+    if (cols_in && iy >= 0 && iy < in_dims->h) {
+      const int8_t* r = in_b + (int64_t)iy * in_w * in_c;
+      extend_rows(r + (int64_t)xa * in_c, r + (int64_t)xb * in_c, run, 0, xq);
+      continue;
+    }
+    im2col_patch(p, in_dims, in_b, &one_row, iy, xa, raw0);
+    im2col_patch(p, in_dims, in_b, &one_row, iy, xb, raw1);
+    extend_rows(raw0, raw1, run, 0, xq);
+  }
+}
+
+/* tfk_conv2d_simd_s8 where tfk_conv2d_simd_uses_lanes: every output row in pixel pairs (an odd
+ * last pixel paired with itself, its outputs written twice), border pixels included; per pair
+ * both patches as lanes (pair_lanes), then all_channels over each filter as one row of k_size
+ * bytes with the folded bias. */
+TFK_NOINLINE static void conv_lanes(const tfk_conv_params* p, const tfk_channel_quant* q,
+                                    const tfk_dims* in_dims, const int8_t* in,
+                                    const tfk_dims* f_dims, const int8_t* filter,
+                                    const int32_t* folded_bias, const tfk_dims* out_dims,
+                                    int8_t* out) {
+  const int32_t run = f_dims->w * in_dims->c, k_size = f_dims->h * run;
+  const int32_t out_w = out_dims->w, out_c = out_dims->c, sw = p->stride_w;
+  /* C99 arrays of the filter's size: 4 * k_size + 2 * run <= 5 * TFK_CONV_LANES_MAX bytes */
+  int32_t xq[k_size];
+  int8_t raw[2][run];
+  for (int32_t b = 0; b < out_dims->n; ++b) {
+    const int8_t* in_b = in + (int64_t)b * in_dims->h * in_dims->w * in_dims->c;
+    for (int32_t oy = 0; oy < out_dims->h; ++oy) {
+      const int32_t y0 = oy * p->stride_h - p->pad_top;
+      int8_t* o_row = out + ((int64_t)b * out_dims->h + oy) * out_w * out_c;
+      for (int32_t ox = 0; ox < out_w; ox += 2) {
+        const int two = ox + 1 < out_w;
+        const int32_t xa = ox * sw - p->pad_left, xb = two ? xa + sw : xa;
+        pair_lanes(p, in_dims, in_b, f_dims, y0, xa, xb, raw[0], raw[1], xq);
+        int8_t* o0 = o_row + (int64_t)ox * out_c;
+        all_channels(xq, filter, k_size, out_c, folded_bias, q, p->output_offset, o0,
+                     two ? o0 + out_c : o0);
+      }
+    }
+  }
 }
 
 TFK_NO_EARLY_SCHEDULE void tfk_conv2d_simd_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
@@ -622,9 +670,12 @@ TFK_NO_EARLY_SCHEDULE void tfk_conv2d_simd_s8(const tfk_conv_params* p, const tf
     tfk_conv2d_fast_s8(p, q, in_dims, in, filter_dims, filter, bias, out_dims, out);
     return;
   }
-  /* pixel pairs inside the image through channel_pairs where the kernel rows are whole words */
-  const int extend = dw == 1 && (k_w * in_c) % 4 == 0 && k_size <= TFK_PAIR_DEPTH_MAX &&
-                     TFK_FULL_RANGE(p->act_min, p->act_max);
+  if (tfk_conv2d_simd_uses_lanes(p, in_dims, filter_dims)) {
+    conv_lanes(p, q, in_dims, in, filter_dims, filter, folded_bias, out_dims, out);
+    return;
+  }
+  /* otherwise pixel pairs inside the image (2 x 2 dot products per kernel row), the other
+   * pixels one at a time with their taps outside the image skipped */
   for (int32_t b = 0; b < out_dims->n; ++b) {
     const int8_t* in_b = in + (int64_t)b * in_h * in_w * in_c;
     for (int32_t oy = 0; oy < out_dims->h; ++oy) {
@@ -641,13 +692,6 @@ TFK_NO_EARLY_SCHEDULE void tfk_conv2d_simd_s8(const tfk_conv_params* p, const tf
         }
         int8_t* o0 = o_row + (int64_t)ox * out_c;
         int8_t* o1 = o0 + out_c;
-        if (extend) {
-          conv_pair_ext(in_b + ((int64_t)y0 * in_w + x0) * in_c, sw * in_c,
-                        (int64_t)dh * in_w * in_c, k_h, k_w * in_c, filter, (int32_t)k_size, out_c,
-                        folded_bias, q, p->output_offset, o0);
-          ox += 2;
-          continue;
-        }
         for (int32_t oc = 0; oc < out_c; oc += 2) {
           const int32_t oc1 = oc + 1 < out_c ? oc + 1 : oc;
           int32_t acc[4] = {folded_bias[oc], folded_bias[oc], folded_bias[oc1], folded_bias[oc1]};
