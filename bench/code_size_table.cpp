@@ -36,6 +36,7 @@ namespace {
 struct Network {
   std::string name, set;  // set: "fit" or "heldout"
   Graph graph;
+  std::string planner = "best";
 };
 
 struct Row {
@@ -57,15 +58,22 @@ std::vector<Network> networks(int32_t count, uint64_t seed) {
     if (g) out.push_back({spec.name, i % 2 ? "heldout" : "fit", std::move(g).value()});
   }
 #ifdef TINYFORGE_SHARED_DIR
-  // Real models: other op kinds (softmax, im2col convolutions, pooling, adds), held out.
+  // Real models: other op kinds (softmax, im2col convolutions, pooling, adds), held out; and
+  // again with the patch planner where it plans a smaller arena (tile by tile calls and copies).
   const fs::path models = fs::path(TINYFORGE_SHARED_DIR) / "models";
   for (const char* stem :
        {"tflm_hello_world_int8", "tflm_micro_speech_quantized", "mlperftiny_kws_ref_model",
-        "mlperftiny_ad01_int8", "mlperftiny_ic_pretrainedResnet_quant", "mlperftiny_vww_96_int8"}) {
+        "mlperftiny_ad01_int8", "mlperftiny_ic_pretrainedResnet_quant", "mlperftiny_vww_96_int8",
+        "tflm_person_detect"}) {
     const fs::path p = models / (std::string(stem) + ".tflite");
     if (!fs::exists(p)) continue;
     Result<Graph> g = importTfliteFile(p.string());
-    if (g) out.push_back({stem, "heldout", std::move(g).value()});
+    if (!g) continue;
+    Result<PlannedModel> best = planModel(g.value(), "best");
+    Result<PlannedModel> patch = planModel(g.value(), "patch");
+    if (best && patch && patch.value().plan.arenaBytes < best.value().plan.arenaBytes)
+      out.push_back({std::string(stem) + " (patch)", "heldout", g.value(), "patch"});
+    out.push_back({stem, "heldout", std::move(g).value()});
   }
 #endif
   return out;
@@ -73,13 +81,14 @@ std::vector<Network> networks(int32_t count, uint64_t seed) {
 
 Result<Row> measure(const Network& n, const DeviceProfile& device, const CodeSizeTable& table,
                     const fs::path& dir) {
-  Result<PlannedModel> planned = planModel(n.graph, "best");
+  Result<PlannedModel> planned = planModel(n.graph, n.planner);
   if (!planned) return planned.status();
   Result<CodeFootprint> f = emitFootprint(planned.value());
   if (!f) return f.status();
   Row row{n.name, n.set, f.value().calls, estimateLibraryFlash(table, f.value()), 0};
   ExportOptions eo;
   eo.device = device.name;
+  eo.planner = n.planner;
   fs::remove_all(dir);
   Result<ExportSummary> e = exportFirmware(n.graph, eo, dir.string());
   if (!e) return Status::error("export: " + e.error());

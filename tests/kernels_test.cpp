@@ -543,3 +543,31 @@ TEST(KernelMath, RightShiftFormEqualsRequantOut) {
 }
 
 }  // namespace
+
+namespace {
+
+// A patch stage's tile copies: strided runs of any length and alignment, whole rows as one run;
+// the bytes around the destination runs stay untouched.
+TEST(Kernel, CopyRowsCopiesStridedRuns) {
+  std::mt19937 rng(23);
+  for (int trial = 0; trial < 200; ++trial) {
+    const int32_t bytes = 1 + int32_t(rng() % 40), rows = 1 + int32_t(rng() % 6);
+    const bool whole = trial % 4 == 0;
+    const int32_t srcStride = whole ? bytes : bytes + int32_t(rng() % 9);
+    const int32_t dstStride = whole ? bytes : bytes + int32_t(rng() % 9);
+    const int32_t srcAt = int32_t(rng() % 4), dstAt = int32_t(rng() % 4);
+    std::vector<int8_t> src(size_t(srcAt + rows * srcStride)),
+        dst(size_t(dstAt + rows * dstStride + 3));
+    for (auto& v : src) v = int8_t(rng());
+    for (auto& v : dst) v = int8_t(rng());
+    std::vector<int8_t> expected = dst;
+    for (int32_t r = 0; r < rows; ++r) {
+      for (int32_t b = 0; b < bytes; ++b)
+        expected[size_t(dstAt + r * dstStride + b)] = src[size_t(srcAt + r * srcStride + b)];
+    }
+    tfk_copy_rows(dst.data() + dstAt, dstStride, src.data() + srcAt, srcStride, rows, bytes);
+    ASSERT_EQ(dst, expected) << "trial " << trial;
+  }
+}
+
+}  // namespace

@@ -61,6 +61,15 @@ std::string accessors(const PlannedModel& m, CEmitter* e) {
 
 std::string arenaAt(int64_t offset) { return "(g_arena + " + std::to_string(offset) + ")"; }
 
+// A tile copy: `rows` runs of `bytes` between arena addresses (a call, not a loop in the invoke
+// function, so that the code-size model's bytes per statement hold for it).
+std::string copyRows(const std::string& dst, int64_t dstStride, const std::string& src,
+                     int64_t srcStride, int64_t rows, int64_t bytes) {
+  return "tfk_copy_rows((int8_t*)" + dst + ", " + std::to_string(dstStride) + ", (const int8_t*)" +
+         src + ", " + std::to_string(srcStride) + ", " + std::to_string(rows) + ", " +
+         std::to_string(bytes) + ");";
+}
+
 // A patch stage unrolled tile by tile: copy the input region (unless it is whole rows), run each
 // op on its region (ping-pong between the two slots), copy the last region into the split tensor
 // or, with a fused layer, accumulate it (the layer's output after the last tile).
@@ -90,9 +99,8 @@ Status emitPatchStage(const Graph& g, const MemoryPlan& plan, const PatchStage& 
     std::string first = arenaAt(inOffset + r0.y0 * inRow);
     if (!wholeRows(r0, in.shape[2])) {
       const int64_t rowBytes = int64_t(r0.x1 - r0.x0) * inPixel;
-      e->call("for (int r = 0; r < " + std::to_string(r0.y1 - r0.y0) + "; ++r) memcpy(" + slots[1] +
-              " + r * " + std::to_string(rowBytes) + ", " + arenaAt(inOffset + r0.y0 * inRow + r0.x0 * inPixel) +
-              " + r * " + std::to_string(inRow) + ", " + std::to_string(rowBytes) + ");");
+      e->call(copyRows(slots[1], rowBytes, arenaAt(inOffset + r0.y0 * inRow + r0.x0 * inPixel),
+                       inRow, r0.y1 - r0.y0, rowBytes));
       first = slots[1];
     }
     for (size_t i = 0; i < stage.ops.size(); ++i) {
@@ -123,10 +131,8 @@ Status emitPatchStage(const Graph& g, const MemoryPlan& plan, const PatchStage& 
                              last.y0 * outRow, (last.y1 - last.y0) * outRow, acc);
       continue;
     }
-    e->call("for (int r = 0; r < " + std::to_string(last.y1 - last.y0) + "; ++r) memcpy(" +
-            arenaAt(splitOffset + last.y0 * outRow + last.x0 * outPixel) + " + r * " + std::to_string(outRow) +
-            ", " + slots[(stage.ops.size() - 1) % 2] + " + r * " + std::to_string(rowBytes) + ", " +
-            std::to_string(rowBytes) + ");");
+    e->call(copyRows(arenaAt(splitOffset + last.y0 * outRow + last.x0 * outPixel), outRow,
+                     slots[(stage.ops.size() - 1) % 2], rowBytes, last.y1 - last.y0, rowBytes));
   }
   if (fusedIndex >= 0) {
     e->selectOp(fusedIndex);

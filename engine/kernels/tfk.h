@@ -136,6 +136,11 @@ typedef struct {
 void tfk_softmax_s8(const tfk_softmax_params* p, int32_t rows, int32_t depth, const int8_t* in,
                     int8_t* out);
 
+/* `rows` runs of `bytes` bytes from src (src_stride bytes apart) to dst (dst_stride apart), not
+ * overlapping: a patch stage's tile copies, one call each in the generated code. */
+void tfk_copy_rows(int8_t* dst, int32_t dst_stride, const int8_t* src, int32_t src_stride,
+                   int32_t rows, int32_t bytes);
+
 /* PAD, 4-D: out dims = in dims + before + after, filled with pad_value. */
 void tfk_pad_s8(const tfk_dims* in_dims, const int8_t* in, const int32_t before[4],
                 const int32_t after[4], int8_t pad_value, int8_t* out);
