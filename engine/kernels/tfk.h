@@ -86,9 +86,15 @@ typedef struct {
 void tfk_add_s8(const tfk_add_params* p, int32_t size, const int8_t* a, const int8_t* b,
                 int8_t* out);
 /* ADD, same shapes, bit-exact with tfk_add_s8: the rescales without branches on the shifts and
- * the parameters held in registers (tfk_add.c). */
+ * the parameters held in registers (tfk_add.c): tfk_add_rescaled_s8 where
+ * tfk_add_uses_rescaled (TFLite's parameters: left shift 20, no right shift on the inputs, ...),
+ * otherwise tfk_add_s8. The code generator calls tfk_add_rescaled_s8 directly where it applies,
+ * so that the firmware does not link the reference. */
 void tfk_add_fast_s8(const tfk_add_params* p, int32_t size, const int8_t* a, const int8_t* b,
                      int8_t* out);
+int tfk_add_uses_rescaled(const tfk_add_params* p);
+void tfk_add_rescaled_s8(const tfk_add_params* p, int32_t size, const int8_t* a, const int8_t* b,
+                         int8_t* out);
 /* Whether tfk_add_fast_s8 rescales through two 256-entry tables (2 KB of stack, about 7,000
  * instructions to build, then about 15 an element): from TFK_ADD_TABLE_MIN elements. */
 #define TFK_ADD_TABLE_MIN 512
@@ -121,10 +127,14 @@ void tfk_avgpool_s8(const tfk_pool_params* p, const tfk_dims* in_dims, const int
                     const tfk_dims* out_dims, int8_t* out);
 void tfk_maxpool_s8(const tfk_pool_params* p, const tfk_dims* in_dims, const int8_t* in,
                     const tfk_dims* out_dims, int8_t* out);
-/* tfk_avgpool_s8's results, four channels at a time in 16-bit lanes (windows of up to 255 taps;
- * larger ones run the reference). */
+/* tfk_avgpool_s8's results, four channels at a time in 16-bit lanes: tfk_avgpool_lanes_s8 where
+ * tfk_avgpool_uses_lanes (windows of up to 255 taps), larger ones the reference. The code
+ * generator calls tfk_avgpool_lanes_s8 directly where it applies. */
 void tfk_avgpool_fast_s8(const tfk_pool_params* p, const tfk_dims* in_dims, const int8_t* in,
                          const tfk_dims* out_dims, int8_t* out);
+int tfk_avgpool_uses_lanes(const tfk_pool_params* p);
+void tfk_avgpool_lanes_s8(const tfk_pool_params* p, const tfk_dims* in_dims, const int8_t* in,
+                          const tfk_dims* out_dims, int8_t* out);
 
 typedef struct {
   int32_t input_multiplier;
@@ -326,6 +336,15 @@ void tfk_conv2d_fast_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
                         const int8_t* filter, const int32_t* bias, const tfk_dims* out_dims,
                         int8_t* out);
 void tfk_depthwise_conv2d_fast_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
+                                  const tfk_dims* in_dims, const int8_t* in,
+                                  const tfk_dims* filter_dims, const int8_t* filter,
+                                  const int32_t* bias, const tfk_dims* out_dims, int8_t* out);
+/* tfk_depthwise_conv2d_fast_s8 is tfk_depthwise_conv2d_rows_s8 (row by row, see
+ * tfk_depthwise_conv2d_row_s8) where tfk_depthwise_conv2d_uses_rows (depth multiplier 1,
+ * |input_offset| <= 255, at most TFK_DEPTHWISE_MAX_KH kernel rows), else the reference; the code
+ * generator calls tfk_depthwise_conv2d_rows_s8 directly where it applies. */
+int tfk_depthwise_conv2d_uses_rows(const tfk_conv_params* p, const tfk_dims* filter_dims);
+void tfk_depthwise_conv2d_rows_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
                                   const tfk_dims* in_dims, const int8_t* in,
                                   const tfk_dims* filter_dims, const int8_t* filter,
                                   const int32_t* bias, const tfk_dims* out_dims, int8_t* out);

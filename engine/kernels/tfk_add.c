@@ -99,10 +99,19 @@ int tfk_add_uses_tables(const tfk_add_params* p, int32_t size) {
   return add_fast_params(p) && size >= TFK_ADD_TABLE_MIN;
 }
 
+int tfk_add_uses_rescaled(const tfk_add_params* p) { return add_fast_params(p); }
+
 void tfk_add_fast_s8(const tfk_add_params* p, int32_t size, const int8_t* a, const int8_t* b, int8_t* out) {
-  if (!add_fast_params(p)) {
+  if (add_fast_params(p)) {
+    tfk_add_rescaled_s8(p, size, a, b, out);
+  } else {
     tfk_add_s8(p, size, a, b, out);
-  } else if (size >= TFK_ADD_TABLE_MIN) {
+  }
+}
+
+void tfk_add_rescaled_s8(const tfk_add_params* p, int32_t size, const int8_t* a, const int8_t* b,
+                         int8_t* out) {
+  if (size >= TFK_ADD_TABLE_MIN) {
     add_tables(p, size, a, b, out);
   } else if (TFK_FULL_RANGE(p->act_min, p->act_max)) {
     add_fast_body(p, size, a, b, out, 1);

@@ -221,16 +221,27 @@ TFK_NO_EARLY_SCHEDULE void tfk_depthwise_conv2d_row_s8(const tfk_conv_params* p,
   dw_row_body(p, q, in_dims, rows, f_dims, filter, bias, out_w, out_row, TFK_FULL_RANGE(p->act_min, p->act_max));
 }
 
+int tfk_depthwise_conv2d_uses_rows(const tfk_conv_params* p, const tfk_dims* filter_dims) {
+  return p->depth_multiplier == 1 && p->input_offset >= -255 && p->input_offset <= 255 &&
+         filter_dims->h <= TFK_DEPTHWISE_MAX_KH;
+}
+
 void tfk_depthwise_conv2d_fast_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
                                   const tfk_dims* in_dims, const int8_t* in,
                                   const tfk_dims* filter_dims, const int8_t* filter,
                                   const int32_t* bias, const tfk_dims* out_dims, int8_t* out) {
-  const int32_t k_h = filter_dims->h, in_h = in_dims->h;
-  if (p->depth_multiplier != 1 || p->input_offset < -255 || p->input_offset > 255 ||
-      k_h > TFK_DEPTHWISE_MAX_KH) {
+  if (tfk_depthwise_conv2d_uses_rows(p, filter_dims)) {
+    tfk_depthwise_conv2d_rows_s8(p, q, in_dims, in, filter_dims, filter, bias, out_dims, out);
+  } else {
     tfk_depthwise_conv2d_s8(p, q, in_dims, in, filter_dims, filter, bias, out_dims, out);
-    return;
   }
+}
+
+void tfk_depthwise_conv2d_rows_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
+                                  const tfk_dims* in_dims, const int8_t* in,
+                                  const tfk_dims* filter_dims, const int8_t* filter,
+                                  const int32_t* bias, const tfk_dims* out_dims, int8_t* out) {
+  const int32_t k_h = filter_dims->h, in_h = in_dims->h;
   const int64_t row = (int64_t)in_dims->w * in_dims->c, out_row = (int64_t)out_dims->w * out_dims->c;
   const int8_t* rows[TFK_DEPTHWISE_MAX_KH];
   for (int32_t b = 0; b < out_dims->n; ++b) {

@@ -44,12 +44,20 @@ void tfk_avgpool_s8(const tfk_pool_params* p, const tfk_dims* in_dims, const int
       }
 }
 
+/* more taps could overflow a 16-bit lane */
+int tfk_avgpool_uses_lanes(const tfk_pool_params* p) { return p->filter_h * p->filter_w <= 255; }
+
 void tfk_avgpool_fast_s8(const tfk_pool_params* p, const tfk_dims* in_dims, const int8_t* in,
                          const tfk_dims* out_dims, int8_t* out) {
-  if (p->filter_h * p->filter_w > 255) { /* more taps could overflow a 16-bit lane */
+  if (tfk_avgpool_uses_lanes(p)) {
+    tfk_avgpool_lanes_s8(p, in_dims, in, out_dims, out);
+  } else {
     tfk_avgpool_s8(p, in_dims, in, out_dims, out);
-    return;
   }
+}
+
+void tfk_avgpool_lanes_s8(const tfk_pool_params* p, const tfk_dims* in_dims, const int8_t* in,
+                          const tfk_dims* out_dims, int8_t* out) {
   const int32_t c_n = in_dims->c, c4 = c_n & ~3, lo = p->act_min, hi = p->act_max;
   const int64_t row = (int64_t)in_dims->w * c_n;
   int8_t* o = out;

@@ -38,8 +38,12 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
   const std::string args2 = "(const int8_t*)" + e.tensor(op.inputs[1]);
   const std::string dst = "(int8_t*)" + e.tensor(op.outputs[0]);
   if (a.shape == b.shape) {
-    e.call(std::string(e.fastKernels() ? "tfk_add_fast_s8(&" : "tfk_add_s8(&") + n + "_p, " +
-           std::to_string(out.elementCount()) + ", " + args + ", " + args2 + ", " + dst + ");");
+    // the fast kernel's path for these parameters called directly: no reference linked
+    const char* kernel = !e.fastKernels()            ? "tfk_add_s8(&"
+                         : tfk_add_uses_rescaled(&p) ? "tfk_add_rescaled_s8(&"
+                                                     : "tfk_add_fast_s8(&";
+    e.call(std::string(kernel) + n + "_p, " + std::to_string(out.elementCount()) + ", " + args +
+           ", " + args2 + ", " + dst + ");");
   } else {
     e.declare("static const tfk_dims " + n + "_da = " + cLiteral(dims4Padded(a.shape)) + ", " + n +
               "_db = " + cLiteral(dims4Padded(b.shape)) + ", " + n + "_do = " +
