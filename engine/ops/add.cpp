@@ -38,10 +38,9 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
   const std::string args2 = "(const int8_t*)" + e.tensor(op.inputs[1]);
   const std::string dst = "(int8_t*)" + e.tensor(op.outputs[0]);
   if (a.shape == b.shape) {
-    // the fast kernel's path for these parameters called directly: no reference linked
-    const char* kernel = !e.fastKernels()            ? "tfk_add_s8(&"
-                         : tfk_add_uses_rescaled(&p) ? "tfk_add_rescaled_s8(&"
-                                                     : "tfk_add_fast_s8(&";
+    // tfk_add_fast_s8's path for these parameters called directly: one of the two is linked
+    const bool fast = e.fastKernels() && tfk_add_uses_rescaled(&p);
+    const char* kernel = fast ? "tfk_add_rescaled_s8(&" : "tfk_add_s8(&";
     e.call(std::string(kernel) + n + "_p, " + std::to_string(out.elementCount()) + ", " + args +
            ", " + args2 + ", " + dst + ");");
   } else {

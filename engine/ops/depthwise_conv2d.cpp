@@ -126,12 +126,9 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
            ", " + bias + ", &" + n + "_do, " + out + ", (int8_t*)" + e.scratch() + ");");
     return Status::ok();
   }
-  // the fast kernel's path for these shapes called directly: no reference linked
-  const bool fast = e.fastKernels() && c.params.depth_multiplier == 1;
-  const char* kernel = !fast ? "tfk_depthwise_conv2d_s8"
-                       : tfk_depthwise_conv2d_uses_rows(&c.params, &c.filter)
-                           ? "tfk_depthwise_conv2d_rows_s8"
-                           : "tfk_depthwise_conv2d_fast_s8";
+  // tfk_depthwise_conv2d_fast_s8's path for these shapes called directly: one of the two is linked
+  const bool fast = e.fastKernels() && tfk_depthwise_conv2d_uses_rows(&c.params, &c.filter);
+  const char* kernel = fast ? "tfk_depthwise_conv2d_rows_s8" : "tfk_depthwise_conv2d_s8";
   e.call(std::string(kernel) + "(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" + in +
          ", &" + o + "_df, " + w + ", " + bias + ", &" + n + "_do, " + out + ");");
   return Status::ok();

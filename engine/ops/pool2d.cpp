@@ -53,11 +53,11 @@ Status evaluateMax(const Graph& g, const Op& op, const TensorBuffers& b) {
 Status emit(const Graph& g, const Op& op, CEmitter& e) {
   tfk_pool_params pp = poolParams(g, op);
   const std::string& n = e.prefix();
-  // the fast kernel's path for these parameters called directly: no reference linked
+  // tfk_avgpool_fast_s8's path for these parameters called directly: one of the two is linked
   const std::string kernel = op.kind == OpKind::kMaxPool2D ? "tfk_maxpool_s8"
-                             : !e.fastKernels()            ? "tfk_avgpool_s8"
-                             : tfk_avgpool_uses_lanes(&pp) ? "tfk_avgpool_lanes_s8"
-                                                           : "tfk_avgpool_fast_s8";
+                             : e.fastKernels() && tfk_avgpool_uses_lanes(&pp)
+                                 ? "tfk_avgpool_lanes_s8"
+                                 : "tfk_avgpool_s8";
   if (const RegionCall* r = e.region()) {  // one tile of a patch stage
     pp.pad_top = r->padTop;
     pp.pad_left = r->padLeft;
