@@ -222,7 +222,9 @@ void tfk_depthwise_conv2d_inplace_s8(const tfk_conv_params* p, const tfk_channel
                                      const tfk_dims* out_dims, int8_t* inout, int8_t* scratch);
 /* Its paths as entry points of their own (generated code calls the one a layer takes, so that
  * firmware links only those): the 3x3 int16 planes when tfk_depthwise_conv2d_inplace_uses_planes,
- * and otherwise the rows or the int8 planes. */
+ * and otherwise tfk_depthwise_conv2d_inplace_rows_s8: the rows through a ring of input rows in
+ * scratch (tfk_depthwise_conv2d_ring_s8) when tfk_depthwise_conv2d_inplace_uses_rows, else the
+ * int8 channel planes (tfk_depthwise_conv2d_int8_planes_s8). */
 int tfk_depthwise_conv2d_inplace_uses_planes(const tfk_conv_params* p, const tfk_dims* filter_dims,
                                              const tfk_dims* out_dims);
 void tfk_depthwise_conv2d_3x3_planes_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
@@ -233,6 +235,14 @@ void tfk_depthwise_conv2d_inplace_rows_s8(const tfk_conv_params* p, const tfk_ch
                                           const tfk_dims* in_dims, const tfk_dims* filter_dims,
                                           const int8_t* filter, const int32_t* bias,
                                           const tfk_dims* out_dims, int8_t* inout, int8_t* scratch);
+void tfk_depthwise_conv2d_ring_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
+                                  const tfk_dims* in_dims, const tfk_dims* filter_dims,
+                                  const int8_t* filter, const int32_t* bias,
+                                  const tfk_dims* out_dims, int8_t* inout, int8_t* scratch);
+void tfk_depthwise_conv2d_int8_planes_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
+                                         const tfk_dims* in_dims, const tfk_dims* filter_dims,
+                                         const int8_t* filter, const int32_t* bias,
+                                         const tfk_dims* out_dims, int8_t* inout, int8_t* scratch);
 /* CONV_2D 1x1, stride 1, no padding, Cout <= Cin: pixel by pixel; each input pixel is copied to
  * `scratch` before its output pixel overwrites it (buffer size: two pixels, for the fast variant). */
 int32_t tfk_conv2d_1x1_inplace_get_buffer_size(const tfk_dims* in_dims);

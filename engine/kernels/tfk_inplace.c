@@ -458,13 +458,29 @@ void tfk_depthwise_conv2d_inplace_rows_s8(const tfk_conv_params* p, const tfk_ch
                                           const int8_t* filter, const int32_t* bias,
                                           const tfk_dims* out_dims, int8_t* inout,
                                           int8_t* scratch) {
+  if (tfk_depthwise_conv2d_inplace_uses_rows(p, in_dims, filter_dims, out_dims)) {
+    tfk_depthwise_conv2d_ring_s8(p, q, in_dims, filter_dims, filter, bias, out_dims, inout,
+                                 scratch);
+  } else {
+    tfk_depthwise_conv2d_int8_planes_s8(p, q, in_dims, filter_dims, filter, bias, out_dims, inout,
+                                        scratch);
+  }
+}
+
+void tfk_depthwise_conv2d_ring_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
+                                  const tfk_dims* in_dims, const tfk_dims* filter_dims,
+                                  const int8_t* filter, const int32_t* bias,
+                                  const tfk_dims* out_dims, int8_t* inout, int8_t* scratch) {
+  const int32_t slots = ring_buffer_size(in_dims) / (in_dims->w * in_dims->c);
+  depthwise_row_ring(p, q, in_dims, filter_dims, filter, bias, out_dims, inout, scratch, slots);
+}
+
+void tfk_depthwise_conv2d_int8_planes_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
+                                         const tfk_dims* in_dims, const tfk_dims* filter_dims,
+                                         const int8_t* filter, const int32_t* bias,
+                                         const tfk_dims* out_dims, int8_t* inout, int8_t* scratch) {
   const int32_t channels = in_dims->c;
   const int32_t pixels = in_dims->h * in_dims->w;
-  const int32_t slots = ring_buffer_size(in_dims) / (in_dims->w * channels);
-  if (tfk_depthwise_conv2d_inplace_uses_rows(p, in_dims, filter_dims, out_dims)) {
-    depthwise_row_ring(p, q, in_dims, filter_dims, filter, bias, out_dims, inout, scratch, slots);
-    return;
-  }
   for (int32_t c = 0; c < channels; ++c) {
     for (int32_t i = 0; i < pixels; ++i) scratch[i] = inout[i * channels + c];
     const int32_t k = channel_index(q, c);

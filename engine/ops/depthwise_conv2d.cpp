@@ -119,9 +119,12 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
   const std::string bias = biasArray();
   if (inPlace) {
     // The kernel's path for these shapes called directly: the firmware links only the paths used.
-    const char* kernel = tfk_depthwise_conv2d_inplace_uses_planes(&c.params, &c.filter, &c.out)
-                             ? "tfk_depthwise_conv2d_3x3_planes_s8"
-                             : "tfk_depthwise_conv2d_inplace_rows_s8";
+    const char* kernel =
+        tfk_depthwise_conv2d_inplace_uses_planes(&c.params, &c.filter, &c.out)
+            ? "tfk_depthwise_conv2d_3x3_planes_s8"
+        : tfk_depthwise_conv2d_inplace_uses_rows(&c.params, &c.in, &c.filter, &c.out)
+            ? "tfk_depthwise_conv2d_ring_s8"
+            : "tfk_depthwise_conv2d_int8_planes_s8";
     e.call(std::string(kernel) + "(&" + n + "_p, &" + o + "_q, &" + n + "_di, &" + n + "_df, " + w +
            ", " + bias + ", &" + n + "_do, " + out + ", (int8_t*)" + e.scratch() + ");");
     return Status::ok();
