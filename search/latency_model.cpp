@@ -104,32 +104,37 @@ bool smallFilter(const Graph& g, const Op& op, const SpatialGeometry& s) {
   return int64_t(s.kernelH) * s.kernelW * g.tensor(op.inputs[0]).shape[3] <= TFK_IM2COL_MAX;
 }
 
-// The parameters the kernels' path predicates read: input offset, output clamp, dilation.
-tfk_conv_params pathParams(const Graph& g, const Op& op, const SpatialGeometry& s) {
+// What the kernels' path predicates read: input offset, output clamp and dilation, the input's
+// channels and the filter's extent.
+struct PathCall {
   tfk_conv_params p{};
-  p.input_offset = -g.tensor(op.inputs[0]).zeroPoint();
+  tfk_dims in{}, f{};
+};
+PathCall pathCall(const Graph& g, const Op& op, const SpatialGeometry& s) {
+  PathCall c;
+  c.p.input_offset = -g.tensor(op.inputs[0]).zeroPoint();
   const ActivationRange a = activationRange(op.params.activation, g.tensor(op.outputs[0]));
-  p.act_min = a.min;
-  p.act_max = a.max;
-  p.dilation_h = s.dilationH;
-  p.dilation_w = s.dilationW;
-  return p;
+  c.p.act_min = a.min;
+  c.p.act_max = a.max;
+  c.p.dilation_h = s.dilationH;
+  c.p.dilation_w = s.dilationW;
+  c.in = {1, 1, 1, g.tensor(op.inputs[0]).shape[3]};
+  c.f = {1, s.kernelH, s.kernelW, 1};
+  return c;
 }
 
 // The generated code calls tfk_conv2d_im2col_s8 where tfk_conv2d_uses_im2col (a small filter,
 // an unclamped output, an int8 input offset and a bias).
 bool im2col(const Graph& g, const Op& op, const SpatialGeometry& s) {
-  const tfk_conv_params p = pathParams(g, op, s);
-  const tfk_dims in{1, 1, 1, g.tensor(op.inputs[0]).shape[3]}, f{1, s.kernelH, s.kernelW, 1};
+  const PathCall c = pathCall(g, op, s);
   const bool bias = op.inputs.size() == 3 && op.inputs[2] != kNoTensor;
-  return tfk_conv2d_uses_im2col(&p, &in, &f, bias) != 0;
+  return tfk_conv2d_uses_im2col(&c.p, &c.in, &c.f, bias) != 0;
 }
 
 // tfk_conv2d_simd_s8's kernel: its lanes path where tfk_conv2d_simd_uses_lanes.
 LatencyKernel simdKernel(const Graph& g, const Op& op, const SpatialGeometry& s) {
-  const tfk_conv_params p = pathParams(g, op, s);
-  const tfk_dims in{1, 1, 1, g.tensor(op.inputs[0]).shape[3]}, f{1, s.kernelH, s.kernelW, 1};
-  return tfk_conv2d_simd_uses_lanes(&p, &in, &f) ? K::kConvLanes : K::kConvSimd;
+  const PathCall c = pathCall(g, op, s);
+  return tfk_conv2d_simd_uses_lanes(&c.p, &c.in, &c.f) ? K::kConvLanes : K::kConvSimd;
 }
 
 // channel_pairs (tfk_fast.c) runs its 2 x 2 blocks in C for per-tensor quantization or a depth
@@ -209,17 +214,20 @@ void lanesFeatures(const Graph& g, const Op& op, const SpatialGeometry& s, Layer
   const int64_t patch = int64_t(s.kernelH) * s.kernelW * in.shape[3];
   const double n = out.shape[0], cout = out.shape[3];
   const double pairs = n * oh * std::ceil(ow / 2.0), blocks = pairs * double(out.shape[3] / 2);
-  double straight = 0, gathered = 0;
+  // a kernel row is extended straight when its input row is in the image and both windows'
+  // columns are: kernel rows inside times pairs inside, per batch
+  double rowsIn = 0, pairsIn = 0;
   for (int32_t oy = 0; oy < oh; ++oy) {
     for (int32_t ky = 0; ky < s.kernelH; ++ky) {
       const int32_t iy = oy * s.strideH - s.padTop + ky * s.dilationH;
-      for (int32_t ox = 0; ox < ow; ox += 2) {
-        const int32_t xa = ox * s.strideW - s.padLeft, xb = ox + 1 < ow ? xa + s.strideW : xa;
-        const bool inside = iy >= 0 && iy < ih && xa >= 0 && xb + s.kernelW <= iw;
-        (inside ? straight : gathered) += n;
-      }
+      rowsIn += iy >= 0 && iy < ih ? 1 : 0;
     }
   }
+  for (int32_t ox = 0; ox < ow; ox += 2) {
+    const int32_t xa = ox * s.strideW - s.padLeft, xb = ox + 1 < ow ? xa + s.strideW : xa;
+    pairsIn += xa >= 0 && xb + s.kernelW <= iw ? 1 : 0;
+  }
+  const double straight = n * rowsIn * pairsIn, gathered = pairs * s.kernelH - straight;
   f->x[kMacs] = pairs * 2 * cout * double(patch);
   f->x[kInputs] = pairs * 2 * double(patch);
   f->x[kRows] = pairs;
