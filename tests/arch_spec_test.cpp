@@ -56,7 +56,7 @@ TEST(ArchSpec, CostsFromTheSpecMatchTheEngineGraph) {
   EXPECT_EQ(weights, cost.params);
   EXPECT_EQ(g.value().tensor(g.value().outputs[0]).shape, (std::vector<int32_t>{1, 10}));
   // The cost queries a search makes: every planner accepts the graph.
-  for (const std::string planner : {"tflm", "best", "patch"}) {
+  for (const std::string& planner : plannerNames()) {
     Result<PlannedModel> m = planModel(g.value(), planner);
     ASSERT_TRUE(m.ok()) << planner << ": " << m.error();
     EXPECT_GT(m.value().plan.arenaBytes, 0);

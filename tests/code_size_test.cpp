@@ -72,7 +72,7 @@ TEST(CodeSize, FootprintWithoutConstantsEqualsTheFullEmission) {
   const SearchSpace space = mcunetSpace(28, 28, 1, 10);
   std::mt19937_64 rng64(3);
   graphs.push_back(archToGraph(sampleArch(space, 0.35, 24, &rng64)).value());
-  for (const std::string planner : {"best", "patch"}) {
+  for (const std::string planner : {"best", "patch", "patch-recompute"}) {
     for (const Graph& g : graphs) {
       Result<PlannedModel> p = planModel(g, planner);
       ASSERT_TRUE(p.ok()) << p.error();

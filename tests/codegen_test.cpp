@@ -55,11 +55,11 @@ TEST_P(CodegenTest, GeneratedCMatchesGoldenOnTheHost) {
   const std::string stem = GetParam();
   Result<Graph> graph = importTfliteFile((test::sharedDir() / "models" / (stem + ".tflite")).string());
   ASSERT_TRUE(graph.ok()) << graph.error();
-  for (const std::string planner : {"tflm", "best", "patch"}) {
+  for (const std::string& planner : plannerNames()) {
     SCOPED_TRACE(planner);
     Result<PlannedModel> m = planModel(graph.value(), planner);
     ASSERT_TRUE(m.ok()) << m.error();
-    if (planner == "patch" && m.value().plan.patches.empty()) continue;  // the best plan again
+    if (planner.rfind("patch", 0) == 0 && m.value().plan.patches.empty()) continue;  // best again
     Result<GeneratedModel> c = emitModelC(m.value());
     ASSERT_TRUE(c.ok()) << c.error();
     EXPECT_NE(c.value().source.find("TF_MODEL_ARENA_BYTES"), std::string::npos - 1);
@@ -121,13 +121,59 @@ TEST(Codegen, SparseFullyConnectedIsStoredSparselyAndBitExact) {
 // Patch stages with a fused fully connected layer, in generated C with the fast kernels and with
 // the plain ones, give the executor's bytes.
 TEST(Codegen, FusedFullyConnectedStagesAreBitExact) {
-  std::mt19937 rng(44);
-  int built = 0;
-  for (int trial = 0; trial < 40 && built < 4; ++trial) {
-    const Graph g = test::spatialFcGraph(&rng);
+  for (const std::string planner : {"patch", "patch-recompute"}) {
+    SCOPED_TRACE(planner);
+    std::mt19937 rng(44);
+    int built = 0;
+    for (int trial = 0; trial < 40 && built < 3; ++trial) {
+      const Graph g = test::spatialFcGraph(&rng);
+      Result<PlannedModel> m = planModel(g, planner);
+      ASSERT_TRUE(m.ok()) << m.error();
+      if (m.value().plan.patches.empty() || m.value().plan.patches[0].consumerOps.empty()) continue;
+      const auto inputs = test::randomInputs(g, &rng);
+      Result<TensorValues> ref = runGraph(m.value().graph, inputs);
+      ASSERT_TRUE(ref.ok()) << ref.error();
+      for (bool fast : {true, false}) {
+        SCOPED_TRACE("trial " + std::to_string(trial) + (fast ? " fast" : " plain"));
+        EmitOptions options;
+        options.fastKernels = fast;
+        Result<GeneratedModel> c = emitModelC(m.value(), options);
+        ASSERT_TRUE(c.ok()) << c.error();
+        EXPECT_NE(
+            c.value().source.find(fast ? "tfk_fc_accumulate_fast_s8" : "tfk_fc_accumulate_s8("),
+            std::string::npos);
+        EXPECT_EQ(c.value().source.find("tfk_fully_connected"), std::string::npos)
+            << "the layer also ran whole";
+        const fs::path dir =
+            fs::temp_directory_path() / ("tinyforge_codegen_fused_" + planner + "_" +
+                                         std::to_string(built) + (fast ? "f" : "p"));
+        const fs::path runner = buildHostRunner(c.value(), dir);
+        writeBytes(dir / "in0.bin", inputs[0]);
+        ASSERT_EQ(std::system((runner.string() + " " + (dir / "in0.bin").string() + " " +
+                               (dir / "out0.bin").string())
+                                  .c_str()),
+                  0);
+        EXPECT_EQ(test::readFileBytes(dir / "out0.bin"),
+                  ref.value()[size_t(m.value().graph.outputs[0])]);
+      }
+      ++built;
+    }
+    EXPECT_EQ(built, 3);
+  }
+}
+
+// Cached row strips (moves of the kept rows, regions at offsets inside the per-op buffers, the
+// 3x3 depthwise tiles on int16 planes in the stage's scratch) in generated C with the fast
+// kernels and with the plain ones give the executor's bytes.
+TEST(Codegen, CachedStripsAreBitExact) {
+  std::mt19937 rng(91);
+  int built = 0, planes = 0;
+  for (int trial = 0; trial < 60 && built < 4; ++trial) {
+    const Graph g =
+        test::randomMobileNetGraph(&rng, 10 + trial % 8, 32 + 8 * (trial % 3), trial % 2);
     Result<PlannedModel> m = planModel(g, "patch");
     ASSERT_TRUE(m.ok()) << m.error();
-    if (m.value().plan.patches.empty() || m.value().plan.patches[0].consumerOps.empty()) continue;
+    if (m.value().plan.patches.empty() || !m.value().plan.patches[0].cached) continue;
     const auto inputs = test::randomInputs(g, &rng);
     Result<TensorValues> ref = runGraph(m.value().graph, inputs);
     ASSERT_TRUE(ref.ok()) << ref.error();
@@ -137,11 +183,10 @@ TEST(Codegen, FusedFullyConnectedStagesAreBitExact) {
       options.fastKernels = fast;
       Result<GeneratedModel> c = emitModelC(m.value(), options);
       ASSERT_TRUE(c.ok()) << c.error();
-      EXPECT_NE(c.value().source.find(fast ? "tfk_fc_accumulate_fast_s8" : "tfk_fc_accumulate_s8("),
-                std::string::npos);
-      EXPECT_EQ(c.value().source.find("tfk_fully_connected"), std::string::npos)
-          << "the layer also ran whole";
-      const fs::path dir = fs::temp_directory_path() / ("tinyforge_codegen_fused_" +
+      if (fast &&
+          c.value().source.find("tfk_depthwise_conv2d_3x3_planes_to_s8(") != std::string::npos)
+        ++planes;
+      const fs::path dir = fs::temp_directory_path() / ("tinyforge_codegen_cached_" +
                                                         std::to_string(built) + (fast ? "f" : "p"));
       const fs::path runner = buildHostRunner(c.value(), dir);
       writeBytes(dir / "in0.bin", inputs[0]);
@@ -155,6 +200,7 @@ TEST(Codegen, FusedFullyConnectedStagesAreBitExact) {
     ++built;
   }
   EXPECT_EQ(built, 4);
+  EXPECT_GE(planes, 1) << "no tile took the int16 planes";
 }
 
 TEST(Codegen, HostileNamesStayInComments) {

@@ -383,17 +383,18 @@ TEST(Firmware, HostileNamesNeverReachPaths) {
 namespace tinyforge {
 namespace {
 
-// Exports `stem` with the patch planner for `device`, the test input and expected output from
+// Exports `stem` with a patch planner for `device`, the test input and expected output from
 // golden case `caseIndex`, and verifies it in QEMU.
 Result<VerifyReport> verifyPatchFirmware(const std::string& stem, size_t caseIndex,
-                                         const std::string& device) {
+                                         const std::string& device,
+                                         const std::string& planner = "patch") {
   Result<Graph> g = importTfliteFile((test::sharedDir() / "models" / (stem + ".tflite")).string());
   if (!g) return g.status();
   const nlohmann::json manifest = test::readManifest(stem);
   const auto& c = manifest["cases"][caseIndex];
   ExportOptions o;
   o.device = device;
-  o.planner = "patch";
+  o.planner = planner;
   o.testInputs = test::caseInputs(stem, manifest, c);
   for (const auto& t : c["tensors"]) {
     if (t["index"].get<TensorId>() == g.value().outputs[0]) {
@@ -401,7 +402,7 @@ Result<VerifyReport> verifyPatchFirmware(const std::string& stem, size_t caseInd
     }
   }
   const std::filesystem::path dir =
-      std::filesystem::temp_directory_path() / ("tinyforge_fw_patch_" + stem);
+      std::filesystem::temp_directory_path() / ("tinyforge_fw_" + planner + "_" + stem);
   std::filesystem::remove_all(dir);
   Result<ExportSummary> e = exportFirmware(g.value(), o, dir.string());
   if (!e) return e.status();
@@ -414,12 +415,21 @@ TEST(FirmwarePatch, PatchBasedFirmwareMatchesGoldenInHalfTheTflmRam) {
     if (test::runningInCi()) FAIL() << "CI=true but arm-none-eabi-gcc or qemu is missing";
     GTEST_SKIP() << "arm-none-eabi-gcc / qemu-system-arm not installed";
   }
-  Result<VerifyReport> v =
-      verifyPatchFirmware("tflm_person_detect", 2, "stm32f412");  // real_person
-  ASSERT_TRUE(v.ok()) << v.error();
-  EXPECT_TRUE(v.value().match);
-  // TFLM needs a 55,296-byte arena for this model (golden manifest `head`).
-  EXPECT_LE(v.value().ramBytes, 55296 / 2);
+  // Recomputing tiles: within half of TFLM's 55,296-byte arena (golden manifest `head`).
+  Result<VerifyReport> recompute =
+      verifyPatchFirmware("tflm_person_detect", 2, "stm32f412", "patch-recompute");  // real_person
+  ASSERT_TRUE(recompute.ok()) << recompute.error();
+  EXPECT_TRUE(recompute.value().match);
+  EXPECT_LE(recompute.value().ramBytes, 55296 / 2);
+  // Cached row strips (the 3x3 depthwise tiles on int16 planes): nothing computed twice, so
+  // fewer instructions than recomputing, and the whole RAM (arena, static data, measured stack)
+  // within half of TFLM's measured 84,084 B (anchors.md: 82,848 B static + 1,236 B stack).
+  Result<VerifyReport> cached = verifyPatchFirmware("tflm_person_detect", 2, "stm32f412");
+  ASSERT_TRUE(cached.ok()) << cached.error();
+  EXPECT_TRUE(cached.value().match);
+  EXPECT_EQ(cached.value().predictedPeakBytes, cached.value().arenaBytes);
+  EXPECT_LE(cached.value().ramBytes + cached.value().stackBytes, 84084 / 2);
+  EXPECT_LT(cached.value().instructions, recompute.value().instructions);
 }
 
 // micro_speech with its fully connected layer fused into the depthwise layer's row strips: the

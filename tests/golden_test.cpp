@@ -52,8 +52,8 @@ TEST_P(GoldenTest, ExecutionThroughEveryPlanMatches) {
   Result<Graph> graph = importShared(stem);
   ASSERT_TRUE(graph.ok()) << graph.error();
   const nlohmann::json manifest = test::readManifest(stem);
-  int64_t previousArena = INT64_MAX;  // tflm >= best >= patch
-  for (const std::string planner : {"tflm", "best", "patch"}) {
+  int64_t previousArena = INT64_MAX;                   // tflm >= best >= patch >= patch-recompute
+  for (const std::string& planner : plannerNames()) {  // arenas never grow along the list
     SCOPED_TRACE("planner " + planner);
     Result<PlannedModel> m = planModel(graph.value(), planner);
     ASSERT_TRUE(m.ok()) << m.error();
@@ -82,11 +82,21 @@ TEST(GoldenPatch, VisionModelsRunPatchBased) {
   for (const std::string stem : {"tflm_person_detect", "mlperftiny_vww_96_int8"}) {
     Result<Graph> graph = importShared(stem);
     ASSERT_TRUE(graph.ok()) << graph.error();
-    Result<PlannedModel> patch = planModel(graph.value(), "patch");
+    Result<PlannedModel> patch = planModel(graph.value(), "patch-recompute");
+    Result<PlannedModel> cached = planModel(graph.value(), "patch");
+    Result<PlannedModel> best = planModel(graph.value(), "best");
     Result<PlannedModel> tflm = planModel(graph.value(), "tflm");
-    ASSERT_TRUE(patch.ok() && tflm.ok());
+    ASSERT_TRUE(patch.ok() && cached.ok() && best.ok() && tflm.ok());
     EXPECT_EQ(patch.value().plan.patches.size(), 1u) << stem;
     EXPECT_LE(patch.value().plan.arenaBytes * 2, tflm.value().plan.arenaBytes) << stem;
+    // "patch": row strips that keep their overlap, nothing computed twice, in a quarter less
+    // arena than "best" at least
+    ASSERT_EQ(cached.value().plan.patches.size(), 1u) << stem;
+    const PatchStage& stage = cached.value().plan.patches[0];
+    EXPECT_TRUE(stage.cached) << stem;
+    EXPECT_EQ(stage.gridW, 1) << stem;
+    EXPECT_EQ(stage.tiledMacs, stage.stageMacs) << stem;
+    EXPECT_LE(cached.value().plan.arenaBytes * 4, best.value().plan.arenaBytes * 3) << stem;
   }
 }
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <random>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -114,6 +115,65 @@ TEST(KernelInPlace, Depthwise3x3PlanesMatchReference) {
     ASSERT_EQ(arena, expected) << "trial " << trial << " h" << h << " w" << w << " c" << c << " s"
                                << sh << "x" << sw << (valid ? " valid" : " same");
   }
+}
+
+// The same planes with a separate output (patch-stage tiles): regions whose first input row is
+// inside the image (no top padding) or whose last rows are not all read, any top and left
+// padding, with guard bytes after the output and the scratch that must stay untouched.
+TEST(KernelInPlace, Depthwise3x3PlanesToSeparateOutputMatchReference) {
+  std::mt19937 rng(17);
+  int ran = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    const int32_t h = 3 + int32_t(rng() % 12), w = 3 + int32_t(rng() % 20),
+                  c = 1 + int32_t(rng() % 12);
+    const int32_t sh = 1 + int32_t(rng() % 2), sw = 1 + int32_t(rng() % 2);
+    const int32_t padT = int32_t(rng() % 2), padL = int32_t(rng() % 2);
+    const int32_t maxOh = (h + padT - 3) / sh + 1,
+                  maxOw = (w + padL - 3) / sw + 1 + int32_t(rng() % 2);
+    if (maxOh < 1 || maxOw < 1) continue;
+    const int32_t oh = 1 + int32_t(rng() % uint32_t(maxOh)), ow = maxOw;  // maybe fewer rows
+    tfk_conv_params p{int32_t(rng() % 256) - 127,
+                      int32_t(rng() % 256) - 128,
+                      sh,
+                      sw,
+                      1,
+                      1,
+                      padT,
+                      padL,
+                      -128,
+                      127,
+                      1};
+    const tfk_dims in{1, h, w, c}, f{1, 3, 3, c}, out{1, oh, ow, c};
+    if (!tfk_depthwise_conv2d_inplace_uses_planes(&p, &f, &out)) continue;
+    ++ran;
+    const auto input = randomBytes(&rng, size_t(h * w * c));
+    const auto filter = randomBytes(&rng, size_t(9 * c));
+    std::vector<int32_t> bias(static_cast<size_t>(c));
+    for (auto& b : bias) b = int32_t(rng() % 20000) - 10000;
+    Quant q(&rng, c);
+    if (trial % 2) {  // the general requantization too
+      for (int32_t k = 0; k < c; ++k)
+        tfk_quantize_multiplier(0.125 + double(rng() % 1000) / 256.0, &q.m[size_t(k)],
+                                &q.s[size_t(k)]);
+    }
+    const tfk_channel_quant qv = q.view();
+    const size_t n = size_t(oh * ow * c);
+    std::vector<int8_t> expected(n);
+    tfk_depthwise_conv2d_s8(&p, &qv, &in, input.data(), &f, filter.data(), bias.data(), &out,
+                            expected.data());
+    const size_t scratchBytes = size_t(tfk_depthwise_conv2d_3x3_planes_buffer_size(&p, &out));
+    std::vector<int8_t> got(n + 16, 0x5a), scratch(scratchBytes + 16, 0x5a);
+    tfk_depthwise_conv2d_3x3_planes_to_s8(&p, &qv, &in, input.data(), &f, filter.data(),
+                                          bias.data(), &out, got.data(), scratch.data());
+    const std::string what = "trial " + std::to_string(trial) + " h" + std::to_string(h) + " w" +
+                             std::to_string(w) + " c" + std::to_string(c) + " out " +
+                             std::to_string(oh) + "x" + std::to_string(ow);
+    ASSERT_EQ(std::vector<int8_t>(got.begin(), got.begin() + long(n)), expected) << what;
+    for (size_t i = n; i < got.size(); ++i) ASSERT_EQ(got[i], 0x5a) << what << ": past the output";
+    for (size_t i = scratchBytes; i < scratch.size(); ++i)
+      ASSERT_EQ(scratch[i], 0x5a) << what << ": past the scratch";
+  }
+  EXPECT_GE(ran, 100);
 }
 
 TEST(KernelInPlace, Pointwise1x1MatchesReference) {

@@ -11,6 +11,7 @@ namespace {
 struct Builder {
   Graph g;
   std::mt19937* rng;
+  bool fullRangeDepthwise = false;  // depthwise layers without an activation (else ReLU6)
 
   TensorId activation(std::vector<int32_t> shape) {
     Tensor t;
@@ -67,7 +68,7 @@ struct Builder {
     const int32_t c = s[3], h = (s[1] + stride - 1) / stride, w = (s[2] + stride - 1) / stride;
     OpParams p;
     p.strideH = p.strideW = stride;
-    p.activation = Activation::kRelu6;
+    p.activation = fullRangeDepthwise ? Activation::kNone : Activation::kRelu6;
     const TensorId wt = constant({1, 3, 3, c}, DType::kInt8, c);
     const TensorId b = constant({c}, DType::kInt32, 0);
     return op(OpKind::kDepthwiseConv2D, {x, wt, b}, {1, h, w, c}, p);
@@ -76,8 +77,9 @@ struct Builder {
 
 }  // namespace
 
-Graph randomMobileNetGraph(std::mt19937* rng, int32_t targetOps, int32_t inputHw) {
-  Builder b{{}, rng};
+Graph randomMobileNetGraph(std::mt19937* rng, int32_t targetOps, int32_t inputHw,
+                           bool fullRangeDepthwise) {
+  Builder b{{}, rng, fullRangeDepthwise};
   b.g.name = "random";
   TensorId x = b.activation({1, inputHw, inputHw, 3});
   b.g.inputs = {x};

@@ -13,7 +13,10 @@ namespace tinyforge::test {
 
 // Stem conv, inverted-residual blocks (1x1 expand, 3x3 depthwise, 1x1 project, ADD when the
 // shape repeats), sometimes a two-branch block joined by ADD, then average pool, reshape, FC.
-Graph randomMobileNetGraph(std::mt19937* rng, int32_t targetOps, int32_t inputHw = 32);
+// fullRangeDepthwise: the depthwise layers without ReLU6 (the full int8 range, as the 3x3
+// int16-plane kernels need).
+Graph randomMobileNetGraph(std::mt19937* rng, int32_t targetOps, int32_t inputHw = 32,
+                           bool fullRangeDepthwise = false);
 
 // Random int8 input bytes for every graph input.
 std::vector<std::vector<uint8_t>> randomInputs(const Graph& g, std::mt19937* rng);

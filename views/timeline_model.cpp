@@ -64,9 +64,10 @@ void addScratchBlocks(const Graph& g, const MemoryPlan& plan, TimelineData* t) {
     b.firstStep = p.firstStep;
     b.lastStep = p.lastStep + int32_t(p.consumerOps.size());
     b.offset = p.scratchOffset;
-    b.bytes = p.slotBytes[0] + p.slotBytes[1] + fusedAccBytes(g, p);
+    b.bytes = p.workBytes() + fusedAccBytes(g, p);
     b.name = "patch stage: " + std::to_string(p.ops.size()) + " ops on a " +
              std::to_string(p.gridH) + "x" + std::to_string(p.gridW) + " grid (tile buffers" +
+             (p.cached ? ", cached rows" : "") +
              (p.consumerOps.empty() ? ")" : ", fully connected layer fused: its accumulators)");
     b.atPeak = p.firstStep <= plan.peakStep && plan.peakStep <= b.lastStep;
     t->blocks.push_back(b);

@@ -28,7 +28,10 @@ int cmdExport(const Args& args) {
     }
   }
   if (model.empty() || out.empty()) {
-    return fail("export: usage: tinyforge-cli export MODEL --device DEV --out DIR [--planner best|patch|tflm]", 2);
+    return fail(
+        "export: usage: tinyforge-cli export MODEL --device DEV --out DIR [--planner "
+        "best|patch|patch-recompute|tflm]",
+        2);
   }
   Result<Graph> graph = importTfliteFile(model);
   if (!graph) return fail(model + ": " + graph.error());

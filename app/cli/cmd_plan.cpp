@@ -27,7 +27,11 @@ int cmdPlan(const Args& args) {
       return fail("plan: more than one model given ('" + a + "')", 2);
     }
   }
-  if (model.empty()) return fail("plan: usage: tinyforge-cli plan MODEL [--planner tflm|best|patch] [--json] [--steps]", 2);
+  if (model.empty())
+    return fail(
+        "plan: usage: tinyforge-cli plan MODEL [--planner tflm|best|patch|patch-recompute] "
+        "[--json] [--steps]",
+        2);
   Result<Graph> graph = importTfliteFile(model);
   if (!graph) return fail(model + ": " + graph.error());
   Result<PlannedModel> planned = planModel(graph.value(), planner);

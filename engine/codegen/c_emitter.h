@@ -20,7 +20,8 @@ std::string cCommentSafe(const std::string& text);
 
 // A spatial op run on one tile of a patch stage: pointers into the tile slots and local geometry.
 struct RegionCall {
-  std::string in, out;  // C pointer expressions
+  std::string in, out;        // C pointer expressions
+  std::string scratch = "0";  // the stage's kernel scratch (OpDef::regionScratch bytes)
   int32_t inH = 0, inW = 0, padTop = 0, padLeft = 0, outH = 0, outW = 0;
 };
 

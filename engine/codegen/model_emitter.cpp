@@ -70,9 +70,10 @@ std::string copyRows(const std::string& dst, int64_t dstStride, const std::strin
          std::to_string(bytes) + ");";
 }
 
-// A patch stage unrolled tile by tile: copy the input region (unless it is whole rows), run each
-// op on its region (ping-pong between the two slots), copy the last region into the split tensor
-// or, with a fused layer, accumulate it (the layer's output after the last tile).
+// A patch stage unrolled tile by tile, as its schedule says (engine/plan/patch_stage.h): copy the
+// input region in (unless it is whole rows), move the rows a cached strip keeps, run each op on
+// its region, copy the last region into the split tensor or, with a fused layer, accumulate it
+// (the layer's output after the last tile).
 Status emitPatchStage(const Graph& g, const MemoryPlan& plan, const PatchStage& stage, CEmitter* e) {
   const int32_t fusedIndex = stage.consumerOps.empty() ? -1 : stage.consumerOps.back();
   const std::string acc = arenaAt(stage.accOffset);
@@ -80,59 +81,69 @@ Status emitPatchStage(const Graph& g, const MemoryPlan& plan, const PatchStage& 
     e->selectOp(fusedIndex);
     emitFcSlicesBegin(g, g.ops[size_t(fusedIndex)], *e, acc);
   }
+  const StageSchedule schedule = stageSchedule(g, stage);
+  if (schedule.bufferBytes != stage.bufferBytes ||
+      schedule.tileScratchBytes > stage.tileScratchBytes)
+    return Status::error("plan: a patch stage's buffers do not match its tiles");
   const Tensor& in = g.tensor(g.ops[size_t(stage.ops.front())].inputs[0]);
   const TensorId splitId = g.ops[size_t(stage.ops.back())].outputs[0];
   const Tensor& split = g.tensor(splitId);
   const int64_t inOffset = plan.offsets[size_t(g.ops[size_t(stage.ops.front())].inputs[0])];
   const int64_t splitOffset = plan.offsets[size_t(splitId)];
-  const std::string slots[2] = {arenaAt(stage.scratchOffset), arenaAt(stage.scratchOffset + stage.slotBytes[0])};
+  auto buffer = [&](int32_t b, int64_t offset) {
+    return arenaAt((b < 0 ? inOffset : stage.bufferOffset(size_t(b))) + offset);
+  };
   e->comment("patch stage: ops " + std::to_string(stage.ops.front()) + ".." +
              std::to_string(stage.ops.back()) + " on " + std::to_string(stage.gridH) + "x" +
-             std::to_string(stage.gridW) + " tiles" +
+             std::to_string(stage.gridW) + " tiles" + (stage.cached ? " (cached rows)" : "") +
              (fusedIndex >= 0 ? ", op " + std::to_string(fusedIndex) + " (FULLY_CONNECTED) fused"
                               : std::string()));
-  const std::vector<TileRegion> tiles = tileGrid(split.shape[1], split.shape[2], stage.gridH, stage.gridW);
-  for (size_t t = 0; t < tiles.size(); ++t) {
-    const std::vector<TileStep> steps = tileSteps(g, stage.ops, tiles[t]);
-    const TileRegion& r0 = steps.front().in;
-    const int64_t inPixel = in.shape[3], inRow = int64_t(in.shape[2]) * inPixel;
-    std::string first = arenaAt(inOffset + r0.y0 * inRow);
-    if (!wholeRows(r0, in.shape[2])) {
+  const std::string scratch = arenaAt(stage.tileScratchOffset());
+  const int64_t inPixel = in.shape[3], inRow = int64_t(in.shape[2]) * inPixel;
+  for (size_t t = 0; t < schedule.tiles.size(); ++t) {
+    const StageTile& tile = schedule.tiles[t];
+    if (tile.copyIn) {
+      const TileRegion& r0 = tile.in;
       const int64_t rowBytes = int64_t(r0.x1 - r0.x0) * inPixel;
-      e->call(copyRows(slots[1], rowBytes, arenaAt(inOffset + r0.y0 * inRow + r0.x0 * inPixel),
+      e->call(copyRows(buffer(1, 0), rowBytes, arenaAt(inOffset + r0.y0 * inRow + r0.x0 * inPixel),
                        inRow, r0.y1 - r0.y0, rowBytes));
-      first = slots[1];
     }
-    for (size_t i = 0; i < stage.ops.size(); ++i) {
-      const Op& op = g.ops[size_t(stage.ops[i])];
-      const TileStep& st = steps[i];
+    for (const StageMove& m : tile.moves) {
+      e->call(
+          copyRows(buffer(m.buffer, 0), m.bytes, buffer(m.buffer, m.from), m.bytes, 1, m.bytes));
+    }
+    for (const StageRun& run : tile.runs) {
+      const Op& op = g.ops[size_t(stage.ops[run.index])];
+      const TileStep& st = run.step;
       RegionCall rc;
-      rc.in = i == 0 ? first : slots[(i - 1) % 2];
-      rc.out = slots[i % 2];
+      rc.in = buffer(run.inBuffer, run.inOffset);
+      rc.out = buffer(run.outBuffer, run.outOffset);
+      rc.scratch = stage.tileScratchBytes > 0 ? scratch : "0";
       rc.inH = st.in.y1 - st.in.y0;
       rc.inW = st.in.x1 - st.in.x0;
       rc.padTop = st.padTop;
       rc.padLeft = st.padLeft;
       rc.outH = st.out.y1 - st.out.y0;
       rc.outW = st.out.x1 - st.out.x0;
-      e->selectOp(stage.ops[i]);
+      e->selectOp(stage.ops[run.index]);
       e->setRegion(&rc, e->opPrefix() + "_t" + std::to_string(t));
       const OpDef& def = opDef(op.kind);
       if (!def.emit) return Status::error(std::string(opKindName(op.kind)) + ": no C code generation yet");
       if (Status st2 = def.emit(g, op, *e); !st2) return st2;
       e->setRegion(nullptr, "");
     }
-    const TileRegion& last = steps.back().out;
+    const TileRegion& last = tile.out;
     const int64_t outPixel = split.shape[3], outRow = int64_t(split.shape[2]) * outPixel;
     const int64_t rowBytes = int64_t(last.x1 - last.x0) * outPixel;
+    const std::string lastAt = buffer(tile.outBuffer, tile.outOffset);
     if (fusedIndex >= 0) {  // whole rows: one contiguous slice of the flattened input
       e->selectOp(fusedIndex);
-      emitFcSlicesAccumulate(g, g.ops[size_t(fusedIndex)], *e, slots[(stage.ops.size() - 1) % 2],
-                             last.y0 * outRow, (last.y1 - last.y0) * outRow, acc);
+      emitFcSlicesAccumulate(g, g.ops[size_t(fusedIndex)], *e, lastAt, last.y0 * outRow,
+                             (last.y1 - last.y0) * outRow, acc);
       continue;
     }
-    e->call(copyRows(arenaAt(splitOffset + last.y0 * outRow + last.x0 * outPixel), outRow,
-                     slots[(stage.ops.size() - 1) % 2], rowBytes, last.y1 - last.y0, rowBytes));
+    e->call(copyRows(arenaAt(splitOffset + last.y0 * outRow + last.x0 * outPixel), outRow, lastAt,
+                     rowBytes, last.y1 - last.y0, rowBytes));
   }
   if (fusedIndex >= 0) {
     e->selectOp(fusedIndex);

@@ -231,6 +231,16 @@ void tfk_depthwise_conv2d_3x3_planes_s8(const tfk_conv_params* p, const tfk_chan
                                         const tfk_dims* in_dims, const tfk_dims* filter_dims,
                                         const int8_t* filter, const int32_t* bias,
                                         const tfk_dims* out_dims, int8_t* inout, int8_t* scratch);
+/* The same 3x3 int16 planes with a separate output (patch-stage tiles): where
+ * tfk_depthwise_conv2d_inplace_uses_planes holds, any shapes, `scratch` of
+ * tfk_depthwise_conv2d_3x3_planes_buffer_size bytes. */
+int32_t tfk_depthwise_conv2d_3x3_planes_buffer_size(const tfk_conv_params* p,
+                                                    const tfk_dims* out_dims);
+void tfk_depthwise_conv2d_3x3_planes_to_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
+                                           const tfk_dims* in_dims, const int8_t* in,
+                                           const tfk_dims* filter_dims, const int8_t* filter,
+                                           const int32_t* bias, const tfk_dims* out_dims,
+                                           int8_t* out, int8_t* scratch);
 void tfk_depthwise_conv2d_inplace_rows_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
                                           const tfk_dims* in_dims, const tfk_dims* filter_dims,
                                           const int8_t* filter, const int32_t* bias,

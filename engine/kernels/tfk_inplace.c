@@ -303,18 +303,19 @@ TFK_NOINLINE static void plane_outputs_general(const uint8_t* r, const plane_tap
   plane_outputs(r, t, row_bytes, step, out_h, out_w, pairs, next, m, shift, offset, o, c_n, 0);
 }
 
-/* 3x3 depthwise in place, channel by channel: channel c's input plane is copied into scratch as
- * int16 lanes of x + input_offset inside a border of zeros (the padding, which adds nothing once
- * the offset is added), then each output of channel c takes its window's rows as pairs of lanes
- * (one SMLAD and one SMLABB or SMLABT per kernel row) and overwrites channel c's input bytes,
- * which only channel c reads. No border cases and the channel's quantization hoisted out of its
- * loop: about three instructions per tap on Cortex-M4/M7. Stride 1 goes two outputs at a time
- * (they share a load per row); stride 2 and an odd last output one at a time, in the same loop:
- * one copy of the code (flash), which costs stride 2 about one instruction per output row. */
-void tfk_depthwise_conv2d_3x3_planes_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
-                                        const tfk_dims* in_dims, const tfk_dims* filter_dims,
-                                        const int8_t* filter, const int32_t* bias,
-                                        const tfk_dims* out_dims, int8_t* inout, int8_t* scratch) {
+/* 3x3 depthwise channel by channel: channel c's input plane is copied into scratch as int16 lanes
+ * of x + input_offset inside a border of zeros (the padding, which adds nothing once the offset is
+ * added), then each output of channel c takes its window's rows as pairs of lanes (one SMLAD and
+ * one SMLABB or SMLABT per kernel row) and is written to channel c of `out` (which may be `in`:
+ * see tfk_depthwise_conv2d_3x3_planes_s8). No border cases and the channel's quantization hoisted
+ * out of its loop: about three instructions per tap on Cortex-M4/M7. Stride 1 goes two outputs at a
+ * time (they share a load per row); stride 2 and an odd last output one at a time, in the same
+ * loop: one copy of the code (flash), which costs stride 2 about one instruction per output row. */
+void tfk_depthwise_conv2d_3x3_planes_to_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
+                                           const tfk_dims* in_dims, const int8_t* in,
+                                           const tfk_dims* filter_dims, const int8_t* filter,
+                                           const int32_t* bias, const tfk_dims* out_dims,
+                                           int8_t* out, int8_t* scratch) {
   (void)filter_dims;
   int32_t ph, pw;
   const int32_t size = planes_3x3_size(p, out_dims, &ph, &pw);
@@ -331,7 +332,7 @@ void tfk_depthwise_conv2d_3x3_planes_s8(const tfk_conv_params* p, const tfk_chan
   memset(plane, 0, (size_t)size);
   const int32_t n_pairs = (x1 - x0) >> 1, odd = (x1 - x0) & 1, pair_step = 2 * c_n;
   const int64_t s_step = (int64_t)in_w * c_n;
-  const int8_t* s_first = inout + ((int64_t)y0 * in_w + x0) * c_n;
+  const int8_t* s_first = in + ((int64_t)y0 * in_w + x0) * c_n;
   uint8_t* d_first = plane + ((y0 + top) * pw + x0 + left) * 2;
   for (int32_t c = 0; c < c_n; ++c) {
     const int8_t* s_row = s_first + c;
@@ -372,18 +373,34 @@ void tfk_depthwise_conv2d_3x3_planes_s8(const tfk_conv_params* p, const tfk_chan
                               .next = next,
                               .rows = out_h,
                               .r = plane,
-                              .o = inout + c,
+                              .o = out + c,
                               .c_n = c_n};
       plane_asm(&st);
 #else
       plane_outputs_rshift(plane, &t, row_bytes, step, out_h, out_w, pairs, next, m, -sft - 2,
-                           2 * out_off + 1, inout + c, c_n);
+                           2 * out_off + 1, out + c, c_n);
 #endif
     } else {
       plane_outputs_general(plane, &t, row_bytes, step, out_h, out_w, pairs, next, m, sft, out_off,
-                            inout + c, c_n);
+                            out + c, c_n);
     }
   }
+}
+
+/* In place: channel c's plane is copied before output channel c, the only bytes it writes (they
+ * lie on input channel c's, out H*W <= in H*W), overwrites it. */
+void tfk_depthwise_conv2d_3x3_planes_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
+                                        const tfk_dims* in_dims, const tfk_dims* filter_dims,
+                                        const int8_t* filter, const int32_t* bias,
+                                        const tfk_dims* out_dims, int8_t* inout, int8_t* scratch) {
+  tfk_depthwise_conv2d_3x3_planes_to_s8(p, q, in_dims, inout, filter_dims, filter, bias, out_dims,
+                                        inout, scratch);
+}
+
+int32_t tfk_depthwise_conv2d_3x3_planes_buffer_size(const tfk_conv_params* p,
+                                                    const tfk_dims* out_dims) {
+  int32_t ph, pw;
+  return planes_3x3_size(p, out_dims, &ph, &pw);
 }
 
 /* Input rows 0 .. saved(oy) - 1 lie (partly) under output rows 0 .. oy. */

@@ -129,6 +129,15 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
            ", " + bias + ", &" + n + "_do, " + out + ", (int8_t*)" + e.scratch() + ");");
     return Status::ok();
   }
+  if (r && e.fastKernels() &&
+      tfk_depthwise_conv2d_inplace_uses_planes(&c.params, &c.filter, &c.out)) {
+    // a tile: the int16 planes from its slot into the next, in the stage's kernel scratch
+    // (regionScratch below sized it)
+    e.call("tfk_depthwise_conv2d_3x3_planes_to_s8(&" + n + "_p, &" + o + "_q, &" + n +
+           "_di, (const int8_t*)" + in + ", &" + o + "_df, " + w + ", " + bias + ", &" + n +
+           "_do, " + out + ", (int8_t*)" + r->scratch + ");");
+    return Status::ok();
+  }
   // tfk_depthwise_conv2d_fast_s8's path for these shapes called directly: one of the two is linked
   const bool fast = e.fastKernels() && tfk_depthwise_conv2d_uses_rows(&c.params, &c.filter);
   const char* kernel = fast ? "tfk_depthwise_conv2d_rows_s8" : "tfk_depthwise_conv2d_s8";
@@ -165,11 +174,19 @@ Status evaluateRegion(const Graph& g, const Op& op, const RegionArgs& r) {
   return Status::ok();
 }
 
+// A tile whose shapes take the 3x3 int16 planes (see emit) needs one plane of scratch.
+int64_t regionScratch(const Graph& g, const Op& op, const RegionArgs& r) {
+  ConvCall c = prepare(g, op);
+  restrictToRegion(&c, r.inH, r.inW, r.padTop, r.padLeft, r.outH, r.outW);
+  if (!tfk_depthwise_conv2d_inplace_uses_planes(&c.params, &c.filter, &c.out)) return 0;
+  return tfk_depthwise_conv2d_3x3_planes_buffer_size(&c.params, &c.out);
+}
+
 }  // namespace
 
 const OpDef& opDefDepthwiseConv2D() {
-  static const OpDef def{OpKind::kDepthwiseConv2D, validate, macs, evaluate, inPlace,
-                         evaluateRegion,           emit};
+  static const OpDef def{OpKind::kDepthwiseConv2D, validate, macs,         evaluate, inPlace,
+                         evaluateRegion,           emit,     regionScratch};
   return def;
 }
 

@@ -64,6 +64,9 @@ struct OpDef {
   Status (*evaluateRegion)(const Graph& graph, const Op& op, const RegionArgs& region) = nullptr;
   // C code generation: this op's constants and its kernel call (engine/codegen/c_emitter.h).
   Status (*emit)(const Graph& graph, const Op& op, CEmitter& out) = nullptr;
+  // Spatial ops whose generated code needs scratch on a region (nullptr: none need it): the
+  // bytes for this region (its pointers unused), 0 where the kernel it takes needs none.
+  int64_t (*regionScratch)(const Graph& graph, const Op& op, const RegionArgs& region) = nullptr;
 };
 
 const OpDef& opDef(OpKind kind);

@@ -26,8 +26,7 @@ Status checkPlanShape(const Graph& g, const MemoryPlan& plan) {
     if (s.offset < 0 || s.offset + s.bytes > plan.arenaBytes) return Status::error("plan scratch outside the arena");
   }
   for (const PatchStage& p : plan.patches) {
-    if (p.scratchOffset < 0 ||
-        p.scratchOffset + p.slotBytes[0] + p.slotBytes[1] > plan.arenaBytes) {
+    if (p.scratchOffset < 0 || p.scratchOffset + p.workBytes() > plan.arenaBytes) {
       return Status::error("plan puts a patch stage's tiles outside the arena");
     }
     if (p.consumerOps.empty()) continue;
@@ -60,50 +59,53 @@ void copyRegion(const int8_t* src, int32_t srcW, const TileRegion& r, int32_t c,
   }
 }
 
-// Runs a patch stage tile by tile: each tile's input region is copied into slot 0, each op
-// writes its region into the other slot, the last region is copied into the split tensor (or
-// accumulated by the fused layer, which writes its output after the last tile).
+// Runs a patch stage as its schedule says (engine/plan/patch_stage.h: stageSchedule), with the
+// reference kernels: each tile's input region copied in where it is not whole rows, the rows a
+// cached strip keeps moved, each op on its region, the last region copied into the split tensor
+// (or accumulated by the fused layer, which writes its output after the last tile).
 Status runPatchStage(const Graph& g, const PatchStage& stage, const TensorBuffers& b,
                      uint8_t* arena) {
   const Op* fused = stage.consumerOps.empty() ? nullptr : &g.ops[size_t(stage.consumerOps.back())];
   auto* acc = fused ? reinterpret_cast<int32_t*>(arena + stage.accOffset) : nullptr;
   if (fused) fcSlicesBegin(g, *fused, acc);
-  int8_t* slots[2] = {reinterpret_cast<int8_t*>(arena + stage.scratchOffset),
-                      reinterpret_cast<int8_t*>(arena + stage.scratchOffset + stage.slotBytes[0])};
+  const StageSchedule schedule = stageSchedule(g, stage);
+  if (schedule.bufferBytes != stage.bufferBytes ||
+      schedule.tileScratchBytes > stage.tileScratchBytes)
+    return Status::error("plan: a patch stage's buffers do not match its tiles");
+  std::vector<int8_t*> buffers;
+  for (size_t i = 0; i < stage.bufferBytes.size(); ++i)
+    buffers.push_back(reinterpret_cast<int8_t*>(arena + stage.bufferOffset(i)));
   const Tensor& in = g.tensor(g.ops[size_t(stage.ops.front())].inputs[0]);
   const TensorId splitId = g.ops[size_t(stage.ops.back())].outputs[0];
   const Tensor& split = g.tensor(splitId);
   const int8_t* whole = b.in<int8_t>(g.ops[size_t(stage.ops.front())].inputs[0]);
-  for (const TileRegion& tile : tileGrid(split.shape[1], split.shape[2], stage.gridH, stage.gridW)) {
-    const std::vector<TileStep> steps = tileSteps(g, stage.ops, tile);
-    const TileRegion& r0 = steps.front().in;
-    const int8_t* first = whole + int64_t(r0.y0) * in.shape[2] * in.shape[3];
-    if (!wholeRows(r0, in.shape[2])) {
-      copyRegion(whole, in.shape[2], r0, in.shape[3], slots[1], true);
-      first = slots[1];
+  for (const StageTile& t : schedule.tiles) {
+    if (t.copyIn) copyRegion(whole, in.shape[2], t.in, in.shape[3], buffers[1], true);
+    for (const StageMove& m : t.moves) {
+      std::memmove(buffers[size_t(m.buffer)], buffers[size_t(m.buffer)] + m.from, size_t(m.bytes));
     }
-    for (size_t i = 0; i < stage.ops.size(); ++i) {
-      const Op& op = g.ops[size_t(stage.ops[i])];
-      const TileStep& st = steps[i];
+    for (const StageRun& run : t.runs) {
+      const Op& op = g.ops[size_t(stage.ops[run.index])];
+      const TileStep& st = run.step;
       RegionArgs r;
-      r.in = i == 0 ? first : slots[(i - 1) % 2];
+      r.in = (run.inBuffer < 0 ? whole : buffers[size_t(run.inBuffer)]) + run.inOffset;
       r.inH = st.in.y1 - st.in.y0;
       r.inW = st.in.x1 - st.in.x0;
       r.padTop = st.padTop;
       r.padLeft = st.padLeft;
-      r.out = slots[i % 2];
+      r.out = buffers[size_t(run.outBuffer)] + run.outOffset;
       r.outH = st.out.y1 - st.out.y0;
       r.outW = st.out.x1 - st.out.x0;
       if (Status s = opDef(op.kind).evaluateRegion(g, op, r); !s) return s;
     }
-    int8_t* last = slots[(stage.ops.size() - 1) % 2];
-    const TileRegion& out = steps.back().out;
+    const int8_t* last = buffers[size_t(t.outBuffer)] + t.outOffset;
     if (fused) {
       const int64_t row = int64_t(split.shape[2]) * split.shape[3];
-      fcSlicesAccumulate(g, *fused, last, out.y0 * row, (out.y1 - out.y0) * row, acc);
+      fcSlicesAccumulate(g, *fused, last, t.out.y0 * row, (t.out.y1 - t.out.y0) * row, acc);
       continue;
     }
-    copyRegion(b.in<int8_t>(splitId), split.shape[2], out, split.shape[3], last, false);
+    copyRegion(b.in<int8_t>(splitId), split.shape[2], t.out, split.shape[3],
+               const_cast<int8_t*>(last), false);
   }
   if (fused) fcSlicesFinish(g, *fused, acc, b.out<int8_t>(fused->outputs[0]));
   return Status::ok();

@@ -15,12 +15,14 @@ namespace tinyforge {
 
 MemoryPlanner::~MemoryPlanner() = default;
 
-std::vector<std::string> plannerNames() { return {"tflm", "best", "patch"}; }
+std::vector<std::string> plannerNames() { return {"tflm", "best", "patch", "patch-recompute"}; }
 
 Result<std::unique_ptr<MemoryPlanner>> makePlanner(const std::string& name) {
   if (name == "tflm") return std::unique_ptr<MemoryPlanner>(std::make_unique<TflmPlanner>());
   if (name == "best") return std::unique_ptr<MemoryPlanner>(std::make_unique<BestPlanner>());
   if (name == "patch") return std::unique_ptr<MemoryPlanner>(std::make_unique<PatchPlanner>());
+  if (name == "patch-recompute")
+    return std::unique_ptr<MemoryPlanner>(std::make_unique<PatchPlanner>(0.2));
   std::string choices;
   for (const std::string& n : plannerNames()) choices += (choices.empty() ? "" : ", ") + n;
   return Status::error("unknown memory planner '" + name + "' (choices: " + choices + ")");
@@ -56,7 +58,7 @@ std::string span(const PlacedBuffer& b) {
 Status checkFusedAccumulators(const Graph& g, const MemoryPlan& plan, const PatchStage& stage) {
   if (stage.consumerOps.empty()) return Status::ok();
   const int32_t fusedStep = stage.lastStep + int32_t(stage.consumerOps.size());
-  const int64_t slots = stage.slotBytes[0] + stage.slotBytes[1];
+  const int64_t slots = stage.workBytes();
   for (int32_t step : {stage.firstStep, fusedStep}) {
     bool inside = false;
     for (const ScratchBuffer& b : plan.scratch) {

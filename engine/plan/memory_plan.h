@@ -44,11 +44,19 @@ struct InPlaceUse {
 };
 
 // Patch-based inference (MCUNetV2): a chain of spatial ops whose last output (the split tensor)
-// is computed tile by tile on a grid x grid split of its height and width; each tile's receptive
-// field is traced back through the chain, so the chain's inner tensors never exist whole. They
-// have no offset; the tiles' working buffers live at `scratchOffset`: two ping-pong slots, op i
-// writing its region into slot i % 2; the stage input's region is read in place when it is whole
-// rows (contiguous), otherwise first copied into slot 1.
+// is computed tile by tile on a gridH x gridW split of its height and width; each tile's
+// receptive field is traced back through the chain, so the chain's inner tensors never exist
+// whole. They have no offset; the tiles' working buffers lie one after the other from
+// `scratchOffset` (engine/plan/patch_stage.h: stageSchedule says which op reads and writes where):
+//  - recomputing (cached false): two ping-pong buffers, op i writing its region into buffer
+//    i % 2; the stage input's region is read in place when it is whole rows (contiguous),
+//    otherwise first copied into buffer 1. Overlapping receptive fields are computed again by
+//    every tile that needs them (tiledMacs > stageMacs).
+//  - cached (row strips only, gridW 1): one buffer per op holding the rows of its output the
+//    current strip needs; the rows the previous strip computed are kept (moved to the buffer's
+//    start) and only the new rows computed, so nothing is computed twice.
+// After the buffers, `tileScratchBytes` for the kernels that need scratch on a tile (the 3x3
+// depthwise's int16 plane).
 // A stage may end in a fused FULLY_CONNECTED layer (consumerOps, engine/ops/fc_slices.h): then
 // the split tensor never exists whole either; the tiles are whole rows, each tile's last region
 // is accumulated into the layer's int32 accumulators (at accOffset, live over the stage and the
@@ -57,8 +65,10 @@ struct PatchStage {
   std::vector<int32_t> ops;  // op indices, consecutive in the order, each reading the previous
   int32_t firstStep = 0, lastStep = 0;
   int32_t gridH = 1, gridW = 1;  // tiles: gridH rows x gridW columns of the split tensor
-  int64_t slotBytes[2] = {0, 0};
-  int64_t scratchOffset = -1;    // slot 0 at scratchOffset, slot 1 right after it
+  bool cached = false;           // row strips that keep their overlap (see above)
+  std::vector<int64_t> bufferBytes;  // the tile buffers, in order from scratchOffset
+  int64_t tileScratchBytes = 0;      // kernel scratch, right after the buffers
+  int64_t scratchOffset = -1;        // the first buffer
   bool splitOverInput = false;   // the split tensor shares the stage input's bytes (see
                                  // splitCanOverwriteInput in engine/plan/patch_stage.h)
   int64_t stageMacs = 0;         // the chain's MACs computed whole
@@ -66,6 +76,20 @@ struct PatchStage {
   std::vector<int32_t> consumerOps;  // RESHAPEs then the fused FULLY_CONNECTED, right after the
                                      // chain in the order; empty: the split tensor is whole
   int64_t accOffset = -1;            // the fused layer's accumulators
+
+  // Bytes of the tile buffers and the kernel scratch (the fused accumulators not included).
+  int64_t workBytes() const {
+    int64_t bytes = tileScratchBytes;
+    for (int64_t b : bufferBytes) bytes += b;
+    return bytes;
+  }
+  // Arena offset of buffer i.
+  int64_t bufferOffset(size_t i) const {
+    int64_t at = scratchOffset;
+    for (size_t k = 0; k < i && k < bufferBytes.size(); ++k) at += bufferBytes[k];
+    return at;
+  }
+  int64_t tileScratchOffset() const { return bufferOffset(bufferBytes.size()); }
 };
 
 struct MemoryPlan {

@@ -61,7 +61,9 @@ json memoryReportJson(const Graph& g, const MemoryPlan& plan) {
                        {"first_step", p.firstStep},
                        {"last_step", p.lastStep},
                        {"grid", {p.gridH, p.gridW}},
-                       {"slot_bytes", {p.slotBytes[0], p.slotBytes[1]}},
+                       {"cached_rows", p.cached},
+                       {"buffer_bytes", p.bufferBytes},
+                       {"tile_scratch_bytes", p.tileScratchBytes},
                        {"scratch_offset", p.scratchOffset},
                        {"stage_macs", p.stageMacs},
                        {"tiled_macs", p.tiledMacs},
@@ -104,12 +106,14 @@ std::string memoryReportText(const Graph& g, const MemoryPlan& plan, bool allSte
   }
   if (!plan.inPlace.empty()) out += std::to_string(plan.inPlace.size()) + " ops run in place\n";
   for (const PatchStage& p : plan.patches) {
-    std::snprintf(line, sizeof line,
-                  "patch stage: ops %d..%d (%zu ops) on a %dx%d grid, tiles in %lld B, "
-                  "recomputation +%lld MACs (+%.1f%% of the stage)\n",
-                  p.ops.front(), p.ops.back(), p.ops.size(), p.gridH, p.gridW,
-                  (long long)(p.slotBytes[0] + p.slotBytes[1]), (long long)(p.tiledMacs - p.stageMacs),
-                  p.stageMacs ? 100.0 * double(p.tiledMacs - p.stageMacs) / double(p.stageMacs) : 0.0);
+    std::snprintf(
+        line, sizeof line,
+        "patch stage: ops %d..%d (%zu ops) on a %dx%d grid%s, tiles in %lld B, "
+        "recomputation +%lld MACs (+%.1f%% of the stage)\n",
+        p.ops.front(), p.ops.back(), p.ops.size(), p.gridH, p.gridW,
+        p.cached ? " (cached rows)" : "", (long long)p.workBytes(),
+        (long long)(p.tiledMacs - p.stageMacs),
+        p.stageMacs ? 100.0 * double(p.tiledMacs - p.stageMacs) / double(p.stageMacs) : 0.0);
     out += line;
     if (!p.consumerOps.empty()) {
       std::snprintf(line, sizeof line,

@@ -24,7 +24,7 @@ int64_t totalMacs(const Graph& g) {
 // followed by the fused `consumer` ops (none when empty).
 Result<MemoryPlan> planStage(const Graph& g, const std::vector<int32_t>& order,
                              const std::vector<TensorLifetime>& lifetimes, size_t start, size_t end,
-                             int32_t gridH, int32_t gridW, const PatchGeometry& geo,
+                             int32_t gridH, int32_t gridW, bool cached, const StageSchedule& geo,
                              bool splitOverInput, const std::vector<int32_t>& consumer) {
   PatchStage stage;
   stage.consumerOps = consumer;
@@ -33,8 +33,9 @@ Result<MemoryPlan> planStage(const Graph& g, const std::vector<int32_t>& order,
   stage.lastStep = int32_t(end) + 1;
   stage.gridH = gridH;
   stage.gridW = gridW;
-  stage.slotBytes[0] = geo.slotBytes[0];
-  stage.slotBytes[1] = geo.slotBytes[1];
+  stage.cached = cached;
+  stage.bufferBytes = geo.bufferBytes;
+  stage.tileScratchBytes = geo.tileScratchBytes;
   stage.stageMacs = geo.stageMacs;
   stage.tiledMacs = geo.tiledMacs;
   std::vector<bool> internal(g.tensors.size(), false);
@@ -53,17 +54,18 @@ Result<MemoryPlan> planStage(const Graph& g, const std::vector<int32_t>& order,
   }
   stage.splitOverInput = splitOverInput;
   if (splitOverInput) request.shared.push_back({stageIn, split});
-  const int64_t slots = geo.slotBytes[0] + geo.slotBytes[1];
+  const int64_t work = stage.workBytes();
   const int64_t accBytes = fusedAccBytes(g, stage);
-  request.spans.push_back(
-      {stage.firstStep, stage.lastStep + int32_t(consumer.size()), slots + accBytes,
-       "patch tiles (" + std::to_string(gridH) + "x" + std::to_string(gridW) + ")" +
-           (consumer.empty() ? "" : " and the fused layer's accumulators")});
+  request.spans.push_back({stage.firstStep, stage.lastStep + int32_t(consumer.size()),
+                           work + accBytes,
+                           "patch tiles (" + std::to_string(gridH) + "x" + std::to_string(gridW) +
+                               (cached ? ", cached rows" : "") + ")" +
+                               (consumer.empty() ? "" : " and the fused layer's accumulators")});
   std::vector<int64_t> spanOffsets;
   Result<MemoryPlan> plan = placeBuffers(g, order, std::move(request), &spanOffsets);
   if (!plan) return plan;
   stage.scratchOffset = spanOffsets[0];
-  if (!consumer.empty()) stage.accOffset = stage.scratchOffset + slots;
+  if (!consumer.empty()) stage.accOffset = stage.scratchOffset + work;
   plan.value().patches.push_back(std::move(stage));
   return plan;
 }
@@ -97,25 +99,29 @@ Result<MemoryPlan> PatchPlanner::plan(const Graph& graph, const std::vector<int3
       for (int32_t columns : {0, 1, 2}) {  // square grids, row strips (read input in place), fused
         if ((columns == 2 && consumer.empty()) || (columns < 2 && ops.size() < 2)) continue;
         const std::vector<int32_t> fused = columns == 2 ? consumer : std::vector<int32_t>{};
-        for (int32_t grid = 2; grid <= kMaxGrid; ++grid) {
-          const int32_t gridW = columns == 0 ? grid : 1;
-          const PatchGeometry geo = patchGeometry(graph, ops, grid, gridW);
-          const int64_t extra = geo.tiledMacs - geo.stageMacs;
-          if (extra > budget) break;  // finer grids only recompute more
-          for (bool overInput : {false, true}) {
-            if (overInput && !(fused.empty() &&
-                               inputDiesInStage(graph, lifetimes.value(), ops, int32_t(end) + 1) &&
-                               splitCanOverwriteInput(graph, ops, grid, gridW))) {
-              continue;
-            }
-            Result<MemoryPlan> p = planStage(graph, chosenOrder, lifetimes.value(), start, end,
-                                             grid, gridW, geo, overInput, fused);
-            if (!p) return p;
-            const int64_t arena = p.value().arenaBytes, bestArena = best.value().arenaBytes;
-            if (arena < bestArena ||
-                (arena == bestArena && !best.value().patches.empty() && extra < bestExtra)) {
-              best = std::move(p);
-              bestExtra = extra;
+        for (bool cached : {false, true}) {  // row strips: recomputing or keeping their overlap
+          if (cached && columns == 0) continue;
+          for (int32_t grid = 2; grid <= kMaxGrid; ++grid) {
+            const int32_t gridW = columns == 0 ? grid : 1;
+            const StageSchedule geo = stageSchedule(graph, ops, grid, gridW, cached);
+            const int64_t extra = geo.tiledMacs - geo.stageMacs;
+            if (extra > budget) break;  // finer grids only recompute more
+            for (bool overInput : {false, true}) {
+              if (overInput &&
+                  !(fused.empty() &&
+                    inputDiesInStage(graph, lifetimes.value(), ops, int32_t(end) + 1) &&
+                    splitCanOverwriteInput(graph, ops, grid, gridW))) {
+                continue;
+              }
+              Result<MemoryPlan> p = planStage(graph, chosenOrder, lifetimes.value(), start, end,
+                                               grid, gridW, cached, geo, overInput, fused);
+              if (!p) return p;
+              const int64_t arena = p.value().arenaBytes, bestArena = best.value().arenaBytes;
+              if (arena < bestArena ||
+                  (arena == bestArena && !best.value().patches.empty() && extra < bestExtra)) {
+                best = std::move(p);
+                bestExtra = extra;
+              }
             }
           }
         }

@@ -1,13 +1,17 @@
-// Patch-based inference planner ("patch", MCUNetV2): runs the memory-heavy first layers tile by
-// tile so that their large activations never exist whole, then plans the rest like "best".
+// Patch-based inference planner (MCUNetV2): runs the memory-heavy first layers tile by tile so
+// that their large activations never exist whole, then plans the rest like "best".
 //
-//   PatchPlanner planner(0.2);   // at most 20% extra MACs over the whole model
+//   PatchPlanner planner;        // "patch": nothing computed twice
+//   PatchPlanner planner(0.2);   // "patch-recompute": at most 20% extra MACs over the model
 //   Result<MemoryPlan> plan = planner.plan(graph, fileOrder(graph));
 //   plan.value().patches;        // empty when no stage lowers the peak within the MAC budget
 //
 // The stage (a chain of conv/depthwise/pool ops starting at one of the first ops), the split
-// layer (the chain's end) and the grid (2x2 .. 8x8) are chosen by trying them all and keeping
-// the smallest arena whose recomputed MACs fit the budget. Where the split tensor feeds a
+// layer (the chain's end) and the grid (2x2 .. 8x8 tiles, 2 .. 8 row strips, strips that keep
+// their overlap: PatchStage::cached) are chosen by trying them all and keeping the smallest arena
+// whose recomputed MACs fit the budget. With no budget ("patch") that is row strips that keep the
+// rows the next strip needs: a few rows more of arena than recomputing them, at the instructions
+// of the layers run whole. Where the split tensor feeds a
 // one-batch FULLY_CONNECTED layer (through RESHAPEs only), that layer may be fused into the stage
 // on row strips (a stage of one op then pays too): its input then never exists whole.
 #pragma once
@@ -18,8 +22,8 @@ namespace tinyforge {
 
 class PatchPlanner : public MemoryPlanner {
  public:
-  explicit PatchPlanner(double maxExtraMacsFraction = 0.2) : m_maxExtraMacs(maxExtraMacsFraction) {}
-  const char* name() const override { return "patch"; }
+  explicit PatchPlanner(double maxExtraMacsFraction = 0.0) : m_maxExtraMacs(maxExtraMacsFraction) {}
+  const char* name() const override { return m_maxExtraMacs > 0 ? "patch-recompute" : "patch"; }
   Result<MemoryPlan> plan(const Graph& graph, const std::vector<int32_t>& order) const override;
 
  private:

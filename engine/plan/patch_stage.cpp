@@ -147,34 +147,120 @@ bool splitCanOverwriteInput(const Graph& g, const std::vector<int32_t>& ops, int
   return true;
 }
 
-PatchGeometry patchGeometry(const Graph& g, const std::vector<int32_t>& ops, int32_t gridH,
-                            int32_t gridW) {
-  PatchGeometry geo;
+namespace {
+
+int64_t rounded16(int64_t bytes) { return (bytes + 15) / 16 * 16; }
+
+// The step of one op for the output rows / columns `out` (its input region and local padding).
+TileStep stepFor(const Graph& g, int32_t op, const TileRegion& out) {
+  return tileSteps(g, {op}, out).front();
+}
+
+int64_t runScratch(const Graph& g, const Op& op, const TileStep& st) {
+  const auto fn = opDef(op.kind).regionScratch;
+  if (!fn) return 0;
+  RegionArgs r;
+  r.inH = st.in.y1 - st.in.y0;
+  r.inW = st.in.x1 - st.in.x0;
+  r.padTop = st.padTop;
+  r.padLeft = st.padLeft;
+  r.outH = st.out.y1 - st.out.y0;
+  r.outW = st.out.x1 - st.out.x0;
+  return rounded16(fn(g, op, r));
+}
+
+}  // namespace
+
+StageSchedule stageSchedule(const Graph& g, const std::vector<int32_t>& ops, int32_t gridH,
+                            int32_t gridW, bool cached) {
+  StageSchedule s;
+  const size_t n = ops.size();
+  const Tensor& in = g.tensor(g.ops[size_t(ops[0])].inputs[0]);
   const Tensor& last = g.tensor(g.ops[size_t(ops.back())].outputs[0]);
-  std::vector<int64_t> channels, macsPerPixel;
-  channels.push_back(g.tensor(g.ops[size_t(ops[0])].inputs[0]).shape[3]);
+  std::vector<int64_t> pixelBytes, macsPerPixel;  // per op: output channels, MACs per pixel
   for (int32_t o : ops) {
     const Op& op = g.ops[size_t(o)];
     const Tensor& out = g.tensor(op.outputs[0]);
     const int64_t m = opDef(op.kind).macs(g, op);
-    geo.stageMacs += m;
-    channels.push_back(out.shape[3]);
+    s.stageMacs += m;
+    pixelBytes.push_back(out.shape[3]);
     macsPerPixel.push_back(m / std::max<int64_t>(1, int64_t(out.shape[1]) * out.shape[2]));
   }
-  const int32_t inW = g.tensor(g.ops[size_t(ops[0])].inputs[0]).shape[2];
+  const int64_t inPixel = in.shape[3], inRow = int64_t(in.shape[2]) * inPixel;
+  s.bufferBytes.assign(cached ? n : 2, 0);
+  auto use = [&](int32_t buffer, int64_t end) {
+    s.bufferBytes[size_t(buffer)] = std::max(s.bufferBytes[size_t(buffer)], rounded16(end));
+  };
+  auto addRun = [&](StageTile& t, StageRun r) {
+    const Op& op = g.ops[size_t(ops[r.index])];
+    s.tiledMacs += r.step.out.pixels() * macsPerPixel[r.index];
+    s.tileScratchBytes = std::max(s.tileScratchBytes, runScratch(g, op, r.step));
+    use(r.outBuffer, r.outOffset + r.step.out.pixels() * pixelBytes[r.index]);
+    t.runs.push_back(r);
+  };
+  std::vector<TileRegion> held(n);  // cached: the rows of each op's output in its buffer
   for (const TileRegion& tile : tileGrid(last.shape[1], last.shape[2], gridH, gridW)) {
+    StageTile t;
+    t.out = tile;
     const std::vector<TileRegion> regions = traceTile(g, ops, tile);
-    for (size_t i = 0; i < regions.size(); ++i) {
-      const int64_t bytes = (regions[i].pixels() * channels[i] + 15) / 16 * 16;
-      if (i == 0) {  // the stage input: read in place when whole rows, else copied to slot 1
-        if (!wholeRows(regions[0], inW)) geo.slotBytes[1] = std::max(geo.slotBytes[1], bytes);
-        continue;
+    if (!cached) {
+      const std::vector<TileStep> steps = tileSteps(g, ops, tile);
+      t.in = regions[0];
+      t.copyIn = !wholeRows(regions[0], in.shape[2]);
+      if (t.copyIn) use(1, regions[0].pixels() * inPixel);
+      for (size_t i = 0; i < n; ++i) {
+        StageRun r;
+        r.index = i;
+        r.step = steps[i];
+        r.inBuffer = i == 0 ? (t.copyIn ? 1 : -1) : int32_t((i - 1) % 2);
+        r.inOffset = i == 0 && !t.copyIn ? regions[0].y0 * inRow : 0;
+        r.outBuffer = int32_t(i % 2);
+        addRun(t, r);
       }
-      geo.slotBytes[(i - 1) % 2] = std::max(geo.slotBytes[(i - 1) % 2], bytes);
-      geo.tiledMacs += regions[i].pixels() * macsPerPixel[i - 1];
+      t.outBuffer = int32_t((n - 1) % 2);
+      s.tiles.push_back(std::move(t));
+      continue;
     }
+    // Cached strips: op i's buffer holds rows [a, b) of its output (regions[i + 1]); the rows it
+    // already holds from the previous strip are kept, only the rows below them computed.
+    t.in = regions[0];
+    for (size_t i = 0; i < n; ++i) {
+      const TileRegion want = regions[i + 1];
+      const Tensor& out = g.tensor(g.ops[size_t(ops[i])].outputs[0]);
+      const int64_t row = int64_t(out.shape[2]) * pixelBytes[i];
+      TileRegion& have = held[i];
+      int32_t first = want.y0;  // the first row to compute
+      if (have.y1 > want.y0 && have.y0 <= want.y0) {
+        first = std::min(have.y1, want.y1);
+        if (have.y0 < want.y0 && first > want.y0)
+          t.moves.push_back({int32_t(i), (want.y0 - have.y0) * row, (first - want.y0) * row});
+      }
+      have = want;
+      if (first >= want.y1) continue;
+      // Whole rows in and out (a buffer row is a tensor row), even where a VALID window leaves
+      // the last columns unread: computing them is what keeps the rows contiguous.
+      const TileRegion fresh{first, want.y1, 0, out.shape[2]};
+      StageRun r;
+      r.index = i;
+      r.step = stepFor(g, ops[i], fresh);
+      r.step.in.x1 = g.tensor(g.ops[size_t(ops[i])].inputs[0]).shape[2];
+      if (i == 0) {
+        r.inOffset = r.step.in.y0 * inRow;
+      } else {
+        const Tensor& prev = g.tensor(g.ops[size_t(ops[i - 1])].outputs[0]);
+        r.inBuffer = int32_t(i - 1);
+        r.inOffset = int64_t(r.step.in.y0 - held[i - 1].y0) * prev.shape[2] * pixelBytes[i - 1];
+      }
+      r.outBuffer = int32_t(i);
+      r.outOffset = int64_t(first - want.y0) * row;
+      use(r.outBuffer, int64_t(want.y1 - want.y0) * row);
+      addRun(t, r);
+    }
+    t.outBuffer = int32_t(n - 1);
+    t.outOffset = int64_t(tile.y0 - held[n - 1].y0) * last.shape[2] * pixelBytes[n - 1];
+    s.tiles.push_back(std::move(t));
   }
-  return geo;
+  return s;
 }
 
 }  // namespace tinyforge

@@ -1,8 +1,8 @@
 // Geometry of patch-based inference: tiles of a chain's last output and their receptive fields.
 //
 //   if (isPatchChain(graph, ops)) {
-//     PatchGeometry geo = patchGeometry(graph, ops, 3, 3);   // slot bytes, MACs
-//     for (const TileRegion& t : tileGrid(h, w, 3, 3)) { auto r = traceTile(graph, ops, t); ... }
+//     StageSchedule s = stageSchedule(graph, ops, 3, 3, false);   // buffer bytes, MACs
+//     for (const StageTile& t : s.tiles) { for (const StageRun& r : t.runs) ...; }
 //   }
 #pragma once
 
@@ -65,12 +65,48 @@ std::vector<TensorId> tiledTensors(const Graph& graph, const PatchStage& stage);
 // Arena bytes of a stage's fused-layer accumulators (0 without a fused layer).
 int64_t fusedAccBytes(const Graph& graph, const PatchStage& stage);
 
-struct PatchGeometry {
-  int64_t slotBytes[2] = {0, 0};  // ping-pong slots, see PatchStage
-  int64_t stageMacs = 0;          // MACs of the chain computed whole
-  int64_t tiledMacs = 0;          // MACs of the chain computed tile by tile
+// Where one op of a stage runs on one tile: buffer -1 is the stage input tensor (whole rows,
+// read in place), otherwise one of the stage's buffers (PatchStage::bufferBytes); offsets are
+// bytes from the start of that buffer or tensor.
+struct StageRun {
+  size_t index = 0;  // into the stage's ops
+  TileStep step;
+  int32_t inBuffer = -1, outBuffer = 0;
+  int64_t inOffset = 0, outOffset = 0;
 };
-PatchGeometry patchGeometry(const Graph& graph, const std::vector<int32_t>& ops, int32_t gridH,
-                            int32_t gridW);
+// Rows a cached strip keeps from the previous one: `bytes` at `from` in `buffer` moved to its
+// start (a forward copy; the ranges may overlap).
+struct StageMove {
+  int32_t buffer = 0;
+  int64_t from = 0, bytes = 0;
+};
+// One tile of a stage, in the order its parts run: the copy of the input region into buffer 1
+// (recomputing stages, where the region is not whole rows), the moves, the ops, then the split
+// tensor's region `out` is read from `outBuffer` at `outOffset`.
+struct StageTile {
+  bool copyIn = false;
+  TileRegion in;
+  std::vector<StageMove> moves;
+  std::vector<StageRun> runs;
+  TileRegion out;
+  int32_t outBuffer = 0;
+  int64_t outOffset = 0;
+};
+// A stage's tiles and the sizes they need: buffer bytes, kernel scratch (OpDef::regionScratch of
+// every run) and the MACs the tiles compute. One description that the planner sizes, the host
+// executor runs and the code generator unrolls.
+struct StageSchedule {
+  std::vector<StageTile> tiles;
+  std::vector<int64_t> bufferBytes;
+  int64_t tileScratchBytes = 0;
+  int64_t stageMacs = 0;  // MACs of the chain computed whole
+  int64_t tiledMacs = 0;  // MACs of the chain computed tile by tile
+};
+// `cached` needs row strips (gridW 1); see PatchStage.
+StageSchedule stageSchedule(const Graph& graph, const std::vector<int32_t>& ops, int32_t gridH,
+                            int32_t gridW, bool cached);
+inline StageSchedule stageSchedule(const Graph& graph, const PatchStage& stage) {
+  return stageSchedule(graph, stage.ops, stage.gridH, stage.gridW, stage.cached);
+}
 
 }  // namespace tinyforge
