@@ -91,7 +91,10 @@ Status emitPatchStage(const Graph& g, const MemoryPlan& plan, const PatchStage& 
   const int64_t inOffset = plan.offsets[size_t(g.ops[size_t(stage.ops.front())].inputs[0])];
   const int64_t splitOffset = plan.offsets[size_t(splitId)];
   auto buffer = [&](int32_t b, int64_t offset) {
-    return arenaAt((b < 0 ? inOffset : stage.bufferOffset(size_t(b))) + offset);
+    const int64_t at = b == kSplitBuffer ? splitOffset
+                       : b < 0           ? inOffset
+                                         : stage.bufferOffset(size_t(b));
+    return arenaAt(at + offset);
   };
   e->comment("patch stage: ops " + std::to_string(stage.ops.front()) + ".." +
              std::to_string(stage.ops.back()) + " on " + std::to_string(stage.gridH) + "x" +
@@ -132,6 +135,7 @@ Status emitPatchStage(const Graph& g, const MemoryPlan& plan, const PatchStage& 
       if (Status st2 = def.emit(g, op, *e); !st2) return st2;
       e->setRegion(nullptr, "");
     }
+    if (tile.outBuffer == kSplitBuffer) continue;  // the last op wrote the split tensor's rows
     const TileRegion& last = tile.out;
     const int64_t outPixel = split.shape[3], outRow = int64_t(split.shape[2]) * outPixel;
     const int64_t rowBytes = int64_t(last.x1 - last.x0) * outPixel;

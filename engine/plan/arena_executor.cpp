@@ -89,15 +89,18 @@ Status runPatchStage(const Graph& g, const PatchStage& stage, const TensorBuffer
       const TileStep& st = run.step;
       RegionArgs r;
       r.in = (run.inBuffer < 0 ? whole : buffers[size_t(run.inBuffer)]) + run.inOffset;
+      int8_t* out =
+          run.outBuffer == kSplitBuffer ? b.out<int8_t>(splitId) : buffers[size_t(run.outBuffer)];
       r.inH = st.in.y1 - st.in.y0;
       r.inW = st.in.x1 - st.in.x0;
       r.padTop = st.padTop;
       r.padLeft = st.padLeft;
-      r.out = buffers[size_t(run.outBuffer)] + run.outOffset;
+      r.out = out + run.outOffset;
       r.outH = st.out.y1 - st.out.y0;
       r.outW = st.out.x1 - st.out.x0;
       if (Status s = opDef(op.kind).evaluateRegion(g, op, r); !s) return s;
     }
+    if (t.outBuffer == kSplitBuffer) continue;  // the last op wrote the split tensor's rows
     const int8_t* last = buffers[size_t(t.outBuffer)] + t.outOffset;
     if (fused) {
       const int64_t row = int64_t(split.shape[2]) * split.shape[3];

@@ -1,6 +1,7 @@
 #include "engine/plan/patch_planner.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "engine/ops/fc_slices.h"
 #include "engine/ops/op_def.h"
@@ -90,7 +91,9 @@ Result<MemoryPlan> PatchPlanner::plan(const Graph& graph, const std::vector<int3
   Result<std::vector<TensorLifetime>> lifetimes = tensorLifetimes(graph, chosenOrder);
   if (!lifetimes) return lifetimes.status();
   const int64_t budget = int64_t(double(totalMacs(graph)) * m_maxExtraMacs);
-  int64_t bestExtra = 0;
+  // Ties on the arena go to fewer recomputed MACs, then to fewer kernel calls per inference
+  // (fewer ops in the stage, then fewer tiles): less code and less per-call overhead.
+  std::tuple<int64_t, size_t, int32_t> bestCost{0, 0, 0};
   for (size_t start = 0; start < std::min(kStageStarts, chosenOrder.size()); ++start) {
     for (size_t end = start; end < chosenOrder.size(); ++end) {
       const std::vector<int32_t> ops(chosenOrder.begin() + long(start), chosenOrder.begin() + long(end) + 1);
@@ -103,7 +106,7 @@ Result<MemoryPlan> PatchPlanner::plan(const Graph& graph, const std::vector<int3
           if (cached && columns == 0) continue;
           for (int32_t grid = 2; grid <= kMaxGrid; ++grid) {
             const int32_t gridW = columns == 0 ? grid : 1;
-            const StageSchedule geo = stageSchedule(graph, ops, grid, gridW, cached);
+            const StageSchedule geo = stageSchedule(graph, ops, grid, gridW, cached, false);
             const int64_t extra = geo.tiledMacs - geo.stageMacs;
             if (extra > budget) break;  // finer grids only recompute more
             for (bool overInput : {false, true}) {
@@ -113,14 +116,19 @@ Result<MemoryPlan> PatchPlanner::plan(const Graph& graph, const std::vector<int3
                     splitCanOverwriteInput(graph, ops, grid, gridW))) {
                 continue;
               }
-              Result<MemoryPlan> p = planStage(graph, chosenOrder, lifetimes.value(), start, end,
-                                               grid, gridW, cached, geo, overInput, fused);
+              const bool direct =
+                  writesSplitDirectly(cached, !fused.empty(), ops.size(), overInput);
+              Result<MemoryPlan> p =
+                  planStage(graph, chosenOrder, lifetimes.value(), start, end, grid, gridW, cached,
+                            direct ? stageSchedule(graph, ops, grid, gridW, cached, true) : geo,
+                            overInput, fused);
               if (!p) return p;
               const int64_t arena = p.value().arenaBytes, bestArena = best.value().arenaBytes;
+              const std::tuple<int64_t, size_t, int32_t> cost{extra, ops.size(), grid * gridW};
               if (arena < bestArena ||
-                  (arena == bestArena && !best.value().patches.empty() && extra < bestExtra)) {
+                  (arena == bestArena && !best.value().patches.empty() && cost < bestCost)) {
                 best = std::move(p);
-                bestExtra = extra;
+                bestCost = cost;
               }
             }
           }

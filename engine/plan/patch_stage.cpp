@@ -172,7 +172,7 @@ int64_t runScratch(const Graph& g, const Op& op, const TileStep& st) {
 }  // namespace
 
 StageSchedule stageSchedule(const Graph& g, const std::vector<int32_t>& ops, int32_t gridH,
-                            int32_t gridW, bool cached) {
+                            int32_t gridW, bool cached, bool direct) {
   StageSchedule s;
   const size_t n = ops.size();
   const Tensor& in = g.tensor(g.ops[size_t(ops[0])].inputs[0]);
@@ -187,7 +187,8 @@ StageSchedule stageSchedule(const Graph& g, const std::vector<int32_t>& ops, int
     macsPerPixel.push_back(m / std::max<int64_t>(1, int64_t(out.shape[1]) * out.shape[2]));
   }
   const int64_t inPixel = in.shape[3], inRow = int64_t(in.shape[2]) * inPixel;
-  s.bufferBytes.assign(cached ? n : 2, 0);
+  direct = direct && cached;
+  s.bufferBytes.assign(cached ? n - (direct ? 1 : 0) : 2, 0);
   auto use = [&](int32_t buffer, int64_t end) {
     s.bufferBytes[size_t(buffer)] = std::max(s.bufferBytes[size_t(buffer)], rounded16(end));
   };
@@ -195,10 +196,11 @@ StageSchedule stageSchedule(const Graph& g, const std::vector<int32_t>& ops, int
     const Op& op = g.ops[size_t(ops[r.index])];
     s.tiledMacs += r.step.out.pixels() * macsPerPixel[r.index];
     s.tileScratchBytes = std::max(s.tileScratchBytes, runScratch(g, op, r.step));
-    use(r.outBuffer, r.outOffset + r.step.out.pixels() * pixelBytes[r.index]);
+    if (r.outBuffer >= 0) use(r.outBuffer, r.outOffset + r.step.out.pixels() * pixelBytes[r.index]);
     t.runs.push_back(r);
   };
   std::vector<TileRegion> held(n);  // cached: the rows of each op's output in its buffer
+  const int64_t splitRow = int64_t(last.shape[2]) * last.shape[3];
   for (const TileRegion& tile : tileGrid(last.shape[1], last.shape[2], gridH, gridW)) {
     StageTile t;
     t.out = tile;
@@ -251,13 +253,19 @@ StageSchedule stageSchedule(const Graph& g, const std::vector<int32_t>& ops, int
         r.inBuffer = int32_t(i - 1);
         r.inOffset = int64_t(r.step.in.y0 - held[i - 1].y0) * prev.shape[2] * pixelBytes[i - 1];
       }
-      r.outBuffer = int32_t(i);
-      r.outOffset = int64_t(first - want.y0) * row;
-      use(r.outBuffer, int64_t(want.y1 - want.y0) * row);
+      if (direct && i + 1 == n) {  // the split tensor's own rows
+        r.outBuffer = kSplitBuffer;
+        r.outOffset = int64_t(first) * splitRow;
+      } else {
+        r.outBuffer = int32_t(i);
+        r.outOffset = int64_t(first - want.y0) * row;
+        use(r.outBuffer, int64_t(want.y1 - want.y0) * row);
+      }
       addRun(t, r);
     }
-    t.outBuffer = int32_t(n - 1);
-    t.outOffset = int64_t(tile.y0 - held[n - 1].y0) * last.shape[2] * pixelBytes[n - 1];
+    t.outBuffer = direct ? kSplitBuffer : int32_t(n - 1);
+    t.outOffset =
+        direct ? int64_t(tile.y0) * splitRow : int64_t(tile.y0 - held[n - 1].y0) * splitRow;
     s.tiles.push_back(std::move(t));
   }
   return s;

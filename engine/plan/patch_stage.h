@@ -66,8 +66,8 @@ std::vector<TensorId> tiledTensors(const Graph& graph, const PatchStage& stage);
 int64_t fusedAccBytes(const Graph& graph, const PatchStage& stage);
 
 // Where one op of a stage runs on one tile: buffer -1 is the stage input tensor (whole rows,
-// read in place), otherwise one of the stage's buffers (PatchStage::bufferBytes); offsets are
-// bytes from the start of that buffer or tensor.
+// read in place), kSplitBuffer the split tensor, otherwise one of the stage's buffers
+// (PatchStage::bufferBytes); offsets are bytes from the start of that buffer or tensor.
 struct StageRun {
   size_t index = 0;  // into the stage's ops
   TileStep step;
@@ -82,7 +82,8 @@ struct StageMove {
 };
 // One tile of a stage, in the order its parts run: the copy of the input region into buffer 1
 // (recomputing stages, where the region is not whole rows), the moves, the ops, then the split
-// tensor's region `out` is read from `outBuffer` at `outOffset`.
+// tensor's region `out` is read from `outBuffer` at `outOffset` (nothing to copy where that is
+// kSplitBuffer: the last op wrote it there).
 struct StageTile {
   bool copyIn = false;
   TileRegion in;
@@ -102,11 +103,21 @@ struct StageSchedule {
   int64_t stageMacs = 0;  // MACs of the chain computed whole
   int64_t tiledMacs = 0;  // MACs of the chain computed tile by tile
 };
-// `cached` needs row strips (gridW 1); see PatchStage.
+// `cached` needs row strips (gridW 1); see PatchStage. `direct` (cached only): the last op
+// writes its rows straight into the split tensor (StageRun::outBuffer and StageTile::outBuffer
+// kSplitBuffer), so it needs no buffer and no copy; see writesSplitDirectly.
 StageSchedule stageSchedule(const Graph& graph, const std::vector<int32_t>& ops, int32_t gridH,
-                            int32_t gridW, bool cached);
+                            int32_t gridW, bool cached, bool direct);
+constexpr int32_t kSplitBuffer = -2;
+// Cached strips of a stage without a fused layer write the split tensor directly, unless the
+// last op reads the stage input while the split tensor lies over it (one op on its own input).
+inline bool writesSplitDirectly(bool cached, bool fused, size_t ops, bool splitOverInput) {
+  return cached && !fused && (ops >= 2 || !splitOverInput);
+}
 inline StageSchedule stageSchedule(const Graph& graph, const PatchStage& stage) {
-  return stageSchedule(graph, stage.ops, stage.gridH, stage.gridW, stage.cached);
+  return stageSchedule(graph, stage.ops, stage.gridH, stage.gridW, stage.cached,
+                       writesSplitDirectly(stage.cached, !stage.consumerOps.empty(),
+                                           stage.ops.size(), stage.splitOverInput));
 }
 
 }  // namespace tinyforge
