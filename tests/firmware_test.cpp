@@ -313,8 +313,8 @@ TEST(Firmware, InPlaceDepthwisePlanesMatchTheHostInQemu) {
   ASSERT_GT(raised, 0) << "no channel requantizes with a right shift below 2";
   expectQemuMatchesHost(graph, "dw_planes", [](const std::string& code) {
     size_t planes = 0;
-    for (size_t at = code.find("tfk_depthwise_conv2d_3x3_planes_s8("); at != std::string::npos;
-         at = code.find("tfk_depthwise_conv2d_3x3_planes_s8(", at + 1)) {
+    for (size_t at = code.find("tfk_depthwise_conv2d_3x3_planes_to_s8("); at != std::string::npos;
+         at = code.find("tfk_depthwise_conv2d_3x3_planes_to_s8(", at + 1)) {
       ++planes;
     }
     EXPECT_EQ(planes, 3u) << "every depthwise layer should run in place over planes";

@@ -117,20 +117,25 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
   }
   const std::string w = e.tensor(op.inputs[1]);
   const std::string bias = biasArray();
+  const bool planes = tfk_depthwise_conv2d_inplace_uses_planes(&c.params, &c.filter, &c.out);
+  if (inPlace && planes) {
+    // The int16 planes with the output over the input (what tfk_depthwise_conv2d_3x3_planes_s8
+    // does): one function linked for layers in place and tiles alike.
+    e.call("tfk_depthwise_conv2d_3x3_planes_to_s8(&" + n + "_p, &" + o + "_q, &" + n +
+           "_di, (const int8_t*)" + out + ", &" + n + "_df, " + w + ", " + bias + ", &" + n +
+           "_do, " + out + ", (int8_t*)" + e.scratch() + ");");
+    return Status::ok();
+  }
   if (inPlace) {
     // The kernel's path for these shapes called directly: the firmware links only the paths used.
-    const char* kernel =
-        tfk_depthwise_conv2d_inplace_uses_planes(&c.params, &c.filter, &c.out)
-            ? "tfk_depthwise_conv2d_3x3_planes_s8"
-        : tfk_depthwise_conv2d_inplace_uses_rows(&c.params, &c.in, &c.filter, &c.out)
-            ? "tfk_depthwise_conv2d_ring_s8"
-            : "tfk_depthwise_conv2d_int8_planes_s8";
+    const char* kernel = tfk_depthwise_conv2d_inplace_uses_rows(&c.params, &c.in, &c.filter, &c.out)
+                             ? "tfk_depthwise_conv2d_ring_s8"
+                             : "tfk_depthwise_conv2d_int8_planes_s8";
     e.call(std::string(kernel) + "(&" + n + "_p, &" + o + "_q, &" + n + "_di, &" + n + "_df, " + w +
            ", " + bias + ", &" + n + "_do, " + out + ", (int8_t*)" + e.scratch() + ");");
     return Status::ok();
   }
-  if (r && e.fastKernels() &&
-      tfk_depthwise_conv2d_inplace_uses_planes(&c.params, &c.filter, &c.out)) {
+  if (r && e.fastKernels() && planes) {
     // a tile: the int16 planes from its slot into the next, in the stage's kernel scratch
     // (regionScratch below sized it)
     e.call("tfk_depthwise_conv2d_3x3_planes_to_s8(&" + n + "_p, &" + o + "_q, &" + n +
