@@ -160,7 +160,7 @@ InPlaceRule inPlace(const Graph& g, const Op& op) {
   if (op.params.depthMultiplier == 1 && in.shape[0] == 1 &&
       int64_t(out.shape[1]) * out.shape[2] <= int64_t(in.shape[1]) * in.shape[2]) {
     r.inputMask = 1;
-    const ConvCall c = prepare(g, op);
+    const ConvCall c = prepareConvShapes(g, op, true);
     r.scratchBytes =
         tfk_depthwise_conv2d_inplace_get_buffer_size(&c.params, &c.in, &c.filter, &c.out);
   }
@@ -181,7 +181,7 @@ Status evaluateRegion(const Graph& g, const Op& op, const RegionArgs& r) {
 
 // A tile whose shapes take the 3x3 int16 planes (see emit) needs one plane of scratch.
 int64_t regionScratch(const Graph& g, const Op& op, const RegionArgs& r) {
-  ConvCall c = prepare(g, op);
+  ConvCall c = prepareConvShapes(g, op, true);
   restrictToRegion(&c, r.inH, r.inW, r.padTop, r.padLeft, r.outH, r.outW);
   if (!tfk_depthwise_conv2d_inplace_uses_planes(&c.params, &c.filter, &c.out)) return 0;
   return tfk_depthwise_conv2d_3x3_planes_buffer_size(&c.params, &c.out);

@@ -304,6 +304,14 @@ tfk_add_params prepareAddParams(const Graph& g, const Op& op) {
 }
 
 ConvCall prepareConvCall(const Graph& g, const Op& op, bool depthwise) {
+  ConvCall c = prepareConvShapes(g, op, depthwise);
+  const Tensor& w = g.tensor(op.inputs[1]);
+  c.quant = convChannelQuant(g.tensor(op.inputs[0]), w, g.tensor(op.outputs[0]),
+                             depthwise ? w.shape[3] : w.shape[0]);
+  return c;
+}
+
+ConvCall prepareConvShapes(const Graph& g, const Op& op, bool depthwise) {
   const Tensor& in = g.tensor(op.inputs[0]);
   const Tensor& w = g.tensor(op.inputs[1]);
   const Tensor& out = g.tensor(op.outputs[0]);
@@ -322,7 +330,6 @@ ConvCall prepareConvCall(const Graph& g, const Op& op, bool depthwise) {
               act.min,
               act.max,
               depthwise ? p.depthMultiplier : 1};
-  c.quant = convChannelQuant(in, w, out, depthwise ? w.shape[3] : w.shape[0]);
   c.in = dims4(in);
   c.filter = dims4(w);
   c.out = dims4(out);

@@ -109,6 +109,9 @@ struct ConvCall {
 };
 // depthwise: output channels are filter dim 3 and the depth multiplier comes from the op.
 ConvCall prepareConvCall(const Graph& g, const Op& op, bool depthwise);
+// The same without the per-channel quantization (empty `quant`): what the planners ask of a
+// kernel's shapes (scratch sizes, paths) many times per plan.
+ConvCall prepareConvShapes(const Graph& g, const Op& op, bool depthwise);
 // An ADD op's kernel parameters (TFLite's rescaling to twice the larger input scale, shift 20).
 tfk_add_params prepareAddParams(const Graph& g, const Op& op);
 // The same call restricted to one region (local input size, padding and output size).

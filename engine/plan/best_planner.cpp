@@ -55,14 +55,14 @@ bool isGraphOutput(const Graph& g, TensorId t) {
 }
 
 // Picks the in-place input of the op at `step`, if its memory rule allows one that dies there.
-void tryInPlace(const Graph& g, int32_t opIndex, int32_t step,
-                const std::vector<int32_t>& lifeOf, const std::vector<TensorLifetime>& lifetimes,
+void tryInPlace(const Graph& g, int32_t opIndex, int32_t step, const std::vector<int32_t>& lifeOf,
+                const std::vector<TensorLifetime>& lifetimes, const std::vector<InPlaceRule>* rules,
                 std::vector<int32_t>* parent, Grouping* out) {
   const Op& op = g.ops[size_t(opIndex)];
   if (op.inputs.empty() || op.inputs[0] < 0) return;
   const OpDef& def = opDef(op.kind);
   if (!def.inPlace || op.outputs.empty() || lifeOf[size_t(op.outputs[0])] < 0) return;
-  const InPlaceRule rule = def.inPlace(g, op);
+  const InPlaceRule rule = rules ? (*rules)[size_t(opIndex)] : def.inPlace(g, op);
   for (size_t i = 0; i < op.inputs.size() && i < 32; ++i) {
     const TensorId in = op.inputs[i];
     if (!((rule.inputMask >> i) & 1) || in < 0 || lifeOf[size_t(in)] < 0) continue;
@@ -79,8 +79,10 @@ void tryInPlace(const Graph& g, int32_t opIndex, int32_t step,
 }
 
 Grouping groupBuffers(const Graph& g, const std::vector<int32_t>& order,
-                      const std::vector<TensorLifetime>& lifetimes, const std::vector<bool>& noInPlace,
-                      const std::vector<std::pair<TensorId, TensorId>>& shared) {
+                      const std::vector<TensorLifetime>& lifetimes,
+                      const std::vector<bool>& noInPlace,
+                      const std::vector<std::pair<TensorId, TensorId>>& shared,
+                      const std::vector<InPlaceRule>* rules) {
   Grouping r;
   std::vector<int32_t> lifeOf(g.tensors.size(), -1);
   for (size_t i = 0; i < lifetimes.size(); ++i) lifeOf[size_t(lifetimes[i].tensor)] = int32_t(i);
@@ -88,7 +90,7 @@ Grouping groupBuffers(const Graph& g, const std::vector<int32_t>& order,
   std::iota(parent.begin(), parent.end(), 0);
   for (size_t k = 0; k < order.size(); ++k) {
     if (size_t(order[k]) < noInPlace.size() && noInPlace[size_t(order[k])]) continue;
-    tryInPlace(g, order[k], int32_t(k) + 1, lifeOf, lifetimes, &parent, &r);
+    tryInPlace(g, order[k], int32_t(k) + 1, lifeOf, lifetimes, rules, &parent, &r);
   }
   for (const auto& [a, b] : shared) parent[size_t(root(&parent, b))] = root(&parent, a);
   r.bufferOf.assign(g.tensors.size(), -1);
@@ -246,10 +248,19 @@ void fillLiveness(const std::vector<Buffer>& buffers, MemoryPlan* plan) {
 
 }  // namespace
 
+std::vector<InPlaceRule> inPlaceRules(const Graph& graph) {
+  std::vector<InPlaceRule> rules(graph.ops.size());
+  for (size_t i = 0; i < graph.ops.size(); ++i) {
+    const OpDef& def = opDef(graph.ops[i].kind);
+    if (def.inPlace) rules[i] = def.inPlace(graph, graph.ops[i]);
+  }
+  return rules;
+}
+
 Result<MemoryPlan> placeBuffers(const Graph& graph, const std::vector<int32_t>& order,
                                 PlacementRequest request, std::vector<int64_t>* spanOffsets) {
-  Grouping grouping =
-      groupBuffers(graph, order, request.lifetimes, request.noInPlace, request.shared);
+  Grouping grouping = groupBuffers(graph, order, request.lifetimes, request.noInPlace,
+                                   request.shared, request.rules);
   const size_t groups = grouping.buffers.size() - grouping.scratch.size();
   const size_t scratchCount = grouping.scratch.size();
   for (const PlacementRequest::Span& span : request.spans) {

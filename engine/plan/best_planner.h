@@ -14,6 +14,7 @@
 // PAD fusion is a graph pass (engine/passes/fuse_pad.h) run before planning.
 #pragma once
 
+#include "engine/ops/op_def.h"
 #include "engine/plan/memory_plan.h"
 
 namespace tinyforge {
@@ -30,7 +31,12 @@ struct PlacementRequest {
   };
   std::vector<Span> spans;  // extra buffers live over several steps (a patch stage's tiles)
   std::vector<std::pair<TensorId, TensorId>> shared;  // pairs placed at one offset
+  // Per op index, the ops' in-place rules (inPlaceRules()), when a caller placing the same graph
+  // many times computed them once; null: asked of each op on every call.
+  const std::vector<InPlaceRule>* rules = nullptr;
 };
+// Every op's OpDef::inPlace rule (an empty rule where it has none), by op index.
+std::vector<InPlaceRule> inPlaceRules(const Graph& graph);
 // On success, spanOffsets receives one offset per span; each span also appears in
 // plan.scratch once per step it covers, at that offset.
 Result<MemoryPlan> placeBuffers(const Graph& graph, const std::vector<int32_t>& order,

@@ -22,8 +22,9 @@ int64_t totalMacs(const Graph& g) {
 }
 
 // Plans `order` with ops [start, end] of it run as one patch stage on a gridH x gridW split,
-// followed by the fused `consumer` ops (none when empty).
+// followed by the fused `consumer` ops (none when empty); `rules`: inPlaceRules(g).
 Result<MemoryPlan> planStage(const Graph& g, const std::vector<int32_t>& order,
+                             const std::vector<InPlaceRule>& rules,
                              const std::vector<TensorLifetime>& lifetimes, size_t start, size_t end,
                              int32_t gridH, int32_t gridW, bool cached, const StageSchedule& geo,
                              bool splitOverInput, const std::vector<int32_t>& consumer) {
@@ -44,6 +45,7 @@ Result<MemoryPlan> planStage(const Graph& g, const std::vector<int32_t>& order,
   const TensorId stageIn = g.ops[size_t(stage.ops.front())].inputs[0];
   const TensorId split = g.ops[size_t(stage.ops.back())].outputs[0];
   PlacementRequest request;
+  request.rules = &rules;
   request.noInPlace.assign(g.ops.size(), false);
   for (int32_t op : stage.ops) request.noInPlace[size_t(op)] = true;
   for (int32_t op : consumer) request.noInPlace[size_t(op)] = true;
@@ -90,6 +92,7 @@ Result<MemoryPlan> PatchPlanner::plan(const Graph& graph, const std::vector<int3
   const std::vector<int32_t> chosenOrder = best.value().order;
   Result<std::vector<TensorLifetime>> lifetimes = tensorLifetimes(graph, chosenOrder);
   if (!lifetimes) return lifetimes.status();
+  const std::vector<InPlaceRule> rules = inPlaceRules(graph);  // asked once, not per candidate
   const int64_t budget = int64_t(double(totalMacs(graph)) * m_maxExtraMacs);
   // Ties on the arena go to fewer recomputed MACs, then to fewer kernel calls per inference
   // (fewer ops in the stage, then fewer tiles): less code and less per-call overhead.
@@ -118,10 +121,10 @@ Result<MemoryPlan> PatchPlanner::plan(const Graph& graph, const std::vector<int3
               }
               const bool direct =
                   writesSplitDirectly(cached, !fused.empty(), ops.size(), overInput);
-              Result<MemoryPlan> p =
-                  planStage(graph, chosenOrder, lifetimes.value(), start, end, grid, gridW, cached,
-                            direct ? stageSchedule(graph, ops, grid, gridW, cached, true) : geo,
-                            overInput, fused);
+              Result<MemoryPlan> p = planStage(
+                  graph, chosenOrder, rules, lifetimes.value(), start, end, grid, gridW, cached,
+                  direct ? stageSchedule(graph, ops, grid, gridW, cached, true) : geo, overInput,
+                  fused);
               if (!p) return p;
               const int64_t arena = p.value().arenaBytes, bestArena = best.value().arenaBytes;
               const std::tuple<int64_t, size_t, int32_t> cost{extra, ops.size(), grid * gridW};
