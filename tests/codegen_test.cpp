@@ -48,6 +48,18 @@ fs::path buildHostRunner(const GeneratedModel& c, const fs::path& dir) {
   return dir / "run_model";
 }
 
+// Builds the host runner of `c` in `dir`, runs it on one input and returns its output bytes
+// (empty if it failed).
+std::vector<uint8_t> runOnHost(const GeneratedModel& c, const fs::path& dir,
+                               const std::vector<uint8_t>& input) {
+  const fs::path runner = buildHostRunner(c, dir);
+  writeBytes(dir / "in0.bin", input);
+  const std::string cmd =
+      runner.string() + " " + (dir / "in0.bin").string() + " " + (dir / "out0.bin").string();
+  if (std::system(cmd.c_str()) != 0) return {};
+  return test::readFileBytes(dir / "out0.bin");
+}
+
 class CodegenTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(CodegenTest, GeneratedCMatchesGoldenOnTheHost) {
@@ -108,14 +120,11 @@ TEST(Codegen, SparseFullyConnectedIsStoredSparselyAndBitExact) {
   const std::string denseName = "k_t" + std::to_string(fcOp.inputs[1]) + "[";
   EXPECT_EQ(c.value().source.find(denseName), std::string::npos) << "the dense weights were emitted too";
   const fs::path dir = fs::temp_directory_path() / "tinyforge_codegen_sparse";
-  const fs::path runner = buildHostRunner(c.value(), dir);
   std::vector<uint8_t> in(64);
   for (size_t i = 0; i < in.size(); ++i) in[i] = uint8_t(rng());
-  writeBytes(dir / "in0.bin", in);
-  ASSERT_EQ(std::system((runner.string() + " " + (dir / "in0.bin").string() + " " + (dir / "out0.bin").string()).c_str()), 0);
   Result<TensorValues> ref = runGraph(m.value().graph, {in});
   ASSERT_TRUE(ref.ok());
-  EXPECT_EQ(test::readFileBytes(dir / "out0.bin"), ref.value()[size_t(m.value().graph.outputs[0])]);
+  EXPECT_EQ(runOnHost(c.value(), dir, in), ref.value()[size_t(m.value().graph.outputs[0])]);
 }
 
 // Patch stages with a fused fully connected layer, in generated C with the fast kernels and with
@@ -147,13 +156,7 @@ TEST(Codegen, FusedFullyConnectedStagesAreBitExact) {
         const fs::path dir =
             fs::temp_directory_path() / ("tinyforge_codegen_fused_" + planner + "_" +
                                          std::to_string(built) + (fast ? "f" : "p"));
-        const fs::path runner = buildHostRunner(c.value(), dir);
-        writeBytes(dir / "in0.bin", inputs[0]);
-        ASSERT_EQ(std::system((runner.string() + " " + (dir / "in0.bin").string() + " " +
-                               (dir / "out0.bin").string())
-                                  .c_str()),
-                  0);
-        EXPECT_EQ(test::readFileBytes(dir / "out0.bin"),
+        EXPECT_EQ(runOnHost(c.value(), dir, inputs[0]),
                   ref.value()[size_t(m.value().graph.outputs[0])]);
       }
       ++built;
@@ -188,13 +191,7 @@ TEST(Codegen, CachedStripsAreBitExact) {
         ++planes;
       const fs::path dir = fs::temp_directory_path() / ("tinyforge_codegen_cached_" +
                                                         std::to_string(built) + (fast ? "f" : "p"));
-      const fs::path runner = buildHostRunner(c.value(), dir);
-      writeBytes(dir / "in0.bin", inputs[0]);
-      ASSERT_EQ(std::system((runner.string() + " " + (dir / "in0.bin").string() + " " +
-                             (dir / "out0.bin").string())
-                                .c_str()),
-                0);
-      EXPECT_EQ(test::readFileBytes(dir / "out0.bin"),
+      EXPECT_EQ(runOnHost(c.value(), dir, inputs[0]),
                 ref.value()[size_t(m.value().graph.outputs[0])]);
     }
     ++built;

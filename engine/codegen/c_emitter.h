@@ -12,6 +12,7 @@
 
 #include "engine/graph.h"
 #include "engine/kernels/tfk.h"
+#include "engine/ops/op_def.h"
 #include "engine/plan/memory_plan.h"
 
 namespace tinyforge {
@@ -22,7 +23,7 @@ std::string cCommentSafe(const std::string& text);
 struct RegionCall {
   std::string in, out;        // C pointer expressions
   std::string scratch = "0";  // the stage's kernel scratch (OpDef::regionScratch bytes)
-  int32_t inH = 0, inW = 0, padTop = 0, padLeft = 0, outH = 0, outW = 0;
+  RegionArgs geo;             // the local geometry (its pointers unused)
 };
 
 class CEmitter {

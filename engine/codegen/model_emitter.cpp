@@ -117,17 +117,11 @@ Status emitPatchStage(const Graph& g, const MemoryPlan& plan, const PatchStage& 
     }
     for (const StageRun& run : tile.runs) {
       const Op& op = g.ops[size_t(stage.ops[run.index])];
-      const TileStep& st = run.step;
       RegionCall rc;
       rc.in = buffer(run.inBuffer, run.inOffset);
       rc.out = buffer(run.outBuffer, run.outOffset);
       rc.scratch = stage.tileScratchBytes > 0 ? scratch : "0";
-      rc.inH = st.in.y1 - st.in.y0;
-      rc.inW = st.in.x1 - st.in.x0;
-      rc.padTop = st.padTop;
-      rc.padLeft = st.padLeft;
-      rc.outH = st.out.y1 - st.out.y0;
-      rc.outW = st.out.x1 - st.out.x0;
+      rc.geo = regionGeometry(run.step);
       e->selectOp(stage.ops[run.index]);
       e->setRegion(&rc, e->opPrefix() + "_t" + std::to_string(t));
       const OpDef& def = opDef(op.kind);

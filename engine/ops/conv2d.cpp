@@ -80,7 +80,7 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
                               ";\nstatic const tfk_channel_quant " + o + "_q = {" + o + "_m, " + o +
                               "_s, " + (c.quant.multiplier.size() > 1 ? "1" : "0") + "};\n");
   const RegionCall* r = e.region();  // one tile of a patch stage: its slots, local geometry
-  if (r) restrictToRegion(&c, r->inH, r->inW, r->padTop, r->padLeft, r->outH, r->outW);
+  if (r) restrictToRegion(&c, r->geo);
   e.declare("static const tfk_conv_params " + n + "_p = " + cLiteral(c.params) + ";\n");
   if (r) {  // the filter's dims once per op
     e.declare("static const tfk_dims " + n + "_di = " + cLiteral(c.in) + ", " + n +
@@ -146,7 +146,7 @@ InPlaceRule inPlace(const Graph& g, const Op& op) {
 
 Status evaluateRegion(const Graph& g, const Op& op, const RegionArgs& r) {
   ConvCall c = prepare(g, op);
-  restrictToRegion(&c, r.inH, r.inW, r.padTop, r.padLeft, r.outH, r.outW);
+  restrictToRegion(&c, r);
   const tfk_channel_quant qv = c.quant.view();
   const Tensor& w = g.tensor(op.inputs[1]);
   tfk_conv2d_s8(

@@ -67,7 +67,7 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
                               ";\nstatic const tfk_channel_quant " + o + "_q = {" + o + "_m, " + o +
                               "_s, " + (c.quant.multiplier.size() > 1 ? "1" : "0") + "};\n");
   const RegionCall* r = e.region();  // one tile of a patch stage: its slots, local geometry
-  if (r) restrictToRegion(&c, r->inH, r->inW, r->padTop, r->padLeft, r->outH, r->outW);
+  if (r) restrictToRegion(&c, r->geo);
   const bool inPlace = !r && e.sameBuffer(op.inputs[0], op.outputs[0]);
   // One input channel: a depthwise convolution is a plain convolution with Cout filters of
   // depth 1 (the conv kernels on the weights re-laid [Cout,KH,KW,1]).
@@ -169,7 +169,7 @@ InPlaceRule inPlace(const Graph& g, const Op& op) {
 
 Status evaluateRegion(const Graph& g, const Op& op, const RegionArgs& r) {
   ConvCall c = prepare(g, op);
-  restrictToRegion(&c, r.inH, r.inW, r.padTop, r.padLeft, r.outH, r.outW);
+  restrictToRegion(&c, r);
   const tfk_channel_quant qv = c.quant.view();
   const Tensor& w = g.tensor(op.inputs[1]);
   tfk_depthwise_conv2d_s8(
@@ -182,7 +182,7 @@ Status evaluateRegion(const Graph& g, const Op& op, const RegionArgs& r) {
 // A tile whose shapes take the 3x3 int16 planes (see emit) needs one plane of scratch.
 int64_t regionScratch(const Graph& g, const Op& op, const RegionArgs& r) {
   ConvCall c = prepareConvShapes(g, op, true);
-  restrictToRegion(&c, r.inH, r.inW, r.padTop, r.padLeft, r.outH, r.outW);
+  restrictToRegion(&c, r);
   if (!tfk_depthwise_conv2d_inplace_uses_planes(&c.params, &c.filter, &c.out)) return 0;
   return tfk_depthwise_conv2d_3x3_planes_buffer_size(&c.params, &c.out);
 }

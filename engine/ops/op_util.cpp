@@ -337,12 +337,11 @@ ConvCall prepareConvShapes(const Graph& g, const Op& op, bool depthwise) {
   return c;
 }
 
-void restrictToRegion(ConvCall* c, int32_t inH, int32_t inW, int32_t padTop, int32_t padLeft,
-                      int32_t outH, int32_t outW) {
-  c->params.pad_top = padTop;
-  c->params.pad_left = padLeft;
-  c->in = {1, inH, inW, c->in.c};
-  c->out = {1, outH, outW, c->out.c};
+void restrictToRegion(ConvCall* c, const RegionArgs& r) {
+  c->params.pad_top = r.padTop;
+  c->params.pad_left = r.padLeft;
+  c->in = {1, r.inH, r.inW, c->in.c};
+  c->out = {1, r.outH, r.outW, c->out.c};
 }
 
 }  // namespace tinyforge

@@ -6,6 +6,7 @@
 
 #include "engine/graph.h"
 #include "engine/kernels/tfk.h"
+#include "engine/ops/op_def.h"
 #include "engine/status.h"
 
 #define TINYFORGE_TRY(expr)          \
@@ -115,7 +116,6 @@ ConvCall prepareConvShapes(const Graph& g, const Op& op, bool depthwise);
 // An ADD op's kernel parameters (TFLite's rescaling to twice the larger input scale, shift 20).
 tfk_add_params prepareAddParams(const Graph& g, const Op& op);
 // The same call restricted to one region (local input size, padding and output size).
-void restrictToRegion(ConvCall* c, int32_t inH, int32_t inW, int32_t padTop, int32_t padLeft,
-                      int32_t outH, int32_t outW);
+void restrictToRegion(ConvCall* c, const RegionArgs& region);
 
 }  // namespace tinyforge

@@ -59,12 +59,13 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
                                  ? "tfk_avgpool_lanes_s8"
                                  : "tfk_avgpool_s8";
   if (const RegionCall* r = e.region()) {  // one tile of a patch stage
-    pp.pad_top = r->padTop;
-    pp.pad_left = r->padLeft;
+    pp.pad_top = r->geo.padTop;
+    pp.pad_left = r->geo.padLeft;
     const int32_t ch = g.tensor(op.inputs[0]).shape[3];
     e.declare("static const tfk_pool_params " + n + "_p = " + cLiteral(pp) + ";\n");
-    e.declare("static const tfk_dims " + n + "_di = " + cLiteral(tfk_dims{1, r->inH, r->inW, ch}) +
-              ", " + n + "_do = " + cLiteral(tfk_dims{1, r->outH, r->outW, ch}) + ";\n");
+    e.declare("static const tfk_dims " + n +
+              "_di = " + cLiteral(tfk_dims{1, r->geo.inH, r->geo.inW, ch}) + ", " + n +
+              "_do = " + cLiteral(tfk_dims{1, r->geo.outH, r->geo.outW, ch}) + ";\n");
     e.call(kernel + "(&" + n + "_p, &" + n + "_di, (const int8_t*)" + r->in + ", &" + n +
            "_do, (int8_t*)" + r->out + ");");
     return Status::ok();

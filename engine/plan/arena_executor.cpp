@@ -86,18 +86,11 @@ Status runPatchStage(const Graph& g, const PatchStage& stage, const TensorBuffer
     }
     for (const StageRun& run : t.runs) {
       const Op& op = g.ops[size_t(stage.ops[run.index])];
-      const TileStep& st = run.step;
-      RegionArgs r;
+      RegionArgs r = regionGeometry(run.step);
       r.in = (run.inBuffer < 0 ? whole : buffers[size_t(run.inBuffer)]) + run.inOffset;
       int8_t* out =
           run.outBuffer == kSplitBuffer ? b.out<int8_t>(splitId) : buffers[size_t(run.outBuffer)];
-      r.inH = st.in.y1 - st.in.y0;
-      r.inW = st.in.x1 - st.in.x0;
-      r.padTop = st.padTop;
-      r.padLeft = st.padLeft;
       r.out = out + run.outOffset;
-      r.outH = st.out.y1 - st.out.y0;
-      r.outW = st.out.x1 - st.out.x0;
       if (Status s = opDef(op.kind).evaluateRegion(g, op, r); !s) return s;
     }
     if (t.outBuffer == kSplitBuffer) continue;  // the last op wrote the split tensor's rows

@@ -110,6 +110,17 @@ std::vector<TileRegion> traceTile(const Graph& g, const std::vector<int32_t>& op
   return regions;
 }
 
+RegionArgs regionGeometry(const TileStep& st) {
+  RegionArgs r;
+  r.inH = st.in.y1 - st.in.y0;
+  r.inW = st.in.x1 - st.in.x0;
+  r.padTop = st.padTop;
+  r.padLeft = st.padLeft;
+  r.outH = st.out.y1 - st.out.y0;
+  r.outW = st.out.x1 - st.out.x0;
+  return r;
+}
+
 std::vector<TileStep> tileSteps(const Graph& g, const std::vector<int32_t>& ops,
                                 const TileRegion& tile) {
   const std::vector<TileRegion> regions = traceTile(g, ops, tile);
@@ -158,15 +169,7 @@ TileStep stepFor(const Graph& g, int32_t op, const TileRegion& out) {
 
 int64_t runScratch(const Graph& g, const Op& op, const TileStep& st) {
   const auto fn = opDef(op.kind).regionScratch;
-  if (!fn) return 0;
-  RegionArgs r;
-  r.inH = st.in.y1 - st.in.y0;
-  r.inW = st.in.x1 - st.in.x0;
-  r.padTop = st.padTop;
-  r.padLeft = st.padLeft;
-  r.outH = st.out.y1 - st.out.y0;
-  r.outW = st.out.x1 - st.out.x0;
-  return rounded16(fn(g, op, r));
+  return fn ? rounded16(fn(g, op, regionGeometry(st))) : 0;
 }
 
 }  // namespace

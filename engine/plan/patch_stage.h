@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/graph.h"
+#include "engine/ops/op_def.h"
 #include "engine/plan/memory_plan.h"
 
 namespace tinyforge {
@@ -43,6 +44,8 @@ struct TileStep {
   TileRegion in, out;
   int32_t padTop = 0, padLeft = 0;
 };
+// A step's local geometry as the region kernels take it (RegionArgs with null pointers).
+RegionArgs regionGeometry(const TileStep& step);
 // The steps of every op of the chain for `tile` (a region of the last op's output).
 std::vector<TileStep> tileSteps(const Graph& graph, const std::vector<int32_t>& ops,
                                 const TileRegion& tile);
