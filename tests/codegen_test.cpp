@@ -127,6 +127,29 @@ TEST(Codegen, SparseFullyConnectedIsStoredSparselyAndBitExact) {
   EXPECT_EQ(runOnHost(c.value(), dir, in), ref.value()[size_t(m.value().graph.outputs[0])]);
 }
 
+// The generated C of `m` with the fast kernels and with the plain ones, each run on the host on
+// `input` in temp/<name>f and temp/<name>p: both must give the executor's output. Returns the two
+// sources (fast, plain) for checks on the calls they make; empty where emission failed.
+std::pair<std::string, std::string> expectBothKernelSetsMatch(const PlannedModel& m,
+                                                              const std::vector<uint8_t>& input,
+                                                              const std::string& name) {
+  Result<TensorValues> ref = runGraph(m.graph, {input});
+  EXPECT_TRUE(ref.ok()) << ref.error();
+  std::string sources[2];
+  for (bool fast : {true, false}) {
+    SCOPED_TRACE(fast ? "fast kernels" : "plain kernels");
+    EmitOptions options;
+    options.fastKernels = fast;
+    Result<GeneratedModel> c = emitModelC(m, options);
+    EXPECT_TRUE(c.ok()) << c.error();
+    if (!c || !ref) continue;
+    sources[fast ? 0 : 1] = c.value().source;
+    EXPECT_EQ(runOnHost(c.value(), fs::temp_directory_path() / (name + (fast ? "f" : "p")), input),
+              ref.value()[size_t(m.graph.outputs[0])]);
+  }
+  return {sources[0], sources[1]};
+}
+
 // Patch stages with a fused fully connected layer, in generated C with the fast kernels and with
 // the plain ones, give the executor's bytes.
 TEST(Codegen, FusedFullyConnectedStagesAreBitExact) {
@@ -139,25 +162,15 @@ TEST(Codegen, FusedFullyConnectedStagesAreBitExact) {
       Result<PlannedModel> m = planModel(g, planner);
       ASSERT_TRUE(m.ok()) << m.error();
       if (m.value().plan.patches.empty() || m.value().plan.patches[0].consumerOps.empty()) continue;
-      const auto inputs = test::randomInputs(g, &rng);
-      Result<TensorValues> ref = runGraph(m.value().graph, inputs);
-      ASSERT_TRUE(ref.ok()) << ref.error();
-      for (bool fast : {true, false}) {
-        SCOPED_TRACE("trial " + std::to_string(trial) + (fast ? " fast" : " plain"));
-        EmitOptions options;
-        options.fastKernels = fast;
-        Result<GeneratedModel> c = emitModelC(m.value(), options);
-        ASSERT_TRUE(c.ok()) << c.error();
-        EXPECT_NE(
-            c.value().source.find(fast ? "tfk_fc_accumulate_fast_s8" : "tfk_fc_accumulate_s8("),
-            std::string::npos);
-        EXPECT_EQ(c.value().source.find("tfk_fully_connected"), std::string::npos)
+      SCOPED_TRACE("trial " + std::to_string(trial));
+      const auto [fast, plain] = expectBothKernelSetsMatch(
+          m.value(), test::randomInputs(g, &rng)[0],
+          "tinyforge_codegen_fused_" + planner + "_" + std::to_string(built));
+      EXPECT_NE(fast.find("tfk_fc_accumulate_fast_s8"), std::string::npos);
+      EXPECT_NE(plain.find("tfk_fc_accumulate_s8("), std::string::npos);
+      for (const std::string& source : {fast, plain}) {
+        EXPECT_EQ(source.find("tfk_fully_connected"), std::string::npos)
             << "the layer also ran whole";
-        const fs::path dir =
-            fs::temp_directory_path() / ("tinyforge_codegen_fused_" + planner + "_" +
-                                         std::to_string(built) + (fast ? "f" : "p"));
-        EXPECT_EQ(runOnHost(c.value(), dir, inputs[0]),
-                  ref.value()[size_t(m.value().graph.outputs[0])]);
       }
       ++built;
     }
@@ -177,23 +190,11 @@ TEST(Codegen, CachedStripsAreBitExact) {
     Result<PlannedModel> m = planModel(g, "patch");
     ASSERT_TRUE(m.ok()) << m.error();
     if (m.value().plan.patches.empty() || !m.value().plan.patches[0].cached) continue;
-    const auto inputs = test::randomInputs(g, &rng);
-    Result<TensorValues> ref = runGraph(m.value().graph, inputs);
-    ASSERT_TRUE(ref.ok()) << ref.error();
-    for (bool fast : {true, false}) {
-      SCOPED_TRACE("trial " + std::to_string(trial) + (fast ? " fast" : " plain"));
-      EmitOptions options;
-      options.fastKernels = fast;
-      Result<GeneratedModel> c = emitModelC(m.value(), options);
-      ASSERT_TRUE(c.ok()) << c.error();
-      if (fast &&
-          c.value().source.find("tfk_depthwise_conv2d_3x3_planes_to_s8(") != std::string::npos)
-        ++planes;
-      const fs::path dir = fs::temp_directory_path() / ("tinyforge_codegen_cached_" +
-                                                        std::to_string(built) + (fast ? "f" : "p"));
-      EXPECT_EQ(runOnHost(c.value(), dir, inputs[0]),
-                ref.value()[size_t(m.value().graph.outputs[0])]);
-    }
+    SCOPED_TRACE("trial " + std::to_string(trial));
+    const auto [fast, plain] =
+        expectBothKernelSetsMatch(m.value(), test::randomInputs(g, &rng)[0],
+                                  "tinyforge_codegen_cached_" + std::to_string(built));
+    if (fast.find("tfk_depthwise_conv2d_3x3_planes_to_s8(") != std::string::npos) ++planes;
     ++built;
   }
   EXPECT_EQ(built, 4);

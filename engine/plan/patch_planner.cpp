@@ -1,6 +1,7 @@
 #include "engine/plan/patch_planner.h"
 
 #include <algorithm>
+#include <optional>
 #include <tuple>
 
 #include "engine/ops/fc_slices.h"
@@ -112,6 +113,7 @@ Result<MemoryPlan> PatchPlanner::plan(const Graph& graph, const std::vector<int3
             const StageSchedule geo = stageSchedule(graph, ops, grid, gridW, cached, false);
             const int64_t extra = geo.tiledMacs - geo.stageMacs;
             if (extra > budget) break;  // finer grids only recompute more
+            std::optional<StageSchedule> direct;  // the same tiles, the last op writing the split
             for (bool overInput : {false, true}) {
               if (overInput &&
                   !(fused.empty() &&
@@ -119,12 +121,13 @@ Result<MemoryPlan> PatchPlanner::plan(const Graph& graph, const std::vector<int3
                     splitCanOverwriteInput(graph, ops, grid, gridW))) {
                 continue;
               }
-              const bool direct =
+              const bool writesSplit =
                   writesSplitDirectly(cached, !fused.empty(), ops.size(), overInput);
-              Result<MemoryPlan> p = planStage(
-                  graph, chosenOrder, rules, lifetimes.value(), start, end, grid, gridW, cached,
-                  direct ? stageSchedule(graph, ops, grid, gridW, cached, true) : geo, overInput,
-                  fused);
+              if (writesSplit && !direct)
+                direct = stageSchedule(graph, ops, grid, gridW, cached, true);
+              Result<MemoryPlan> p =
+                  planStage(graph, chosenOrder, rules, lifetimes.value(), start, end, grid, gridW,
+                            cached, writesSplit ? *direct : geo, overInput, fused);
               if (!p) return p;
               const int64_t arena = p.value().arenaBytes, bestArena = best.value().arenaBytes;
               const std::tuple<int64_t, size_t, int32_t> cost{extra, ops.size(), grid * gridW};
