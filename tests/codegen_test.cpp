@@ -9,10 +9,11 @@
 
 #include "engine/codegen/model_emitter.h"
 #include "engine/executor.h"
-#include "engine/pipeline.h"
-#include "tests/random_graphs.h"
 #include "engine/io/tflite_import.h"
+#include "engine/pipeline.h"
+#include "engine/plan/patch_stage.h"
 #include "tests/golden_data.h"
+#include "tests/random_graphs.h"
 #include "tests/shared_data.h"
 
 namespace tinyforge {
@@ -199,6 +200,30 @@ TEST(Codegen, CachedStripsAreBitExact) {
   }
   EXPECT_EQ(built, 4);
   EXPECT_GE(planes, 1) << "no tile took the int16 planes";
+}
+
+// Stages that are not chains (a residual block's ADD reading the stage input, a strided shortcut
+// beside the main branch) in generated C with both kernel sets give the executor's bytes.
+TEST(Codegen, ResidualStagesAreBitExact) {
+  std::mt19937 rng(5);
+  int built = 0;
+  for (int trial = 0; trial < 80 && built < 3; ++trial) {
+    const Graph g =
+        test::randomMobileNetGraph(&rng, 10 + trial % 8, 24 + 8 * (trial % 3), trial % 2);
+    Result<PlannedModel> m = planModel(g, "patch");
+    ASSERT_TRUE(m.ok()) << m.error();
+    bool residual = false;
+    for (const PatchStage& s : m.value().plan.patches)
+      residual = residual || !isPatchChain(m.value().graph, s.ops);
+    if (!residual) continue;
+    SCOPED_TRACE("trial " + std::to_string(trial));
+    const auto [fast, plain] =
+        expectBothKernelSetsMatch(m.value(), test::randomInputs(g, &rng)[0],
+                                  "tinyforge_codegen_residual_" + std::to_string(built));
+    EXPECT_NE(plain.find("tfk_add_s8("), std::string::npos);
+    ++built;
+  }
+  EXPECT_EQ(built, 3);
 }
 
 TEST(Codegen, HostileNamesStayInComments) {

@@ -100,6 +100,34 @@ TEST(GoldenPatch, VisionModelsRunPatchBased) {
   }
 }
 
+// The image classifier's residual blocks: "patch" runs each of the first two as one stage of
+// cached row strips with its ADD (and the second block's strided shortcut) inside, the block's
+// output written over its input, in less than half of best's arena. (ExecutionThroughEveryPlan
+// compares its bytes with the golden ones.)
+TEST(GoldenPatch, ResidualBlocksRunAsStages) {
+  TINYFORGE_REQUIRE_SHARED();
+  Result<Graph> graph = importShared("mlperftiny_ic_pretrainedResnet_quant");
+  ASSERT_TRUE(graph.ok()) << graph.error();
+  Result<PlannedModel> patch = planModel(graph.value(), "patch");
+  Result<PlannedModel> best = planModel(graph.value(), "best");
+  ASSERT_TRUE(patch.ok() && best.ok());
+  const Graph& g = patch.value().graph;
+  const MemoryPlan& plan = patch.value().plan;
+  EXPECT_TRUE(checkPlan(g, plan).isOk());
+  int residual = 0;
+  for (const PatchStage& stage : plan.patches) {
+    EXPECT_TRUE(stage.cached);
+    EXPECT_EQ(stage.tiledMacs, stage.stageMacs);
+    if (isPatchChain(g, stage.ops)) continue;
+    ++residual;
+    EXPECT_EQ(g.ops[size_t(stage.ops.back())].kind, OpKind::kAdd);
+    EXPECT_TRUE(stage.splitOverInput);
+  }
+  EXPECT_EQ(residual, 2);
+  EXPECT_LE(plan.arenaBytes * 2, best.value().plan.arenaBytes)
+      << plan.arenaBytes << " B against best's " << best.value().plan.arenaBytes;
+}
+
 // micro_speech: the depthwise layer's 4,000-byte output feeds only the fully connected layer, so
 // the patch planner fuses that layer into a stage of row strips and the output never exists.
 TEST(GoldenPatch, MicroSpeechFusesItsFullyConnectedLayer) {

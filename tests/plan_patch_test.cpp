@@ -67,12 +67,13 @@ TEST(PlanPatchProperty, FusedFullyConnectedLayersPlanValidlyAndExecuteExactly) {
   }
 }
 
-// Random MobileNet-like graphs: "patch" plans cached row strips that compute nothing twice and
-// never need more arena than "best"; "patch-recompute" never more than "patch"; both execute to
-// the plain executor's bytes.
+// Random MobileNet-like graphs: "patch" plans cached row strips (over chains, residual blocks and
+// branches, several stages per plan) that compute nothing twice and never need more arena than
+// "best"; "patch-recompute" never more than "patch"; both execute to the plain executor's bytes.
 TEST(PlanPatchProperty, CachedStripsPlanValidlyAndExecuteExactly) {
   std::mt19937 rng(77);
-  int cached = 0;
+  int cached = 0, residual = 0;
+  size_t stages = 0;
   for (int trial = 0; trial < 40; ++trial) {
     SCOPED_TRACE("trial " + std::to_string(trial));
     const Graph g =
@@ -86,7 +87,9 @@ TEST(PlanPatchProperty, CachedStripsPlanValidlyAndExecuteExactly) {
     for (const PatchStage& stage : patch.value().plan.patches) {
       EXPECT_LE(stage.tiledMacs, stage.stageMacs);
       cached += stage.cached ? 1 : 0;
+      residual += isPatchChain(patch.value().graph, stage.ops) ? 0 : 1;
     }
+    stages += patch.value().plan.patches.size();
     const auto inputs = test::randomInputs(g, &rng);
     Result<TensorValues> plain = runGraph(g, inputs);
     ASSERT_TRUE(plain.ok()) << plain.error();
@@ -101,6 +104,10 @@ TEST(PlanPatchProperty, CachedStripsPlanValidlyAndExecuteExactly) {
     }
   }
   EXPECT_GE(cached, 10);
+  // several stages per plan, and stages over residual blocks and branches (43 / 63 / 13 when
+  // written)
+  EXPECT_GT(stages, 40u);
+  EXPECT_GE(residual, 5);
 }
 
 // checkPlan catches accumulators moved out of the stage's buffer (onto a live tensor).

@@ -22,6 +22,7 @@ std::string cCommentSafe(const std::string& text);
 // A spatial op run on one tile of a patch stage: pointers into the tile slots and local geometry.
 struct RegionCall {
   std::string in, out;        // C pointer expressions
+  std::string in2;            // ADD's second input ("" for one-input ops)
   std::string scratch = "0";  // the stage's kernel scratch (OpDef::regionScratch bytes)
   RegionArgs geo;             // the local geometry (its pointers unused)
 };

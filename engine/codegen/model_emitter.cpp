@@ -119,6 +119,7 @@ Status emitPatchStage(const Graph& g, const MemoryPlan& plan, const PatchStage& 
       const Op& op = g.ops[size_t(stage.ops[run.index])];
       RegionCall rc;
       rc.in = buffer(run.inBuffer, run.inOffset);
+      if (regionInputCount(op) > 1) rc.in2 = buffer(run.in2Buffer, run.in2Offset);
       rc.out = buffer(run.outBuffer, run.outOffset);
       rc.scratch = stage.tileScratchBytes > 0 ? scratch : "0";
       rc.geo = regionGeometry(run.step);

@@ -40,9 +40,11 @@ struct InPlaceRule {
 
 // One rectangular region of a spatial op (patch-based inference): the input region holds every
 // row and column the output region reads that lies inside the image; taps outside the region
-// are outside the image, so the kernel's skipping of them stays exact.
+// are outside the image, so the kernel's skipping of them stays exact. ADD (same shapes) runs on
+// whole rows: `in` and `in2` hold the same rows of its two inputs.
 struct RegionArgs {
   const int8_t* in = nullptr;
+  const int8_t* in2 = nullptr;  // ADD's second input (nullptr for one-input ops)
   int32_t inH = 0, inW = 0;
   int32_t padTop = 0, padLeft = 0;  // local pad_before: image rows above the region's first
   int8_t* out = nullptr;
@@ -60,7 +62,8 @@ struct OpDef {
   Status (*evaluate)(const Graph& graph, const Op& op, const TensorBuffers& buffers);
   // nullptr: never in place.
   InPlaceRule (*inPlace)(const Graph& graph, const Op& op) = nullptr;
-  // Spatial ops only (nullptr otherwise): runs the op on one region, see RegionArgs.
+  // Spatial ops and same-shape ADD only (nullptr otherwise): runs the op on one region, see
+  // RegionArgs.
   Status (*evaluateRegion)(const Graph& graph, const Op& op, const RegionArgs& region) = nullptr;
   // C code generation: this op's constants and its kernel call (engine/codegen/c_emitter.h).
   Status (*emit)(const Graph& graph, const Op& op, CEmitter& out) = nullptr;

@@ -88,6 +88,8 @@ Status runPatchStage(const Graph& g, const PatchStage& stage, const TensorBuffer
       const Op& op = g.ops[size_t(stage.ops[run.index])];
       RegionArgs r = regionGeometry(run.step);
       r.in = (run.inBuffer < 0 ? whole : buffers[size_t(run.inBuffer)]) + run.inOffset;
+      if (regionInputCount(op) > 1)
+        r.in2 = (run.in2Buffer < 0 ? whole : buffers[size_t(run.in2Buffer)]) + run.in2Offset;
       int8_t* out =
           run.outBuffer == kSplitBuffer ? b.out<int8_t>(splitId) : buffers[size_t(run.outBuffer)];
       r.out = out + run.outOffset;

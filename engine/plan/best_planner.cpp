@@ -167,8 +167,9 @@ int64_t bytesAt(const Buffer& b, int32_t step) {
   return bytes;
 }
 
-// The step where the buffers' live bytes add up to the most.
-int32_t busiestStep(const std::vector<Buffer>& b) {
+// The step where the buffers' live bytes add up to the most, and those bytes (no placement of
+// these buffers needs a smaller arena).
+int32_t busiestStep(const std::vector<Buffer>& b, int64_t* mostBytes) {
   int32_t steps = 0;
   for (const Buffer& x : b) steps = std::max(steps, x.last() + 1);
   int32_t best = 0;
@@ -181,15 +182,18 @@ int32_t busiestStep(const std::vector<Buffer>& b) {
       best = s;
     }
   }
+  *mostBytes = std::max<int64_t>(bestBytes, 0);
   return best;
 }
 
-// Several placement priorities; returns the offsets of the smallest arena.
+// Several placement priorities; returns the offsets of the smallest arena (the first that meets
+// the live-bytes lower bound).
 std::vector<int64_t> bestPlacement(const std::vector<Buffer>& b) {
   std::vector<int32_t> idx(b.size());
   std::iota(idx.begin(), idx.end(), 0);
   std::vector<int64_t> bytes(b.size()), life(b.size()), first(b.size()), atPeak(b.size());
-  const int32_t peak = busiestStep(b);
+  int64_t lowerBound = 0;
+  const int32_t peak = busiestStep(b, &lowerBound);
   for (size_t i = 0; i < b.size(); ++i) {
     bytes[i] = b[i].bytes();
     life[i] = b[i].last() - b[i].first() + 1;
@@ -224,6 +228,7 @@ std::vector<int64_t> bestPlacement(const std::vector<Buffer>& b) {
       bestArena = arena;
       best = std::move(offsets);
     }
+    if (bestArena <= lowerBound) break;  // no order can do better
   }
   return best;
 }

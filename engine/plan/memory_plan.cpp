@@ -106,6 +106,13 @@ Status checkLifetimes(const Graph& g, const MemoryPlan& plan, std::vector<int32_
         return Status::error("plan: patch stage names op " + std::to_string(op));
     }
     if (stage.ops.empty()) return Status::error("plan: a patch stage without ops");
+    const bool runnable = stage.gridH >= 1 && stage.gridW >= 1 &&
+                          (stage.cached ? stage.gridW == 1 && isPatchStage(g, stage.ops)
+                                        : isPatchChain(g, stage.ops));
+    if (!runnable) {
+      return Status::error("plan: the patch stage at op " + std::to_string(stage.ops.front()) +
+                           " is not one its tiles can run");
+    }
     for (TensorId t : tiledTensors(g, stage)) tiled[size_t(t)] = true;
     if (Status s = checkFusedAccumulators(g, plan, stage); !s) return s;
   }
@@ -202,7 +209,7 @@ bool isPatchOverwrite(const Graph& g, const MemoryPlan& plan, const PlacedBuffer
     const TensorId in = g.ops[size_t(p.ops.front())].inputs[0];
     const TensorId split = g.ops[size_t(p.ops.back())].outputs[0];
     const bool pair = (a.tensor == in && b.tensor == split) || (a.tensor == split && b.tensor == in);
-    if (pair && splitCanOverwriteInput(g, p.ops, p.gridH, p.gridW)) return true;
+    if (pair && splitCanOverwriteInput(g, p.ops, stageSchedule(g, p))) return true;
   }
   return false;
 }

@@ -43,9 +43,10 @@ struct InPlaceUse {
   TensorId output = kNoTensor;
 };
 
-// Patch-based inference (MCUNetV2): a chain of spatial ops whose last output (the split tensor)
+// Patch-based inference (MCUNetV2): a chain of spatial ops (or, with cached strips, a block of
+// them with ADDs: isPatchStage in engine/plan/patch_stage.h) whose last output (the split tensor)
 // is computed tile by tile on a gridH x gridW split of its height and width; each tile's
-// receptive field is traced back through the chain, so the chain's inner tensors never exist
+// receptive field is traced back through the stage, so the stage's inner tensors never exist
 // whole. They have no offset; the tiles' working buffers lie one after the other from
 // `scratchOffset` (engine/plan/patch_stage.h: stageSchedule says which op reads and writes where):
 //  - recomputing (cached false): two ping-pong buffers, op i writing its region into buffer
@@ -53,8 +54,9 @@ struct InPlaceUse {
 //    otherwise first copied into buffer 1. Overlapping receptive fields are computed again by
 //    every tile that needs them (tiledMacs > stageMacs).
 //  - cached (row strips only, gridW 1): one buffer per op holding the rows of its output the
-//    current strip needs; the rows the previous strip computed are kept (moved to the buffer's
-//    start) and only the new rows computed, so nothing is computed twice.
+//    current strip needs (all its readers in the stage together); the rows the previous strip
+//    computed are kept (moved to the buffer's start) and only the new rows computed, so nothing
+//    is computed twice.
 // After the buffers, `tileScratchBytes` for the kernels that need scratch on a tile (the 3x3
 // depthwise's int16 plane).
 // A stage may end in a fused FULLY_CONNECTED layer (consumerOps, engine/ops/fc_slices.h): then
@@ -62,7 +64,8 @@ struct InPlaceUse {
 // is accumulated into the layer's int32 accumulators (at accOffset, live over the stage and the
 // consumer ops' steps), and the layer's output is written after the last tile.
 struct PatchStage {
-  std::vector<int32_t> ops;  // op indices, consecutive in the order, each reading the previous
+  std::vector<int32_t> ops;  // op indices, consecutive in the order (isPatchChain, or
+                             // isPatchStage when cached)
   int32_t firstStep = 0, lastStep = 0;
   int32_t gridH = 1, gridW = 1;  // tiles: gridH rows x gridW columns of the split tensor
   bool cached = false;           // row strips that keep their overlap (see above)

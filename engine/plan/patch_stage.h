@@ -21,19 +21,29 @@ struct TileRegion {
   int64_t pixels() const { return int64_t(y1 - y0) * (x1 - x0); }
 };
 
-// Ops that can run on a region: CONV_2D, DEPTHWISE_CONV_2D, AVERAGE/MAX_POOL_2D with batch 1.
+// Ops that can run on a region: CONV_2D, DEPTHWISE_CONV_2D, AVERAGE/MAX_POOL_2D with batch 1, and
+// ADD of two tensors of its output's shape (on whole rows only: cached strips).
 bool isRegionOp(const Graph& graph, const Op& op);
+// The region inputs of a region op: input 0, and for ADD input 1 too.
+int32_t regionInputCount(const Op& op);
 
-// True when `ops` (indices into graph.ops) is a chain of region ops: each reads the previous
-// one's output as its data input, and that output is read by nothing else and is no graph output.
+// True when `ops` (indices into graph.ops) is a chain of one-input region ops: each reads the
+// previous one's output as its data input, and that output is read by nothing else and is no
+// graph output. Recomputing tiles (PatchStage::cached false) need a chain.
 bool isPatchChain(const Graph& graph, const std::vector<int32_t>& ops);
+// True when `ops`, in execution order, is a stage that cached row strips can run: region ops
+// whose region inputs are the stage input (input 0 of the first op) or outputs of earlier ops
+// of the stage, each of those outputs (all but the last op's, the split tensor) read by stage
+// ops only and no graph output. A chain is one; so is a residual block whose ADD reads the stage
+// input, or a block with a strided shortcut beside its main branch.
+bool isPatchStage(const Graph& graph, const std::vector<int32_t>& ops);
 
 // The gridH x gridW tiles of an h x w output, row-major (near-equal sizes).
 std::vector<TileRegion> tileGrid(int32_t h, int32_t w, int32_t gridH, int32_t gridW);
 // Whether a region of an h x w tensor is whole rows (contiguous in NHWC).
 inline bool wholeRows(const TileRegion& r, int32_t w) { return r.x0 == 0 && r.x1 == w; }
 
-// Receptive field of `tile` (a region of the last op's output) through the chain:
+// Receptive field of `tile` (a region of the last op's output) through the chain (isPatchChain):
 // result[0] = region of the chain input, result[i + 1] = region of ops[i]'s output.
 std::vector<TileRegion> traceTile(const Graph& graph, const std::vector<int32_t>& ops,
                                   const TileRegion& tile);
@@ -46,14 +56,9 @@ struct TileStep {
 };
 // A step's local geometry as the region kernels take it (RegionArgs with null pointers).
 RegionArgs regionGeometry(const TileStep& step);
-// The steps of every op of the chain for `tile` (a region of the last op's output).
+// The steps of every op of the chain (isPatchChain) for `tile` (a region of the last op's output).
 std::vector<TileStep> tileSteps(const Graph& graph, const std::vector<int32_t>& ops,
                                 const TileRegion& tile);
-
-// Whether the split tensor may share the stage input's bytes (both at one offset): tiles run in
-// row-major order and every byte a tile writes lies below every input byte a later tile reads.
-bool splitCanOverwriteInput(const Graph& graph, const std::vector<int32_t>& ops, int32_t gridH,
-                            int32_t gridW);
 
 // A fused consumer of the chain `ops` whose end is at position `end` of `order`: the RESHAPE ops
 // and then a one-batch FULLY_CONNECTED right after it in the order, each the only reader of the
@@ -76,6 +81,8 @@ struct StageRun {
   TileStep step;
   int32_t inBuffer = -1, outBuffer = 0;
   int64_t inOffset = 0, outOffset = 0;
+  int32_t in2Buffer = -1;  // ADD's second input (the same rows); unused for one-input ops
+  int64_t in2Offset = 0;
 };
 // Rows a cached strip keeps from the previous one: `bytes` at `from` in `buffer` moved to its
 // start (a forward copy; the ranges may overlap).
@@ -106,12 +113,21 @@ struct StageSchedule {
   int64_t stageMacs = 0;  // MACs of the chain computed whole
   int64_t tiledMacs = 0;  // MACs of the chain computed tile by tile
 };
-// `cached` needs row strips (gridW 1); see PatchStage. `direct` (cached only): the last op
+// `cached` needs row strips (gridW 1) and isPatchStage; recomputing tiles need isPatchChain; see
+// PatchStage. With cached strips each op's buffer holds the rows of its output that the strip's
+// readers need (the union over its readers in the stage). `direct` (cached only): the last op
 // writes its rows straight into the split tensor (StageRun::outBuffer and StageTile::outBuffer
 // kSplitBuffer), so it needs no buffer and no copy; see writesSplitDirectly.
 StageSchedule stageSchedule(const Graph& graph, const std::vector<int32_t>& ops, int32_t gridH,
                             int32_t gridW, bool cached, bool direct);
 constexpr int32_t kSplitBuffer = -2;
+
+// Whether the split tensor may share the stage input's bytes (both at one offset) when the stage
+// runs as `schedule` says: no step reads input bytes that an earlier step wrote into the split
+// tensor, and a step that writes split bytes it reads is an element-wise ADD reading and writing
+// the same elements.
+bool splitCanOverwriteInput(const Graph& graph, const std::vector<int32_t>& ops,
+                            const StageSchedule& schedule);
 // Cached strips of a stage without a fused layer write the split tensor directly, unless the
 // last op reads the stage input while the split tensor lies over it (one op on its own input).
 inline bool writesSplitDirectly(bool cached, bool fused, size_t ops, bool splitOverInput) {
