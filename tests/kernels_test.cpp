@@ -407,6 +407,7 @@ namespace {
 TEST(KernelFast, SimdConvolutionMatchesReference) {
   std::mt19937 rng(91);
   int lanes = 0;
+  std::array<int, 5> paths{};  // per TFK_CONV_* path
   for (int trial = 0; trial < 210; ++trial) {
     // every third trial whole-word kernel rows (Cin a multiple of four): patches as lanes, border
     // pixels included; every seventh a 3x3 filter of 288, 576 (TFK_CONV_LANES_MAX) or 648 taps
@@ -443,8 +444,29 @@ TEST(KernelFast, SimdConvolutionMatchesReference) {
     tfk_fold_input_offset(p.input_offset, f.data(), cout, kh * kw * cin, bias.data(), folded.data());
     tfk_conv2d_simd_s8(&p, &q, &id, in.data(), &fd, f.data(), bias.data(), folded.data(), &od, simd.data());
     ASSERT_EQ(simd, ref) << "trial " << trial;
+    // the path tfk_conv2d_fast_path names, called on its own (as the generated code calls it)
+    std::vector<int8_t> direct(ref.size());
+    const int path = tfk_conv2d_fast_path(&p, &id, &fd, 1, 1);
+    ++paths[size_t(path)];
+    if (path == TFK_CONV_LANES) {
+      tfk_conv2d_lanes_s8(&p, &q, &id, in.data(), &fd, f.data(), folded.data(), &od, direct.data());
+    } else if (path == TFK_CONV_PAIRS) {
+      tfk_conv2d_pairs_s8(&p, &q, &id, in.data(), &fd, f.data(), bias.data(), folded.data(), &od,
+                          direct.data());
+    } else if (path == TFK_CONV_TAPS) {
+      tfk_conv2d_taps_s8(&p, &q, &id, in.data(), &fd, f.data(), bias.data(), &od, direct.data());
+    } else if (path == TFK_CONV_IM2COL) {
+      tfk_conv2d_im2col_s8(&p, &q, &id, in.data(), &fd, f.data(), kh * kw * cin, bias.data(), &od,
+                           direct.data());
+    } else {
+      tfk_conv2d_s8(&p, &q, &id, in.data(), &fd, f.data(), bias.data(), &od, direct.data());
+    }
+    ASSERT_EQ(direct, ref) << "trial " << trial << ", path " << path;
   }
   EXPECT_GE(lanes, 20);  // the lanes path was taken, not only the per-row one
+  // every path but the reference (an int8 input offset never needs it) was taken
+  for (int path : {TFK_CONV_IM2COL, TFK_CONV_TAPS, TFK_CONV_LANES, TFK_CONV_PAIRS})
+    EXPECT_GT(paths[size_t(path)], 0) << "path " << path;
 }
 
 }  // namespace

@@ -321,6 +321,31 @@ void tfk_conv2d_simd_s8(const tfk_conv_params* p, const tfk_channel_quant* q, co
                         const int8_t* in, const tfk_dims* filter_dims, const int8_t* filter,
                         const int32_t* bias, const int32_t* folded_bias, const tfk_dims* out_dims,
                         int8_t* out);
+/* The paths of the fast convolution, each callable on its own so that generated code links only
+ * the one it takes: tfk_conv2d_fast_path says which tfk_conv2d_simd_s8 (simd 1) or
+ * tfk_conv2d_fast_s8 (simd 0) takes, with has_bias as in tfk_conv2d_uses_im2col:
+ *  - TFK_CONV_IM2COL: tfk_conv2d_im2col_s8 (tfk_conv2d_uses_im2col);
+ *  - TFK_CONV_TAPS: tfk_conv2d_taps_s8, output channels in pairs over each output's in-image taps
+ *    (tfk_conv2d_fast_s8, or a filter of at most TFK_IM2COL_MAX taps; |input_offset| <= 255);
+ *  - TFK_CONV_REFERENCE: tfk_conv2d_s8 (there with a larger input offset);
+ *  - TFK_CONV_LANES: tfk_conv2d_lanes_s8 (tfk_conv2d_simd_uses_lanes; folded bias only);
+ *  - TFK_CONV_PAIRS: tfk_conv2d_pairs_s8 (pixel pairs per kernel row, borders one at a time).
+ * Same arguments as the kernels they come from; the same bytes as the reference. */
+enum { TFK_CONV_REFERENCE, TFK_CONV_IM2COL, TFK_CONV_TAPS, TFK_CONV_LANES, TFK_CONV_PAIRS };
+int tfk_conv2d_fast_path(const tfk_conv_params* p, const tfk_dims* in_dims, const tfk_dims* f_dims,
+                         int has_bias, int simd);
+void tfk_conv2d_taps_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
+                        const tfk_dims* in_dims, const int8_t* in, const tfk_dims* filter_dims,
+                        const int8_t* filter, const int32_t* bias, const tfk_dims* out_dims,
+                        int8_t* out);
+void tfk_conv2d_lanes_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
+                         const tfk_dims* in_dims, const int8_t* in, const tfk_dims* filter_dims,
+                         const int8_t* filter, const int32_t* folded_bias, const tfk_dims* out_dims,
+                         int8_t* out);
+void tfk_conv2d_pairs_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
+                         const tfk_dims* in_dims, const int8_t* in, const tfk_dims* filter_dims,
+                         const int8_t* filter, const int32_t* bias, const int32_t* folded_bias,
+                         const tfk_dims* out_dims, int8_t* out);
 /* The fast 1x1 convolution and fully connected layer extend two input rows of up to
  * TFK_PAIR_DEPTH_MAX bytes to 16-bit lanes once for all output channels (4 * depth bytes of
  * stack); deeper rows are computed one at a time. */

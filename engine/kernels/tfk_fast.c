@@ -626,15 +626,14 @@ static void pair_lanes(const tfk_conv_params* p, const tfk_dims* in_dims, const 
   }
 }
 
-/* tfk_conv2d_simd_s8 where tfk_conv2d_simd_uses_lanes: every output row in pixel pairs (an odd
- * last pixel paired with itself, its outputs written twice), border pixels included; per pair
- * both patches as lanes (pair_lanes), then all_channels over each filter as one row of k_size
- * bytes with the folded bias. */
-TFK_NOINLINE static void conv_lanes(const tfk_conv_params* p, const tfk_channel_quant* q,
-                                    const tfk_dims* in_dims, const int8_t* in,
-                                    const tfk_dims* f_dims, const int8_t* filter,
-                                    const int32_t* folded_bias, const tfk_dims* out_dims,
-                                    int8_t* out) {
+/* Every output row in pixel pairs (an odd last pixel paired with itself, its outputs written
+ * twice), border pixels included; per pair both patches as lanes (pair_lanes), then all_channels
+ * over each filter as one row of k_size bytes with the folded bias. */
+TFK_NO_EARLY_SCHEDULE void tfk_conv2d_lanes_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
+                                               const tfk_dims* in_dims, const int8_t* in,
+                                               const tfk_dims* f_dims, const int8_t* filter,
+                                               const int32_t* folded_bias, const tfk_dims* out_dims,
+                                               int8_t* out) {
   const int32_t run = f_dims->w * in_dims->c, k_size = f_dims->h * run;
   const int32_t out_w = out_dims->w, out_c = out_dims->c, sw = p->stride_w;
   /* C99 arrays of the filter's size: 4 * k_size + 2 * run <= 5 * TFK_CONV_LANES_MAX bytes */
@@ -657,23 +656,40 @@ TFK_NOINLINE static void conv_lanes(const tfk_conv_params* p, const tfk_channel_
   }
 }
 
+int tfk_conv2d_fast_path(const tfk_conv_params* p, const tfk_dims* in_dims, const tfk_dims* f_dims,
+                         int has_bias, int simd) {
+  const int64_t k_size = (int64_t)f_dims->h * f_dims->w * in_dims->c;
+  if (!simd || k_size <= TFK_IM2COL_MAX) { /* tfk_conv2d_fast_s8 */
+    if (p->input_offset < -255 || p->input_offset > 255) return TFK_CONV_REFERENCE;
+    return tfk_conv2d_uses_im2col(p, in_dims, f_dims, has_bias) ? TFK_CONV_IM2COL : TFK_CONV_TAPS;
+  }
+  return tfk_conv2d_simd_uses_lanes(p, in_dims, f_dims) ? TFK_CONV_LANES : TFK_CONV_PAIRS;
+}
+
 TFK_NO_EARLY_SCHEDULE void tfk_conv2d_simd_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
                                               const tfk_dims* in_dims, const int8_t* in,
                                               const tfk_dims* filter_dims, const int8_t* filter,
                                               const int32_t* bias, const int32_t* folded_bias,
                                               const tfk_dims* out_dims, int8_t* out) {
+  const int64_t k_size = (int64_t)filter_dims->h * filter_dims->w * in_dims->c;
+  if (k_size <= TFK_IM2COL_MAX) { /* small filters: im2col, borders included */
+    tfk_conv2d_fast_s8(p, q, in_dims, in, filter_dims, filter, bias, out_dims, out);
+  } else if (tfk_conv2d_simd_uses_lanes(p, in_dims, filter_dims)) {
+    tfk_conv2d_lanes_s8(p, q, in_dims, in, filter_dims, filter, folded_bias, out_dims, out);
+  } else {
+    tfk_conv2d_pairs_s8(p, q, in_dims, in, filter_dims, filter, bias, folded_bias, out_dims, out);
+  }
+}
+
+TFK_NO_EARLY_SCHEDULE void tfk_conv2d_pairs_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
+                                               const tfk_dims* in_dims, const int8_t* in,
+                                               const tfk_dims* filter_dims, const int8_t* filter,
+                                               const int32_t* bias, const int32_t* folded_bias,
+                                               const tfk_dims* out_dims, int8_t* out) {
   const int32_t in_h = in_dims->h, in_w = in_dims->w, in_c = in_dims->c;
   const int32_t k_h = filter_dims->h, k_w = filter_dims->w, out_c = out_dims->c;
   const int32_t sh = p->stride_h, sw = p->stride_w, dh = p->dilation_h, dw = p->dilation_w;
   const int64_t k_size = (int64_t)k_h * k_w * in_c;
-  if (k_size <= TFK_IM2COL_MAX) {  /* small filters: im2col, borders included */
-    tfk_conv2d_fast_s8(p, q, in_dims, in, filter_dims, filter, bias, out_dims, out);
-    return;
-  }
-  if (tfk_conv2d_simd_uses_lanes(p, in_dims, filter_dims)) {
-    conv_lanes(p, q, in_dims, in, filter_dims, filter, folded_bias, out_dims, out);
-    return;
-  }
   /* otherwise pixel pairs inside the image (2 x 2 dot products per kernel row), the other
    * pixels one at a time with their taps outside the image skipped */
   for (int32_t b = 0; b < out_dims->n; ++b) {

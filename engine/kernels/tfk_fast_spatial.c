@@ -33,9 +33,10 @@ TFK_ALWAYS_INLINE void dot2_offset(const int8_t* x, const int8_t* w0, const int8
 
 /* Output channels in pairs over the in-image taps of each output; with dilation_w 1 a kernel row
  * is one contiguous run of (kx1 - kx0) * Cin bytes in input and filter. */
-static void conv_simd(const tfk_conv_params* p, const tfk_channel_quant* q, const tfk_dims* in_dims,
-                      const int8_t* in, const tfk_dims* filter_dims, const int8_t* filter,
-                      const int32_t* bias, const tfk_dims* out_dims, int8_t* out) {
+void tfk_conv2d_taps_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
+                        const tfk_dims* in_dims, const int8_t* in, const tfk_dims* filter_dims,
+                        const int8_t* filter, const int32_t* bias, const tfk_dims* out_dims,
+                        int8_t* out) {
   const int32_t in_w = in_dims->w, in_c = in_dims->c, k_h = filter_dims->h, k_w = filter_dims->w;
   const int32_t out_c = out_dims->c, off = p->input_offset, offp = tfk_offset_pair(off);
   const int32_t dh = p->dilation_h, dw = p->dilation_w, pc = q->per_channel ? 1 : 0;
@@ -87,7 +88,7 @@ void tfk_conv2d_fast_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
                          filter_dims->h * filter_dims->w * in_dims->c, bias, out_dims, out);
     return;
   }
-  conv_simd(p, q, in_dims, in, filter_dims, filter, bias, out_dims, out);
+  tfk_conv2d_taps_s8(p, q, in_dims, in, filter_dims, filter, bias, out_dims, out);
 }
 
 /* Four channels of one depthwise tap: x + offset and w as 16-bit lanes (bytes 0, 2 and 1, 3),

@@ -114,16 +114,24 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
   } else if (e.fastKernels() && tfk_conv2d_uses_im2col(&c.params, &c.in, &c.filter, c.hasBias)) {
     callIm2col(e, o + "_df", reinterpret_cast<const int8_t*>(g.tensor(op.inputs[1]).data.data()),
                c.filter.n, c.filter.h * c.filter.w * c.filter.c, in, biasArray(), out);
-  } else if (e.fastKernels() && c.filter.c >= 2) {  // 2x2 SIMD blocks pay from two input channels
-    const std::string fb = declareFoldedBias(g, op, c, e);
-    e.call("tfk_conv2d_simd_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" + in +
-           ", &" + o + "_df, " + w() + ", " + biasArray() + ", " + fb + ", &" + n + "_do, " + out +
-           ");");
   } else {
-    const std::string bias = biasArray();
-    e.call(std::string(e.fastKernels() ? "tfk_conv2d_fast_s8" : "tfk_conv2d_s8") + "(&" + n +
-           "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" + in + ", &" + o + "_df, " + w() +
-           ", " + bias + ", &" + n + "_do, " + out + ");");
+    // the fast convolution's path for these shapes called directly: only it is linked
+    // (2x2 SIMD blocks pay from two input channels: tfk_conv2d_simd_s8's paths from there)
+    const int path = e.fastKernels() ? tfk_conv2d_fast_path(&c.params, &c.in, &c.filter, c.hasBias,
+                                                            c.filter.c >= 2)
+                                     : TFK_CONV_REFERENCE;
+    const std::string head = "(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" + in +
+                             ", &" + o + "_df, " + w() + ", ";
+    const std::string tail = ", &" + n + "_do, " + out + ");";
+    if (path == TFK_CONV_LANES) {
+      e.call("tfk_conv2d_lanes_s8" + head + declareFoldedBias(g, op, c, e) + tail);
+    } else if (path == TFK_CONV_PAIRS) {
+      const std::string bias = biasArray();
+      e.call("tfk_conv2d_pairs_s8" + head + bias + ", " + declareFoldedBias(g, op, c, e) + tail);
+    } else {
+      e.call(std::string(path == TFK_CONV_TAPS ? "tfk_conv2d_taps_s8" : "tfk_conv2d_s8") + head +
+             biasArray() + tail);
+    }
   }
   return Status::ok();
 }

@@ -104,15 +104,25 @@ Status emit(const Graph& g, const Op& op, CEmitter& e) {
       return Status::ok();
     }
     const std::string cw = declarePaddedRows(e, o + "_cw", rows.data(), c.filter.c, taps, taps);
-    // Bias with the input offset folded in, for the interior pixels of the SIMD kernel.
+    // tfk_conv2d_simd_s8's path for these shapes called directly: only it is linked
+    const int path = tfk_conv2d_fast_path(&c.params, &c.in, &convFilter, c.hasBias, 1);
+    const std::string head = "(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" + in +
+                             ", &" + o + "_cf, " + cw + ", ";
+    const std::string tail = ", &" + n + "_do, " + out + ");";
+    if (path == TFK_CONV_TAPS || path == TFK_CONV_REFERENCE) {
+      e.call(std::string(path == TFK_CONV_TAPS ? "tfk_conv2d_taps_s8" : "tfk_conv2d_s8") + head +
+             bias + tail);
+      return Status::ok();
+    }
+    // Bias with the input offset folded in, for the SIMD paths.
     std::vector<int32_t> folded(size_t(c.filter.c));
     tfk_fold_input_offset(
         c.params.input_offset, rows.data(), c.filter.c, taps,
         c.hasBias ? reinterpret_cast<const int32_t*>(g.tensor(op.inputs[2]).data.data()) : nullptr,
         folded.data());
     e.declareOnce(o + "_fb", "static const int32_t " + o + "_fb[] = " + cIntArray(folded) + ";\n");
-    e.call("tfk_conv2d_simd_s8(&" + n + "_p, &" + o + "_q, &" + n + "_di, (const int8_t*)" + in +
-           ", &" + o + "_cf, " + cw + ", " + bias + ", " + o + "_fb, &" + n + "_do, " + out + ");");
+    e.call(path == TFK_CONV_LANES ? "tfk_conv2d_lanes_s8" + head + o + "_fb" + tail
+                                  : "tfk_conv2d_pairs_s8" + head + bias + ", " + o + "_fb" + tail);
     return Status::ok();
   }
   const std::string w = e.tensor(op.inputs[1]);
