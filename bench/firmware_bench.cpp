@@ -1,12 +1,13 @@
 // Firmware benchmark: for every model in ../shared/models that fits the 4 MB of the emulated
-// board, the generated code with TinyForge's kernels against the same model built with the
-// plain reference kernels (both measured here, in the same run, as exact instruction counts
-// in QEMU mps2-an386 under -icount), plus flash/RAM, and the TFLM + CMSIS-NN anchors measured
-// on the same emulator (../shared/docs/anchors.md). Where the patch planner plans a smaller arena
-// than best, a second line measures the generated code with it ("(patch)"): RAM against the
-// instructions that recomputing the patches' overlaps costs.
+// board (one that does not says which limit), the generated code with TinyForge's kernels against
+// the same model built with the plain reference kernels (both measured here, in the same run, as
+// exact instruction counts in QEMU mps2-an386 under -icount), plus flash/RAM, and the TFLM +
+// CMSIS-NN anchors measured on the same emulator (../shared/docs/anchors.md). Where the patch
+// planner plans a smaller arena than best, a second line measures the generated code with it
+// ("(patch)"): RAM against the instructions that recomputing the patches' overlaps costs.
 //
 //   ./bench/firmware_bench [MODEL_STEM ...]
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -42,11 +43,15 @@ int main(int argc, char** argv) {
   const char* env = std::getenv("TINYFORGE_SHARED");
   const std::filesystem::path shared = env && *env ? env : TINYFORGE_SHARED_DIR;
   std::vector<std::string> stems(argv + 1, argv + argc);
-  if (stems.empty()) {
-    for (const auto& [stem, anchor] : kAnchors) stems.push_back(stem);
+  if (stems.empty()) {  // every model; one that does not fit the board says so
+    for (const auto& entry : std::filesystem::directory_iterator(shared / "models")) {
+      if (entry.path().extension() == ".tflite") stems.push_back(entry.path().stem().string());
+    }
+    std::sort(stems.begin(), stems.end());
   }
-  std::printf("%-38s %12s %12s %12s %8s %8s %9s %9s %8s %8s\n", "model", "ours", "plain", "cmsis-nn",
-              "ours/pl", "ours/cm", "flash", "RAM+stk", "fl/cm", "ram/cm");
+  // lib-cst: the model library's flash beyond its constants (the code); "-": no anchor
+  std::printf("%-38s %12s %12s %12s %8s %8s %9s %9s %8s %8s %8s\n", "model", "ours", "plain",
+              "cmsis-nn", "ours/pl", "ours/cm", "flash", "RAM+stk", "fl/cm", "ram/cm", "lib-cst");
   for (const std::string& stem : stems) {
     Result<Graph> g = importTfliteFile((shared / "models" / (stem + ".tflite")).string());
     if (!g) {
@@ -79,15 +84,21 @@ int main(int argc, char** argv) {
       return v;
     };
     const Anchor& a = kAnchors.count(stem) ? kAnchors.at(stem) : Anchor{0, 0, 0, 0};
+    auto ratio = [](int64_t x, int64_t anchor) {
+      char text[32] = "-";
+      if (anchor) std::snprintf(text, sizeof text, "%.3f", double(x) / double(anchor));
+      return std::string(text);
+    };
     auto print = [&](const std::string& name, const VerifyReport& v, int64_t plain) {
       const int64_t ram = v.ramBytes + v.stackBytes;
-      std::printf("%-38s %12lld %12lld %12lld %8.3f %8.3f %9lld %9lld %8.3f %8.3f\n", name.c_str(),
-                  (long long)v.instructions, (long long)plain, (long long)a.cmsisInstructions,
+      std::printf("%-38s %12lld %12lld %12s %8.3f %8s %9lld %9lld %8s %8s %8lld\n", name.c_str(),
+                  (long long)v.instructions, (long long)plain,
+                  a.cmsisInstructions ? std::to_string(a.cmsisInstructions).c_str() : "-",
                   double(v.instructions) / double(plain),
-                  a.cmsisInstructions ? double(v.instructions) / double(a.cmsisInstructions) : 0.0,
-                  (long long)v.flashBytes, (long long)ram,
-                  a.flashBytes ? double(v.flashBytes) / double(a.flashBytes) : 0.0,
-                  a.ramBytes ? double(ram) / double(a.ramBytes) : 0.0);
+                  ratio(v.instructions, a.cmsisInstructions).c_str(), (long long)v.flashBytes,
+                  (long long)ram, ratio(v.flashBytes, a.flashBytes).c_str(),
+                  ratio(ram, a.ramBytes).c_str(),
+                  (long long)(v.libraryFlashBytes - v.modelConstantBytes));
     };
     const Result<Exported> best = exportTo("best", true);
     const Result<VerifyReport> ours = verified(best);

@@ -180,11 +180,11 @@ TEST(Codegen, FusedFullyConnectedStagesAreBitExact) {
 }
 
 // Cached row strips (moves of the kept rows, regions at offsets inside the per-op buffers, the
-// 3x3 depthwise tiles on int16 planes in the stage's scratch) in generated C with the fast
-// kernels and with the plain ones give the executor's bytes.
+// 3x3 depthwise tiles on int16 planes in the stage's scratch, strips alike run as one loop) in
+// generated C with the fast kernels and with the plain ones give the executor's bytes.
 TEST(Codegen, CachedStripsAreBitExact) {
   std::mt19937 rng(91);
-  int built = 0, planes = 0;
+  int built = 0, planes = 0, loops = 0;
   for (int trial = 0; trial < 60 && built < 4; ++trial) {
     const Graph g =
         test::randomMobileNetGraph(&rng, 10 + trial % 8, 32 + 8 * (trial % 3), trial % 2);
@@ -196,10 +196,12 @@ TEST(Codegen, CachedStripsAreBitExact) {
         expectBothKernelSetsMatch(m.value(), test::randomInputs(g, &rng)[0],
                                   "tinyforge_codegen_cached_" + std::to_string(built));
     if (fast.find("tfk_depthwise_conv2d_3x3_planes_to_s8(") != std::string::npos) ++planes;
+    if (fast.find("for (int32_t k = 0; k < ") != std::string::npos) ++loops;
     ++built;
   }
   EXPECT_EQ(built, 4);
   EXPECT_GE(planes, 1) << "no tile took the int16 planes";
+  EXPECT_GE(loops, 1) << "no strips ran as a loop";
 }
 
 // Stages that are not chains (a residual block's ADD reading the stage input, a strided shortcut

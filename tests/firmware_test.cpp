@@ -432,6 +432,23 @@ TEST(FirmwarePatch, PatchBasedFirmwareMatchesGoldenInHalfTheTflmRam) {
   EXPECT_LT(cached.value().instructions, recompute.value().instructions);
 }
 
+// The image classifier with each of its first two residual blocks (ADD inside, the second's
+// strided shortcut too) run as one stage of cached row strips: the whole RAM within half of
+// TFLM's measured 56,812 B (anchors.md: 55,568 B static + 1,244 B stack).
+TEST(FirmwarePatch, ResidualBlocksMatchGoldenInHalfTheTflmRam) {
+  TINYFORGE_REQUIRE_SHARED();
+  if (!haveTool("arm-none-eabi-gcc") || !haveTool("qemu-system-arm")) {
+    if (test::runningInCi()) FAIL() << "CI=true but arm-none-eabi-gcc or qemu is missing";
+    GTEST_SKIP() << "arm-none-eabi-gcc / qemu-system-arm not installed";
+  }
+  Result<VerifyReport> v =
+      verifyPatchFirmware("mlperftiny_ic_pretrainedResnet_quant", 0, "mps2-an386");
+  ASSERT_TRUE(v.ok()) << v.error();
+  EXPECT_TRUE(v.value().match);
+  EXPECT_EQ(v.value().predictedPeakBytes, v.value().arenaBytes);
+  EXPECT_LE(v.value().ramBytes + v.value().stackBytes, 56812 / 2);
+}
+
 // micro_speech with its fully connected layer fused into the depthwise layer's row strips: the
 // whole RAM (arena, static data and the measured stack) within half of TFLM's measured 8,580 B
 // (anchors.md: 7,344 B static + 1,236 B stack).

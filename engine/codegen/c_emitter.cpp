@@ -112,8 +112,19 @@ CEmitter::CEmitter(const Graph& graph, const MemoryPlan& plan, bool fastKernels,
       m_renderConstants(renderConstants),
       m_constantNames(graph.tensors.size()) {}
 
+void CEmitter::beginLoop(int64_t count) {
+  m_body += m_indent + "for (int32_t k = 0; k < " + std::to_string(count) + "; ++k) {\n";
+  m_indent += "  ";
+  ++m_calls;
+}
+
+void CEmitter::endLoop() {
+  m_indent.resize(m_indent.size() - 2);
+  m_body += m_indent + "}\n";
+}
+
 void CEmitter::call(const std::string& text) {
-  m_body += "  " + text + "\n";
+  m_body += m_indent + text + "\n";
   ++m_calls;
   // Every identifier followed by '(' that names a kernel (tfk_...) or memcpy / memset.
   for (size_t i = 0; i < text.size();) {

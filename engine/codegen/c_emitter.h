@@ -61,6 +61,10 @@ class CEmitter {
   void declare(const std::string& text);
   // One statement of the invoke function; the functions it calls are recorded (functions()).
   void call(const std::string& text);
+  // The statements until endLoop() run `count` times, with "k" = 0 .. count - 1 (repeated patch
+  // tiles). The code-size model counts a loop as one call (its counter and branch).
+  void beginLoop(int64_t count);
+  void endLoop();
 
   const std::string& declarations() const { return m_decls; }
   const std::string& body() const { return m_body; }
@@ -83,6 +87,7 @@ class CEmitter {
   const RegionCall* m_region = nullptr;
   std::vector<std::string> m_declared;
   int32_t m_step = 0;
+  std::string m_indent = "  ";
   std::vector<std::string> m_constantNames;  // per tensor id, "" until declared
   std::string m_decls, m_body;
 };

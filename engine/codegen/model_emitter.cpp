@@ -70,10 +70,74 @@ std::string copyRows(const std::string& dst, int64_t dstStride, const std::strin
          std::to_string(bytes) + ");";
 }
 
+// Where a tile reads the stage input and writes the split tensor (bytes from their starts), in
+// the order emitPatchStage names them: per run its input, second input, output; then the copy
+// of the tile's rows into the split tensor.
+std::vector<int64_t> tileSlots(const Graph& g, const PatchStage& stage, const StageTile& t) {
+  std::vector<int64_t> slots;
+  for (const StageRun& r : t.runs) {
+    if (r.inBuffer < 0) slots.push_back(r.inOffset);
+    if (regionInputCount(g.ops[size_t(stage.ops[r.index])]) > 1 && r.in2Buffer < 0)
+      slots.push_back(r.in2Offset);
+    if (r.outBuffer < 0) slots.push_back(r.outOffset);
+  }
+  if (t.outBuffer != kSplitBuffer) slots.push_back(t.out.y0);
+  return slots;
+}
+
+// Whether two tiles of a cached stage run the same calls on the same geometry, apart from where
+// they read the stage input and write the split tensor (tileSlots).
+bool sameCalls(const Graph& g, const PatchStage& stage, const StageTile& a, const StageTile& b) {
+  if (a.copyIn || b.copyIn || a.moves.size() != b.moves.size() || a.runs.size() != b.runs.size() ||
+      a.outBuffer != b.outBuffer || a.out.y1 - a.out.y0 != b.out.y1 - b.out.y0 ||
+      a.out.x0 != b.out.x0 || a.out.x1 != b.out.x1)
+    return false;
+  if (a.outBuffer >= 0 && a.outOffset != b.outOffset) return false;
+  for (size_t i = 0; i < a.moves.size(); ++i) {
+    const StageMove &x = a.moves[i], &y = b.moves[i];
+    if (x.buffer != y.buffer || x.from != y.from || x.bytes != y.bytes) return false;
+  }
+  for (size_t i = 0; i < a.runs.size(); ++i) {
+    const StageRun &x = a.runs[i], &y = b.runs[i];
+    const RegionArgs gx = regionGeometry(x.step), gy = regionGeometry(y.step);
+    if (x.index != y.index || x.inBuffer != y.inBuffer || x.outBuffer != y.outBuffer ||
+        gx.inH != gy.inH || gx.inW != gy.inW || gx.padTop != gy.padTop ||
+        gx.padLeft != gy.padLeft || gx.outH != gy.outH || gx.outW != gy.outW)
+      return false;
+    if ((x.inBuffer >= 0 && x.inOffset != y.inOffset) ||
+        (x.outBuffer >= 0 && x.outOffset != y.outOffset))
+      return false;
+    if (regionInputCount(g.ops[size_t(stage.ops[x.index])]) > 1 &&
+        (x.in2Buffer != y.in2Buffer || (x.in2Buffer >= 0 && x.in2Offset != y.in2Offset)))
+      return false;
+  }
+  return true;
+}
+
+// Consecutive tiles from `first` that sameCalls makes one loop: their slots advance by the same
+// bytes from each tile to the next (`step`). Returns the number of tiles (1: no loop).
+size_t loopLength(const Graph& g, const PatchStage& stage, const std::vector<StageTile>& tiles,
+                  size_t first, std::vector<int64_t>* step) {
+  size_t n = 1;
+  step->clear();
+  for (size_t t = first + 1; t < tiles.size(); ++t) {
+    if (!sameCalls(g, stage, tiles[t - 1], tiles[t])) break;
+    const std::vector<int64_t> a = tileSlots(g, stage, tiles[t - 1]);
+    const std::vector<int64_t> b = tileSlots(g, stage, tiles[t]);
+    std::vector<int64_t> d(a.size());
+    for (size_t i = 0; i < a.size(); ++i) d[i] = b[i] - a[i];
+    if (n > 1 && d != *step) break;
+    *step = d;
+    ++n;
+  }
+  return n;
+}
+
 // A patch stage unrolled tile by tile, as its schedule says (engine/plan/patch_stage.h): copy the
 // input region in (unless it is whole rows), move the rows a cached strip keeps, run each op on
 // its region, copy the last region into the split tensor or, with a fused layer, accumulate it
-// (the layer's output after the last tile).
+// (the layer's output after the last tile). Consecutive cached strips that run the same calls,
+// only further down the stage input and the split tensor, run as one loop (k: the strip).
 Status emitPatchStage(const Graph& g, const MemoryPlan& plan, const PatchStage& stage, CEmitter* e) {
   const int32_t fusedIndex = stage.consumerOps.empty() ? -1 : stage.consumerOps.back();
   const std::string acc = arenaAt(stage.accOffset);
@@ -90,11 +154,18 @@ Status emitPatchStage(const Graph& g, const MemoryPlan& plan, const PatchStage& 
   const Tensor& split = g.tensor(splitId);
   const int64_t inOffset = plan.offsets[size_t(g.ops[size_t(stage.ops.front())].inputs[0])];
   const int64_t splitOffset = plan.offsets[size_t(splitId)];
+  // Loops: slot i of the tile (tileSlots) is `step[i]` bytes further per k.
+  std::vector<int64_t> step;
+  size_t slot = 0;
+  auto slotted = [&](int64_t at, int64_t rowBytes) {
+    const int64_t d = slot < step.size() ? step[slot] * rowBytes : 0;
+    ++slot;
+    return d == 0 ? arenaAt(at)
+                  : "(g_arena + " + std::to_string(at) + " + " + std::to_string(d) + " * k)";
+  };
   auto buffer = [&](int32_t b, int64_t offset) {
-    const int64_t at = b == kSplitBuffer ? splitOffset
-                       : b < 0           ? inOffset
-                                         : stage.bufferOffset(size_t(b));
-    return arenaAt(at + offset);
+    if (b < 0) return slotted((b == kSplitBuffer ? splitOffset : inOffset) + offset, 1);
+    return arenaAt(stage.bufferOffset(size_t(b)) + offset);
   };
   e->comment("patch stage: ops " + std::to_string(stage.ops.front()) + ".." +
              std::to_string(stage.ops.back()) + " on " + std::to_string(stage.gridH) + "x" +
@@ -103,8 +174,13 @@ Status emitPatchStage(const Graph& g, const MemoryPlan& plan, const PatchStage& 
                               : std::string()));
   const std::string scratch = arenaAt(stage.tileScratchOffset());
   const int64_t inPixel = in.shape[3], inRow = int64_t(in.shape[2]) * inPixel;
-  for (size_t t = 0; t < schedule.tiles.size(); ++t) {
+  for (size_t t = 0; t < schedule.tiles.size();) {
     const StageTile& tile = schedule.tiles[t];
+    const size_t repeat = stage.cached && fusedIndex < 0
+                              ? loopLength(g, stage, schedule.tiles, t, &step)
+                              : (step.clear(), size_t(1));
+    slot = 0;
+    if (repeat > 1) e->beginLoop(int64_t(repeat));
     if (tile.copyIn) {
       const TileRegion& r0 = tile.in;
       const int64_t rowBytes = int64_t(r0.x1 - r0.x0) * inPixel;
@@ -130,19 +206,22 @@ Status emitPatchStage(const Graph& g, const MemoryPlan& plan, const PatchStage& 
       if (Status st2 = def.emit(g, op, *e); !st2) return st2;
       e->setRegion(nullptr, "");
     }
-    if (tile.outBuffer == kSplitBuffer) continue;  // the last op wrote the split tensor's rows
-    const TileRegion& last = tile.out;
-    const int64_t outPixel = split.shape[3], outRow = int64_t(split.shape[2]) * outPixel;
-    const int64_t rowBytes = int64_t(last.x1 - last.x0) * outPixel;
-    const std::string lastAt = buffer(tile.outBuffer, tile.outOffset);
-    if (fusedIndex >= 0) {  // whole rows: one contiguous slice of the flattened input
-      e->selectOp(fusedIndex);
-      emitFcSlicesAccumulate(g, g.ops[size_t(fusedIndex)], *e, lastAt, last.y0 * outRow,
-                             (last.y1 - last.y0) * outRow, acc);
-      continue;
+    if (tile.outBuffer != kSplitBuffer) {  // else the last op wrote the split tensor's rows
+      const TileRegion& last = tile.out;
+      const int64_t outPixel = split.shape[3], outRow = int64_t(split.shape[2]) * outPixel;
+      const int64_t rowBytes = int64_t(last.x1 - last.x0) * outPixel;
+      const std::string lastAt = buffer(tile.outBuffer, tile.outOffset);
+      if (fusedIndex >= 0) {  // whole rows: one contiguous slice of the flattened input
+        e->selectOp(fusedIndex);
+        emitFcSlicesAccumulate(g, g.ops[size_t(fusedIndex)], *e, lastAt, last.y0 * outRow,
+                               (last.y1 - last.y0) * outRow, acc);
+      } else {
+        e->call(copyRows(slotted(splitOffset + last.y0 * outRow + last.x0 * outPixel, outRow),
+                         outRow, lastAt, rowBytes, last.y1 - last.y0, rowBytes));
+      }
     }
-    e->call(copyRows(arenaAt(splitOffset + last.y0 * outRow + last.x0 * outPixel), outRow, lastAt,
-                     rowBytes, last.y1 - last.y0, rowBytes));
+    if (repeat > 1) e->endLoop();
+    t += repeat;
   }
   if (fusedIndex >= 0) {
     e->selectOp(fusedIndex);
