@@ -11,7 +11,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -49,9 +52,11 @@ int main(int argc, char** argv) {
     }
     std::sort(stems.begin(), stems.end());
   }
-  // lib-cst: the model library's flash beyond its constants (the code); "-": no anchor
-  std::printf("%-38s %12s %12s %12s %8s %8s %9s %9s %8s %8s %8s\n", "model", "ours", "plain",
-              "cmsis-nn", "ours/pl", "ours/cm", "flash", "RAM+stk", "fl/cm", "ram/cm", "lib-cst");
+  // lib-cst: the model library's flash beyond its constants (the code); golden: the golden cases
+  // whose output bytes the firmware matched in QEMU; "-": no anchor
+  std::printf("%-38s %12s %12s %12s %8s %8s %9s %9s %8s %8s %8s %7s\n", "model", "ours", "plain",
+              "cmsis-nn", "ours/pl", "ours/cm", "flash", "RAM+stk", "fl/cm", "ram/cm", "lib-cst",
+              "golden");
   for (const std::string& stem : stems) {
     Result<Graph> g = importTfliteFile((shared / "models" / (stem + ".tflite")).string());
     if (!g) {
@@ -62,11 +67,39 @@ int main(int argc, char** argv) {
       std::filesystem::path dir;
       int64_t arena = 0;  // the plan's
     };
-    auto exportTo = [&](const std::string& planner, bool fast) -> Result<Exported> {
+    // The golden cases (../shared/golden/<stem>/manifest.json): inputs and expected outputs.
+    std::vector<std::vector<std::vector<uint8_t>>> caseInputs, caseOutputs;
+    {
+      std::ifstream f(shared / "golden" / stem / "manifest.json");
+      const nlohmann::json manifest = nlohmann::json::parse(f, nullptr, false);
+      auto bytesOf = [&](const nlohmann::json& c, TensorId index) {
+        for (const auto& t : c["tensors"]) {
+          if (t["index"].get<TensorId>() != index) continue;
+          std::ifstream in(shared / "golden" / stem / t["file"].get<std::string>(),
+                           std::ios::binary);
+          return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
+        }
+        return std::vector<uint8_t>{};
+      };
+      if (manifest.is_object()) {
+        for (const auto& c : manifest["cases"]) {
+          caseInputs.emplace_back();
+          caseOutputs.emplace_back();
+          for (TensorId i : g.value().inputs) caseInputs.back().push_back(bytesOf(c, i));
+          for (TensorId o : g.value().outputs) caseOutputs.back().push_back(bytesOf(c, o));
+        }
+      }
+    }
+    auto exportTo = [&](const std::string& planner, bool fast,
+                        int goldenCase = -1) -> Result<Exported> {
       ExportOptions o;
       o.device = "mps2-an386";
       o.fastKernels = fast;
       o.planner = planner;
+      if (goldenCase >= 0) {
+        o.testInputs = caseInputs[size_t(goldenCase)];
+        o.expectedOutputs = caseOutputs[size_t(goldenCase)];
+      }
       Exported x;
       x.dir = std::filesystem::temp_directory_path() /
               ("tinyforge_bench_" + stem + (fast ? "_fast" : "_plain") +
@@ -89,16 +122,28 @@ int main(int argc, char** argv) {
       if (anchor) std::snprintf(text, sizeof text, "%.3f", double(x) / double(anchor));
       return std::string(text);
     };
-    auto print = [&](const std::string& name, const VerifyReport& v, int64_t plain) {
+    // Every golden case built with `planner` and run in QEMU against the golden output bytes.
+    auto goldenMatches = [&](const std::string& planner) {
+      int matched = 0;
+      for (size_t c = 0; c < caseInputs.size(); ++c) {
+        Result<Exported> x = exportTo(planner, true, int(c));
+        Result<VerifyReport> v =
+            x ? verifyFirmware(x.value().dir.string()) : Result<VerifyReport>(x.status());
+        matched += v && v.value().match ? 1 : 0;
+      }
+      return std::to_string(matched) + "/" + std::to_string(caseInputs.size());
+    };
+    auto print = [&](const std::string& name, const VerifyReport& v, int64_t plain,
+                     const std::string& planner) {
       const int64_t ram = v.ramBytes + v.stackBytes;
-      std::printf("%-38s %12lld %12lld %12s %8.3f %8s %9lld %9lld %8s %8s %8lld\n", name.c_str(),
-                  (long long)v.instructions, (long long)plain,
-                  a.cmsisInstructions ? std::to_string(a.cmsisInstructions).c_str() : "-",
-                  double(v.instructions) / double(plain),
-                  ratio(v.instructions, a.cmsisInstructions).c_str(), (long long)v.flashBytes,
-                  (long long)ram, ratio(v.flashBytes, a.flashBytes).c_str(),
-                  ratio(ram, a.ramBytes).c_str(),
-                  (long long)(v.libraryFlashBytes - v.modelConstantBytes));
+      std::printf(
+          "%-38s %12lld %12lld %12s %8.3f %8s %9lld %9lld %8s %8s %8lld %7s\n", name.c_str(),
+          (long long)v.instructions, (long long)plain,
+          a.cmsisInstructions ? std::to_string(a.cmsisInstructions).c_str() : "-",
+          double(v.instructions) / double(plain),
+          ratio(v.instructions, a.cmsisInstructions).c_str(), (long long)v.flashBytes,
+          (long long)ram, ratio(v.flashBytes, a.flashBytes).c_str(), ratio(ram, a.ramBytes).c_str(),
+          (long long)(v.libraryFlashBytes - v.modelConstantBytes), goldenMatches(planner).c_str());
     };
     const Result<Exported> best = exportTo("best", true);
     const Result<VerifyReport> ours = verified(best);
@@ -108,7 +153,7 @@ int main(int argc, char** argv) {
       continue;
     }
     const int64_t plainInstructions = plain.value().instructions;
-    print(stem, ours.value(), plainInstructions);
+    print(stem, ours.value(), plainInstructions, "best");
     // The patch planners where each plans a smaller arena than the one before: the RAM that
     // cached row strips buy (nothing computed twice), then the RAM that recomputing the tiles'
     // overlaps buys and the instructions it costs.
@@ -119,7 +164,7 @@ int main(int argc, char** argv) {
       arena = patch.value().arena;
       const Result<VerifyReport> p = verified(patch);
       if (p)
-        print("  " + stem + " (" + planner + ")", p.value(), plainInstructions);
+        print("  " + stem + " (" + planner + ")", p.value(), plainInstructions, planner);
       else
         std::printf("  %-36s %s\n", (stem + " (" + planner + ")").c_str(), p.error().c_str());
     }
