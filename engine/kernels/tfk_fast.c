@@ -656,31 +656,6 @@ TFK_NO_EARLY_SCHEDULE void tfk_conv2d_lanes_s8(const tfk_conv_params* p, const t
   }
 }
 
-int tfk_conv2d_fast_path(const tfk_conv_params* p, const tfk_dims* in_dims, const tfk_dims* f_dims,
-                         int has_bias, int simd) {
-  const int64_t k_size = (int64_t)f_dims->h * f_dims->w * in_dims->c;
-  if (!simd || k_size <= TFK_IM2COL_MAX) { /* tfk_conv2d_fast_s8 */
-    if (p->input_offset < -255 || p->input_offset > 255) return TFK_CONV_REFERENCE;
-    return tfk_conv2d_uses_im2col(p, in_dims, f_dims, has_bias) ? TFK_CONV_IM2COL : TFK_CONV_TAPS;
-  }
-  return tfk_conv2d_simd_uses_lanes(p, in_dims, f_dims) ? TFK_CONV_LANES : TFK_CONV_PAIRS;
-}
-
-TFK_NO_EARLY_SCHEDULE void tfk_conv2d_simd_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
-                                              const tfk_dims* in_dims, const int8_t* in,
-                                              const tfk_dims* filter_dims, const int8_t* filter,
-                                              const int32_t* bias, const int32_t* folded_bias,
-                                              const tfk_dims* out_dims, int8_t* out) {
-  const int64_t k_size = (int64_t)filter_dims->h * filter_dims->w * in_dims->c;
-  if (k_size <= TFK_IM2COL_MAX) { /* small filters: im2col, borders included */
-    tfk_conv2d_fast_s8(p, q, in_dims, in, filter_dims, filter, bias, out_dims, out);
-  } else if (tfk_conv2d_simd_uses_lanes(p, in_dims, filter_dims)) {
-    tfk_conv2d_lanes_s8(p, q, in_dims, in, filter_dims, filter, folded_bias, out_dims, out);
-  } else {
-    tfk_conv2d_pairs_s8(p, q, in_dims, in, filter_dims, filter, bias, folded_bias, out_dims, out);
-  }
-}
-
 TFK_NO_EARLY_SCHEDULE void tfk_conv2d_pairs_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
                                                const tfk_dims* in_dims, const int8_t* in,
                                                const tfk_dims* filter_dims, const int8_t* filter,
