@@ -75,23 +75,8 @@ void tfk_conv2d_taps_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
   }
 }
 
-void tfk_conv2d_fast_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
-                        const tfk_dims* in_dims, const int8_t* in, const tfk_dims* filter_dims,
-                        const int8_t* filter, const int32_t* bias, const tfk_dims* out_dims,
-                        int8_t* out) {
-  if (p->input_offset < -255 || p->input_offset > 255) {
-    tfk_conv2d_s8(p, q, in_dims, in, filter_dims, filter, bias, out_dims, out);
-    return;
-  }
-  if (tfk_conv2d_uses_im2col(p, in_dims, filter_dims, bias != 0)) {
-    tfk_conv2d_im2col_s8(p, q, in_dims, in, filter_dims, filter,
-                         filter_dims->h * filter_dims->w * in_dims->c, bias, out_dims, out);
-    return;
-  }
-  tfk_conv2d_taps_s8(p, q, in_dims, in, filter_dims, filter, bias, out_dims, out);
-}
-
-/* The dispatchers of the fast convolution's paths (tfk.h: tfk_conv2d_fast_path). */
+/* The dispatchers of the fast convolution's paths: one rule (tfk_conv2d_fast_path) for them and
+ * for the code generator, which calls the path directly. */
 int tfk_conv2d_fast_path(const tfk_conv_params* p, const tfk_dims* in_dims, const tfk_dims* f_dims,
                          int has_bias, int simd) {
   const int64_t k_size = (int64_t)f_dims->h * f_dims->w * in_dims->c;
@@ -102,19 +87,45 @@ int tfk_conv2d_fast_path(const tfk_conv_params* p, const tfk_dims* in_dims, cons
   return tfk_conv2d_simd_uses_lanes(p, in_dims, f_dims) ? TFK_CONV_LANES : TFK_CONV_PAIRS;
 }
 
+/* The path `path` names; folded_bias is needed by the lanes and pairs paths only. */
+static void conv_path(int path, const tfk_conv_params* p, const tfk_channel_quant* q,
+                      const tfk_dims* in_dims, const int8_t* in, const tfk_dims* filter_dims,
+                      const int8_t* filter, const int32_t* bias, const int32_t* folded_bias,
+                      const tfk_dims* out_dims, int8_t* out) {
+  switch (path) {
+    case TFK_CONV_IM2COL:
+      tfk_conv2d_im2col_s8(p, q, in_dims, in, filter_dims, filter,
+                           filter_dims->h * filter_dims->w * in_dims->c, bias, out_dims, out);
+      break;
+    case TFK_CONV_TAPS:
+      tfk_conv2d_taps_s8(p, q, in_dims, in, filter_dims, filter, bias, out_dims, out);
+      break;
+    case TFK_CONV_LANES:
+      tfk_conv2d_lanes_s8(p, q, in_dims, in, filter_dims, filter, folded_bias, out_dims, out);
+      break;
+    case TFK_CONV_PAIRS:
+      tfk_conv2d_pairs_s8(p, q, in_dims, in, filter_dims, filter, bias, folded_bias, out_dims, out);
+      break;
+    default:
+      tfk_conv2d_s8(p, q, in_dims, in, filter_dims, filter, bias, out_dims, out);
+  }
+}
+
+void tfk_conv2d_fast_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
+                        const tfk_dims* in_dims, const int8_t* in, const tfk_dims* filter_dims,
+                        const int8_t* filter, const int32_t* bias, const tfk_dims* out_dims,
+                        int8_t* out) {
+  conv_path(tfk_conv2d_fast_path(p, in_dims, filter_dims, bias != 0, 0), p, q, in_dims, in,
+            filter_dims, filter, bias, 0, out_dims, out);
+}
+
 TFK_NO_EARLY_SCHEDULE void tfk_conv2d_simd_s8(const tfk_conv_params* p, const tfk_channel_quant* q,
                                               const tfk_dims* in_dims, const int8_t* in,
                                               const tfk_dims* filter_dims, const int8_t* filter,
                                               const int32_t* bias, const int32_t* folded_bias,
                                               const tfk_dims* out_dims, int8_t* out) {
-  const int64_t k_size = (int64_t)filter_dims->h * filter_dims->w * in_dims->c;
-  if (k_size <= TFK_IM2COL_MAX) { /* small filters: im2col, borders included */
-    tfk_conv2d_fast_s8(p, q, in_dims, in, filter_dims, filter, bias, out_dims, out);
-  } else if (tfk_conv2d_simd_uses_lanes(p, in_dims, filter_dims)) {
-    tfk_conv2d_lanes_s8(p, q, in_dims, in, filter_dims, filter, folded_bias, out_dims, out);
-  } else {
-    tfk_conv2d_pairs_s8(p, q, in_dims, in, filter_dims, filter, bias, folded_bias, out_dims, out);
-  }
+  conv_path(tfk_conv2d_fast_path(p, in_dims, filter_dims, bias != 0, 1), p, q, in_dims, in,
+            filter_dims, filter, bias, folded_bias, out_dims, out);
 }
 
 /* Four channels of one depthwise tap: x + offset and w as 16-bit lanes (bytes 0, 2 and 1, 3),
