@@ -4,11 +4,14 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
+#include <string>
+#include <utility>
 
-#include "engine/io/tflite_export.h"
 #include "engine/firmware/device.h"
 #include "engine/firmware/embedded.h"
+#include "engine/io/tflite_export.h"
 #include "engine/pipeline.h"
 #include "search/latency_model.h"
 #include "search/run_files.h"
@@ -56,8 +59,28 @@ nlohmann::json historyJson(const EvolutionSearch& evo) {
   return h;
 }
 
-Result<Stage3> evolve(Supernet& net, const SearchSpace& space, const SpaceReport& s1, const Dataset& data,
-                      const DataSplit& split, const TinyNasOptions& o, const TrainCallback& progress,
+// The accuracies a stopped run measured, by generation and choice key, from its history.json.
+using Measured = std::map<std::pair<int, std::string>, double>;
+
+Measured measuredBefore(const fs::path& historyPath) {
+  Measured m;
+  std::ifstream f(historyPath);
+  const nlohmann::json h = f ? nlohmann::json::parse(f, nullptr, false) : nlohmann::json();
+  if (!h.is_array()) return m;
+  for (const nlohmann::json& c : h) {
+    if (!c.is_object() || !c.value("feasible", false)) continue;
+    const double acc = c.value("accuracy", -1.0);
+    if (acc >= 0) m[{c.value("generation", -1), c.value("key", std::string())}] = acc;
+  }
+  return m;
+}
+
+// `replay`: the measured accuracies of a stopped run on this supernet. The evolution is
+// deterministic given its seed and what it observed, so it proposes the same candidates in the
+// same order again, and those it measured before take their recorded accuracy.
+Result<Stage3> evolve(Supernet& net, const SearchSpace& space, const SpaceReport& s1,
+                      const Dataset& data, const DataSplit& split, const TinyNasOptions& o,
+                      const Measured& replay, const TrainCallback& progress,
                       const std::atomic<bool>* cancel) {
   const PairReport& pair = s1.pairs[size_t(s1.best)];
   EvolutionSearch evo(space, pair.width, pair.resolution, o.constraints, o.evolution,
@@ -69,7 +92,9 @@ Result<Stage3> evolve(Supernet& net, const SearchSpace& space, const SpaceReport
     if (batch.empty()) break;
     for (size_t i = 0; i < batch.size(); ++i) {
       if (cancel && cancel->load()) return Status::error("cancelled");
-      Result<double> acc = net.evaluate(batch[i].choice, data, calib, val);
+      const auto known = replay.find({batch[i].generation, choiceKey(batch[i].choice)});
+      Result<double> acc = known != replay.end() ? Result<double>(known->second)
+                                                 : net.evaluate(batch[i].choice, data, calib, val);
       if (!acc) return acc.status();
       batch[i].accuracy = acc.value();
       if (progress) {
@@ -109,17 +134,18 @@ struct Finish {
   nlohmann::json retrain;  // trainToInt8's report when the winner was trained from scratch
 };
 
-// The winner trained from scratch with the `train` recipe (o.retrainEpochs > 0).
+// A network trained from scratch for `epochs` with the `train` recipe, checkpointed in `dir`:
+// the winner with o.retrainEpochs > 0, or any candidate (retrainTinyNasCandidate).
 Result<Finish> retrainAndConvert(const ArchSpec& spec, const Dataset& train, const Dataset& test,
-                                 const TinyNasOptions& o, const TrainCallback& progress,
-                                 const std::atomic<bool>* cancel) {
+                                 const TinyNasOptions& o, int epochs, const std::string& dir,
+                                 const TrainCallback& progress, const std::atomic<bool>* cancel) {
   TrainRunOptions r;
-  r.train.epochs = o.retrainEpochs;
+  r.train.epochs = epochs;
   r.train.subset = o.trainImages;
   r.train.seed = o.seed;
   r.train.threads = o.supernet.train.threads;
   r.train.logEveryBatches = o.supernet.train.logEveryBatches;
-  r.outDir = (fs::path(o.outDir) / "winner").string();
+  r.outDir = dir;
   Finish f;
   Result<nlohmann::json> report = trainToInt8(spec, train, test, r, progress, cancel, &f.int8);
   if (!report) return report.status();
@@ -163,8 +189,10 @@ Result<nlohmann::json> finishTinyNas(Supernet& net, const Candidate& best, const
   const fs::path dir(o.outDir);
   const ArchSpec spec = choiceToSpec(net.space(), best.choice);
   auto t4 = Clock::now();
-  Result<Finish> f = o.retrainEpochs > 0 ? retrainAndConvert(spec, train, test, o, progress, cancel)
-                                         : fineTuneAndConvert(net, best, train, test, split, o, progress, cancel);
+  Result<Finish> f = o.retrainEpochs > 0
+                         ? retrainAndConvert(spec, train, test, o, o.retrainEpochs,
+                                             (dir / "winner").string(), progress, cancel)
+                         : fineTuneAndConvert(net, best, train, test, split, o, progress, cancel);
   if (!f) return f.status();
   if (Status s = exportTfliteFile(f.value().int8, (dir / "model.tflite").string()); !s) return s;
   seconds["finetune_and_int8"] = since(t4);
@@ -258,6 +286,30 @@ Result<TinyNasCandidateModel> tinyNasCandidateModel(const Dataset& train, const 
   return m;
 }
 
+Result<nlohmann::json> retrainTinyNasCandidate(const Dataset& train, const Dataset& test,
+                                               const TinyNasOptions& o,
+                                               const nlohmann::json& candidate, int epochs,
+                                               const std::string& dir,
+                                               const TrainCallback& progress,
+                                               const std::atomic<bool>* cancel, Graph* int8) {
+  if (epochs <= 0) return Status::error("the epochs must be positive");
+  Result<SearchSpace> layout = tinyNasSpace(train, o);
+  if (!layout) return layout.status();
+  if (!candidate.is_object() || !candidate.contains("choice"))
+    return Status::error("the candidate has no \"choice\"");
+  Result<ArchChoice> choice = choiceFromJson(layout.value(), candidate["choice"]);
+  if (!choice) return choice.status();
+  const int32_t r = choice.value().resolution;
+  const ArchSpec spec = choiceToSpec(layout.value(), choice.value());
+  Result<Finish> f = retrainAndConvert(spec, resizeDataset(train, r, r), resizeDataset(test, r, r),
+                                       o, epochs, dir, progress, cancel);
+  if (!f) return f.status();
+  if (int8) *int8 = f.value().int8;
+  nlohmann::json report = f.value().retrain;
+  report["spec"] = archSpecToJson(spec);
+  return report;
+}
+
 Result<SearchSpace> tinyNasSpace(const Dataset& train, const TinyNasOptions& o) {
   SearchSpace space = mcunetSpace(train.height, train.width, train.channels, train.classes ? train.classes : 10);
   if (Status s = setSpaceLayout(&space, o.stemStride, o.stageStrides); !s) return s;
@@ -332,7 +384,11 @@ Result<nlohmann::json> runTinyNas(const Dataset& train, const Dataset& test, con
   seconds["supernet"] = since(t2);
   // Stage 3: evolution with inherited weights.
   auto t3 = Clock::now();
-  Result<Stage3> s3 = evolve(*net.value(), space, s1, trainR, split, o, progress, cancel);
+  // A supernet that had finished before this call may have a stopped evolution to continue; one
+  // trained now has none (a history.json beside it is from other settings).
+  const bool supernetWasDone = resumed.value() >= sn.train.epochs;
+  const Measured replay = supernetWasDone ? measuredBefore(dir / "history.json") : Measured();
+  Result<Stage3> s3 = evolve(*net.value(), space, s1, trainR, split, o, replay, progress, cancel);
   if (!s3) return s3.status();
   if (Status s = writeJsonFile((dir / "history.json").string(), s3.value().history); !s) return s;
   seconds["evolution"] = since(t3);

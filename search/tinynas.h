@@ -1,7 +1,8 @@
 // TinyNAS end to end: stage 1 (space optimization) -> stage 2 (supernet) -> stage 3 (evolution
 // with inherited weights) -> finish (fine-tune the winner quantization-aware, int8, firmware
 // for the device, verified in QEMU). Every stage reports progress and honours cancel; the
-// supernet checkpoints each epoch, so a killed search resumes there.
+// supernet checkpoints each epoch, so a killed search resumes there, and the evolution's
+// history.json (written after every generation) lets a stopped evolution continue.
 //
 //   TinyNasOptions o = tinyNasPreset("quick");  o.outDir = "out/";  o.constraints = ...;
 //   Result<nlohmann::json> report = runTinyNas(train, test, o, onProgress, &cancel);
@@ -63,5 +64,17 @@ struct TinyNasCandidateModel {
 };
 Result<TinyNasCandidateModel> tinyNasCandidateModel(const Dataset& train, const Dataset& test, const TinyNasOptions& o,
                                                     const nlohmann::json& candidate, const std::atomic<bool>* cancel);
+
+// A candidate of a run (an entry of history.json) trained from scratch for `epochs` with
+// `tinyforge-cli train`'s recipe, as the winner is with retrainEpochs (the same seed and images;
+// checkpointed in `dir`, so a killed run resumes there): a random search's pick, the winner and a
+// hand design trained with `train` then compare like for like. Needs no supernet. Returns
+// trainToInt8's report (its "spec" the candidate's network); `int8` receives the converted graph.
+Result<nlohmann::json> retrainTinyNasCandidate(const Dataset& train, const Dataset& test,
+                                               const TinyNasOptions& o,
+                                               const nlohmann::json& candidate, int epochs,
+                                               const std::string& dir,
+                                               const TrainCallback& progress,
+                                               const std::atomic<bool>* cancel, Graph* int8);
 
 }  // namespace tinyforge

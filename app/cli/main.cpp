@@ -45,16 +45,16 @@ constexpr const char* kUsage =
     "                                   DIR/checkpoint.pt, model.tflite, report.json (resumes a\n"
     "                                   killed run from its checkpoint)\n"
     "  search --project P.json --out DIR [--preset quick|full] [--json]\n"
-    "                                   TinyNAS: space optimization, supernet, evolution under "
-    "the\n"
-    "                                   project's budgets, fine-tune, int8, firmware verified in "
-    "QEMU\n"
+    "         [--method evolution|random]\n"
+    "                                   TinyNAS: space optimization, supernet, evolution (or\n"
+    "                                   random search) under the project's budgets, fine-tune,\n"
+    "                                   int8, firmware verified in QEMU\n"
     "  sparse-search --project P.json --out DIR [--preset quick|full] [--method bayes|random]\n"
     "                                   SpArSe: Bayesian search over architecture and pruning;\n"
     "                                   Pareto front of error, flash and working memory\n"
     "  search-export --run DIR --candidate N --out FILE.tflite [--epochs E]\n"
     "                                   any candidate of a search's history as an int8 model\n"
-    "                                   (SpArSe with --epochs: trained again for E epochs)\n"
+    "                                   (with --epochs: trained again from scratch for E epochs)\n"
     "  help                             this text\n";
 
 // The lines of kUsage about one command (its synopsis and description), or "" when none.

@@ -33,12 +33,17 @@ constexpr const char* kSearchUsage =
     "report.json, model.tflite and the firmware project; run again with the same --out to resume.\n";
 
 constexpr const char* kExportUsage =
-    "usage: tinyforge-cli search-export --run DIR --candidate N --out FILE.tflite [--epochs E] [--json]\n"
+    "usage: tinyforge-cli search-export --run DIR --candidate N --out FILE.tflite [--epochs E]\n"
+    "       [--json]\n"
     "Writes candidate N of DIR/history.json as an int8 model: a TinyNAS candidate with the\n"
     "supernet's inherited weights (batch norm re-calibrated), a SpArSe point as it was trained.\n"
-    "--epochs E (SpArSe): train the point's deployed network (its pruned channels removed) again from\n"
-    "scratch on the whole training split for E epochs with tinyforge-cli train's recipe, then prune\n"
-    "and fine-tune it as the search did, instead of taking the search's short training.\n";
+    "--epochs E (SpArSe): train the point's deployed network (its pruned channels removed)\n"
+    "again from scratch on the whole training split for E epochs with tinyforge-cli train's\n"
+    "recipe, then prune and fine-tune it as the search did, instead of taking the search's\n"
+    "short training.\n"
+    "--epochs E (TinyNAS): train the candidate's network from scratch for E epochs with\n"
+    "tinyforge-cli train's recipe, as \"retrain_epochs\" trains the winner (checkpointed in\n"
+    "FILE.train/, so a killed run resumes there), instead of taking the supernet's weights.\n";
 
 int fail(const std::string& message, int code = 1) { return tinyforge::tool::fail("search", message, code); }
 int failExport(const std::string& message, int code = 1) {
@@ -162,9 +167,6 @@ int runSearchExportCommand(const std::vector<std::string>& args) {
   if (!run) return failExport(run.status().message() + " (is " + runDir + " a search's --out folder?)");
   const std::string command = run.value().value("command", std::string());
   nlohmann::json result = {{"candidate", index}, {"model", out}};
-  if (command == "search" && epochs > 0) {
-    return failExport("--epochs is for SpArSe runs (a TinyNAS candidate takes the supernet's weights)", 2);
-  }
   if (command == "sparse-search" && epochs > 0) {
     Result<nlohmann::json> c = sparseCandidateOf(runDir, index);
     if (!c) return failExport(c.status().message());
@@ -229,11 +231,33 @@ int runSearchExportCommand(const std::vector<std::string>& args) {
     o.value().outDir = runDir;
     Result<tool::TrainData> data = tool::loadTrainData(dataset);
     if (!data) return failExport(data.status().message());
-    Result<TinyNasCandidateModel> m =
-        tinyNasCandidateModel(data.value().train, data.value().test, o.value(), c, tool::stopOnSignals());
-    if (!m) return failExport(m.status().message());
-    if (Status s = exportTfliteFile(m.value().graph, out); !s) return failExport(s.message());
-    result["int8_test_accuracy"] = m.value().int8TestAccuracy;
+    if (epochs > 0) {
+      auto progress = [](const TrainProgress& pr) {
+        if (pr.batches == 0)
+          std::fprintf(stderr, "%s\n", pr.stage.c_str());
+        else if (pr.batch == pr.batches)
+          std::fprintf(stderr, "%s epoch %d/%d: loss %.4f\n", pr.stage.c_str(), pr.epoch, pr.epochs,
+                       pr.loss);
+      };
+      Graph int8;
+      const std::string trainDir = fs::path(out).replace_extension(".train").string();
+      Result<nlohmann::json> t =
+          retrainTinyNasCandidate(data.value().train, data.value().test, o.value(), c, epochs,
+                                  trainDir, progress, tool::stopOnSignals(), &int8);
+      if (!t) return failExport(t.status().message());
+      if (Status s = exportTfliteFile(int8, out); !s) return failExport(s.message());
+      result["epochs"] = epochs;
+      result["train_dir"] = trainDir;
+      result["float_test_accuracy"] = t.value()["float_test_accuracy"];
+      result["int8_test_accuracy"] = t.value()["int8_test_accuracy"];
+      result["train_report"] = t.value();
+    } else {
+      Result<TinyNasCandidateModel> m = tinyNasCandidateModel(data.value().train, data.value().test,
+                                                              o.value(), c, tool::stopOnSignals());
+      if (!m) return failExport(m.status().message());
+      if (Status s = exportTfliteFile(m.value().graph, out); !s) return failExport(s.message());
+      result["int8_test_accuracy"] = m.value().int8TestAccuracy;
+    }
   } else {
     return failExport(runDir + "/run.json does not name a search");
   }

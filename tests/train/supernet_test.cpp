@@ -3,13 +3,13 @@
 // supernet training resumes from its checkpoint after a cancel.
 #include "search/supernet.h"
 
-#include <fstream>
-
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 
 #include "engine/validate.h"
 #include "search/tinynas.h"
@@ -176,12 +176,103 @@ TEST(TinyNas, AnyCandidateOfARunBecomesAnInt8Model) {
     ++checked;
   }
   EXPECT_EQ(checked, 2);
+  // Any candidate trained from scratch with the `train` recipe, as the winner was: the network of
+  // its choice, checkpointed in its own folder.
+  const nlohmann::json& first =
+      *std::find_if(history.begin(), history.end(),
+                    [](const nlohmann::json& c) { return c["feasible"].get<bool>(); });
+  const std::string candDir = (std::filesystem::path(o.value().outDir) / "candidate").string();
+  Graph trained;
+  Result<nlohmann::json> t =
+      retrainTinyNasCandidate(train, test, o.value(), first, 1, candDir, {}, nullptr, &trained);
+  ASSERT_TRUE(t) << t.status().message();
+  EXPECT_EQ(t.value()["epochs"], 1);
+  EXPECT_EQ(t.value()["spec"],
+            archSpecToJson(choiceToSpec(space, choiceFromJson(space, first["choice"]).value())));
+  EXPECT_TRUE(validateGraph(trained));
+  EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(candDir) / "checkpoint.pt"));
+  EXPECT_FALSE(
+      retrainTinyNasCandidate(train, test, o.value(), first, 0, candDir, {}, nullptr, nullptr));
   // Settings other than the run's (more epochs): the checkpoint is not this supernet's.
   TinyNasOptions other = o.value();
   other.supernet.train.epochs = 3;
   Result<TinyNasCandidateModel> wrong = tinyNasCandidateModel(train, test, other, history.back(), nullptr);
   EXPECT_FALSE(wrong);
   std::filesystem::remove_all(o.value().outDir);
+}
+
+// A search stopped during the evolution continues where it stopped: run again, it proposes the
+// same candidates and takes the accuracies it measured before instead of measuring them again.
+TEST(TinyNas, StoppedEvolutionContinuesWhereItStopped) {
+  Result<Dataset> full = loadFashionMnist(DatasetSplit::kTrain);
+  if (!full) GTEST_SKIP() << "Fashion-MNIST not installed";
+  Dataset train = std::move(full).value(), test = train;
+  train.images.resize(1000 * train.imageBytes());
+  train.labels.resize(1000);
+  test.images.assign(test.images.begin() + 50000 * std::ptrdiff_t(test.imageBytes()),
+                     test.images.begin() + 50100 * std::ptrdiff_t(test.imageBytes()));
+  test.labels.assign(test.labels.begin() + 50000, test.labels.begin() + 50100);
+  Result<TinyNasOptions> o = tinyNasPreset("quick");
+  ASSERT_TRUE(o);
+  const std::filesystem::path root =
+      std::filesystem::temp_directory_path() / ("tinyforge_evoresume_" + std::to_string(getpid()));
+  o.value().stage1Samples = 20;
+  o.value().trainImages = 300;
+  o.value().supernet.train.epochs = 1;
+  o.value().evolution.population = 8;
+  o.value().evolution.mutateProbability =
+      0.5;  // children unlike their parents, every generation full
+  o.value().evolution.generations = 3;
+  o.value().calibrationImages = 100;
+  o.value().validationImages = 100;
+  o.value().finetuneEpochs = 0;
+  o.value().verify = false;
+  auto readHistory = [](const std::filesystem::path& dir) {
+    std::ifstream f(dir / "history.json");
+    return nlohmann::json::parse(f);
+  };
+  // Uninterrupted.
+  TinyNasOptions a = o.value();
+  a.outDir = (root / "a").string();
+  ASSERT_TRUE(runTinyNas(train, test, a, {}, nullptr));
+  const nlohmann::json whole = readHistory(a.outDir);
+  ASSERT_EQ(whole.back()["generation"], 2);
+  // The same supernet, stopped as the second generation starts.
+  TinyNasOptions b = o.value();
+  b.outDir = (root / "b").string();
+  std::filesystem::create_directories(b.outDir);
+  std::filesystem::copy_file(root / "a" / "supernet.pt", root / "b" / "supernet.pt");
+  std::atomic<bool> stop{false};
+  Result<nlohmann::json> stopped = runTinyNas(
+      train, test, b,
+      [&](const TrainProgress& p) {
+        if (p.stage == "evolution" && p.epoch == 2) stop = true;
+      },
+      &stop);
+  ASSERT_FALSE(stopped);
+  EXPECT_EQ(stopped.status().message(), "cancelled");
+  // Mark what the first generation measured with values no measurement of 100 images gives, in
+  // the same order (so the same parents survive): the resumed run must take these.
+  constexpr double kMark = 1e-6;
+  nlohmann::json partial = readHistory(b.outDir);
+  int marked = 0;
+  for (nlohmann::json& c : partial) {
+    if (c["generation"] == 0 && c["accuracy"].get<double>() >= 0)
+      c["accuracy"] = c["accuracy"].get<double>() + kMark, ++marked;
+  }
+  ASSERT_GT(marked, 0);
+  std::ofstream(std::filesystem::path(b.outDir) / "history.json") << partial.dump();
+  ASSERT_TRUE(runTinyNas(train, test, b, {}, nullptr));
+  const nlohmann::json resumed = readHistory(b.outDir);
+  ASSERT_EQ(resumed.size(), whole.size());
+  for (size_t i = 0; i < whole.size(); ++i) {
+    EXPECT_EQ(resumed[i]["key"], whole[i]["key"]) << i;
+    const double expected = whole[i]["accuracy"].get<double>();
+    const bool replayed = resumed[i]["generation"] == 0 && expected >= 0;
+    EXPECT_DOUBLE_EQ(resumed[i]["accuracy"].get<double>(), replayed ? expected + kMark : expected)
+        << i;
+  }
+  std::filesystem::remove_all(root);
 }
 
 }  // namespace
