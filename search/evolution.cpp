@@ -93,10 +93,16 @@ std::vector<Candidate> EvolutionSearch::nextGeneration() {
 
 std::vector<Candidate> EvolutionSearch::propose() {
   if (done()) return {};
-  return m_generation == 0 || m_options.randomOnly ? firstGeneration() : nextGeneration();
+  std::vector<Candidate> out =
+      m_generation == 0 || m_options.randomOnly ? firstGeneration() : nextGeneration();
+  if (m_options.maxMeasured > 0) {
+    out.resize(std::min<size_t>(out.size(), size_t(m_options.maxMeasured - m_measured)));
+  }
+  return out;
 }
 
 void EvolutionSearch::observe(const std::vector<Candidate>& measured) {
+  m_measured += int64_t(measured.size());
   for (const Candidate& c : measured) {
     m_history.push_back(c);
     if (c.feasible && c.accuracy >= 0) m_population.push_back(c);

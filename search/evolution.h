@@ -36,6 +36,9 @@ struct EvolutionOptions {  // Once-for-All's defaults, generations scaled to our
   uint64_t seed = 1;
   int maxTries = 2000;            // samples per feasible candidate before giving up
   bool randomOnly = false;        // the random-search baseline: every generation freshly sampled
+  // > 0: stop once this many candidates have been measured (the last generation cut short), so
+  // that random search gets exactly the evaluations an evolution made.
+  int64_t maxMeasured = 0;
 };
 
 struct Candidate {
@@ -61,7 +64,11 @@ class EvolutionSearch {
 
   std::vector<Candidate> propose();                  // empty when done or nothing feasible
   void observe(const std::vector<Candidate>& measured);
-  bool done() const { return m_generation >= m_options.generations; }
+  bool done() const {
+    return m_generation >= m_options.generations ||
+           (m_options.maxMeasured > 0 && m_measured >= m_options.maxMeasured);
+  }
+  int64_t measured() const { return m_measured; }  // candidates observed so far
   int generation() const { return m_generation; }
   const std::vector<Candidate>& history() const { return m_history; }  // every candidate, in order
   const Candidate* best() const;                     // highest measured accuracy
@@ -79,6 +86,7 @@ class EvolutionSearch {
   LatencyFunction m_latency;
   std::mt19937_64 m_rng;
   int m_generation = 0;
+  int64_t m_measured = 0;
   std::vector<Candidate> m_population;  // measured, best first
   std::vector<Candidate> m_history;
 };

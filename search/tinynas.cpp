@@ -50,6 +50,7 @@ LatencyFunction latencyFor(const std::string& device, const std::string& planner
 
 struct Stage3 {
   Candidate best;
+  int64_t measured = 0;  // candidates measured with inherited weights
   nlohmann::json history = nlohmann::json::array();
 };
 
@@ -109,6 +110,7 @@ Result<Stage3> evolve(Supernet& net, const SearchSpace& space, const SpaceReport
   if (!evo.best()) return Status::error("no candidate fits the constraints (see history.json)");
   Stage3 r;
   r.best = *evo.best();
+  r.measured = evo.measured();
   r.history = historyJson(evo);
   return r;
 }
@@ -182,11 +184,13 @@ Result<Finish> fineTuneAndConvert(Supernet& net, const Candidate& best, const Da
   return f;
 }
 
-Result<nlohmann::json> finishTinyNas(Supernet& net, const Candidate& best, const Dataset& train, const Dataset& test,
-                                     const DataSplit& split, const TinyNasOptions& o, int resumed,
-                                     nlohmann::json seconds, const SpaceReport& s1, const TrainCallback& progress,
+Result<nlohmann::json> finishTinyNas(Supernet& net, const Stage3& s3, const Dataset& train,
+                                     const Dataset& test, const DataSplit& split,
+                                     const TinyNasOptions& o, int resumed, nlohmann::json seconds,
+                                     const SpaceReport& s1, const TrainCallback& progress,
                                      const std::atomic<bool>* cancel, Clock::time_point start) {
   const fs::path dir(o.outDir);
+  const Candidate& best = s3.best;
   const ArchSpec spec = choiceToSpec(net.space(), best.choice);
   auto t4 = Clock::now();
   Result<Finish> f = o.retrainEpochs > 0
@@ -210,8 +214,10 @@ Result<nlohmann::json> finishTinyNas(Supernet& net, const Candidate& best, const
       {"preset", o.preset},
       {"method", o.evolution.randomOnly ? "random" : "evolution"},
       {"chosen", {{"width", pair.width}, {"resolution", pair.resolution}}},
-      {"winner", {{"choice", choiceToJson(best.choice)}, {"spec", archSpecToJson(spec)},
-                  {"supernet_validation_accuracy", best.accuracy}}},
+      {"winner",
+       {{"choice", choiceToJson(best.choice)},
+        {"spec", archSpecToJson(spec)},
+        {"supernet_validation_accuracy", best.accuracy}}},
       {"float_test_accuracy", f.value().floatTest},
       {"int8_test_accuracy", f.value().int8Test},
       {"macs", archCost(spec).macs},
@@ -220,12 +226,18 @@ Result<nlohmann::json> finishTinyNas(Supernet& net, const Candidate& best, const
       {"flash_estimate_bytes", best.cost.flashBytes},
       {"predicted_instructions", best.instructions},
       {"firmware", fw.value()},
-      {"constraints", {{"sram_bytes", o.constraints.budget.sramBytes}, {"flash_bytes", o.constraints.budget.flashBytes},
-                       {"macs", o.constraints.maxMacs}, {"instructions", o.constraints.maxInstructions}}},
+      {"constraints",
+       {{"sram_bytes", o.constraints.budget.sramBytes},
+        {"flash_bytes", o.constraints.budget.flashBytes},
+        {"macs", o.constraints.maxMacs},
+        {"instructions", o.constraints.maxInstructions}}},
       {"supernet_resumed_from_epoch", resumed},
-      {"finish", o.retrainEpochs > 0 ? nlohmann::json{{"method", "retrain"}, {"epochs", o.retrainEpochs},
-                                                      {"train_report", f.value().retrain}}
-                                     : nlohmann::json{{"method", "finetune"}, {"epochs", o.finetuneEpochs}}},
+      {"candidates_measured", s3.measured},
+      {"finish", o.retrainEpochs > 0
+                     ? nlohmann::json{{"method", "retrain"},
+                                      {"epochs", o.retrainEpochs},
+                                      {"train_report", f.value().retrain}}
+                     : nlohmann::json{{"method", "finetune"}, {"epochs", o.finetuneEpochs}}},
       {"seconds", seconds}};
   if (o.verify) {  // exportAndVerify returned the verification report
     const nlohmann::json& v = fw.value();
@@ -392,8 +404,8 @@ Result<nlohmann::json> runTinyNas(const Dataset& train, const Dataset& test, con
   if (!s3) return s3.status();
   if (Status s = writeJsonFile((dir / "history.json").string(), s3.value().history); !s) return s;
   seconds["evolution"] = since(t3);
-  return finishTinyNas(*net.value(), s3.value().best, trainR, testR, split, o, resumed.value(), seconds, s1,
-                       progress, cancel, start);
+  return finishTinyNas(*net.value(), s3.value(), trainR, testR, split, o, resumed.value(), seconds,
+                       s1, progress, cancel, start);
 }
 
 }  // namespace tinyforge

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <numeric>
+
 namespace tinyforge {
 namespace {
 
@@ -85,6 +87,34 @@ TEST(Evolution, RandomSearchBaselineMeasuresAsManyCandidates) {
     rnd.observe(batch);
   }
   EXPECT_EQ(measured, 30u);
+}
+
+// A budget of measured candidates cuts the last generation short, for evolution and random
+// search alike, and ends the search there.
+TEST(Evolution, StopsAtTheBudgetOfMeasuredCandidates) {
+  const SearchSpace s = mcunetSpace(28, 28, 1, 10);
+  for (const bool random : {false, true}) {
+    SCOPED_TRACE(random ? "random" : "evolution");
+    EvolutionOptions o;
+    o.population = 10;
+    o.generations = 20;
+    o.mutateProbability = 0.5;
+    o.randomOnly = random;
+    o.maxMeasured = 37;
+    EvolutionSearch evo(s, 0.25, 24, budget(64000, 64000), o);
+    std::vector<size_t> sizes;
+    while (!evo.done()) {
+      std::vector<Candidate> batch = evo.propose();
+      ASSERT_FALSE(batch.empty());
+      for (Candidate& c : batch) c.accuracy = double(c.cost.macs) / 1e7;
+      sizes.push_back(batch.size());
+      evo.observe(batch);
+    }
+    EXPECT_EQ(evo.measured(), 37);
+    EXPECT_EQ(sizes.back(), 37 - std::accumulate(sizes.begin(), sizes.end() - 1, size_t(0)));
+    EXPECT_LT(evo.generation(), 20);
+    EXPECT_TRUE(evo.propose().empty());
+  }
 }
 
 }  // namespace

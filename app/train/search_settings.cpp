@@ -40,6 +40,7 @@ Status applySearchProject(const nlohmann::json& project, TinyNasOptions* o, std:
     override(s, "epochs", &o->supernet.train.epochs);
     override(s, "population", &o->evolution.population);
     override(s, "generations", &o->evolution.generations);
+    override(s, "candidates", &o->evolution.maxMeasured);
     override(s, "retrain_epochs", &o->retrainEpochs);
     o->verify = s.value("verify", o->verify);
     o->stemStride = s.value("stem_stride", o->stemStride);

@@ -16,6 +16,9 @@
 //                                                the error always); the others stay budgets
 //     "train_images", "epochs", "population", "generations", "iterations", "verify"
 //                                    overrides of the preset (0 or absent: the preset's value)
+//     "candidates"                   TinyNAS: stop the evolution (or random search) once this
+//                                    many candidates are measured (0 or absent: no limit), so
+//                                    that random search makes exactly an evolution's evaluations
 //     "retrain_epochs"               TinyNAS: train the winner from scratch for this many epochs
 //                                    with the `train` recipe instead of fine-tuning it from the
 //                                    supernet (0 or absent: the preset's choice)

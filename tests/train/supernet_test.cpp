@@ -241,16 +241,22 @@ TEST(TinyNas, StoppedEvolutionContinuesWhereItStopped) {
   TinyNasOptions b = o.value();
   b.outDir = (root / "b").string();
   std::filesystem::create_directories(b.outDir);
-  std::filesystem::copy_file(root / "a" / "supernet.pt", root / "b" / "supernet.pt");
+  for (const char* f :
+       {"supernet.pt", "supernet.pt.spec.json"}) {  // the checkpoint and its signature
+    std::filesystem::copy_file(root / "a" / f, root / "b" / f);
+  }
   std::atomic<bool> stop{false};
+  int supernetBatches = 0;
   Result<nlohmann::json> stopped = runTinyNas(
       train, test, b,
       [&](const TrainProgress& p) {
+        supernetBatches += p.stage == "supernet";
         if (p.stage == "evolution" && p.epoch == 2) stop = true;
       },
       &stop);
   ASSERT_FALSE(stopped);
   EXPECT_EQ(stopped.status().message(), "cancelled");
+  EXPECT_EQ(supernetBatches, 0);  // the copied supernet was taken, not trained again
   // Mark what the first generation measured with values no measurement of 100 images gives, in
   // the same order (so the same parents survive): the resumed run must take these.
   constexpr double kMark = 1e-6;
@@ -262,8 +268,13 @@ TEST(TinyNas, StoppedEvolutionContinuesWhereItStopped) {
   }
   ASSERT_GT(marked, 0);
   std::ofstream(std::filesystem::path(b.outDir) / "history.json") << partial.dump();
-  ASSERT_TRUE(runTinyNas(train, test, b, {}, nullptr));
+  Result<nlohmann::json> report = runTinyNas(train, test, b, {}, nullptr);
+  ASSERT_TRUE(report) << report.status().message();
   const nlohmann::json resumed = readHistory(b.outDir);
+  EXPECT_EQ(report.value()["candidates_measured"].get<size_t>(),
+            size_t(std::count_if(whole.begin(), whole.end(), [](const nlohmann::json& c) {
+              return c["accuracy"].get<double>() >= 0;
+            })));
   ASSERT_EQ(resumed.size(), whole.size());
   for (size_t i = 0; i < whole.size(); ++i) {
     EXPECT_EQ(resumed[i]["key"], whole[i]["key"]) << i;
