@@ -6,6 +6,9 @@
 # Prints one row each and the accuracy differences to the evolution's winner (points of int8 test
 # accuracy, measured in this run).
 # Usage: bench/tinynas_compare.sh PROJECT.json [OUT_DIR] [HAND_SPEC.json] [BUILD_DIR]
+# SEEDS="2 3" trains the three networks again with those seeds (the same epochs and recipe) and
+# prints each method's mean and standard deviation over all seeds: one seed cannot separate
+# networks a few test images apart.
 # Every step resumes after a kill (the supernet per epoch, the evolution per generation, each
 # training per epoch): run the same command again. Hours on 2 cores with the full preset.
 set -euo pipefail
@@ -69,9 +72,36 @@ if [ ! -f "$out/hand/verify.json" ]; then
   mv "$out/hand/verify.json.tmp" "$out/hand/verify.json"
 fi
 
-python3 - "$out" <<'PY'
+# The same three networks trained with other seeds.
+seeds=(${SEEDS:-})
+for seed in "${seeds[@]}"; do
+  mkdir -p "$out/seeds"
+  for method in evolution random; do
+    result="$out/seeds/$method-$seed.json"
+    [ -f "$result" ] && continue
+    step "$method winner, seed $seed"
+    index=$(python3 - "$out/$method" <<'PY'
 import json, sys
-out = sys.argv[1]
+r = json.load(open(f"{sys.argv[1]}/report.json"))
+h = json.load(open(f"{sys.argv[1]}/history.json"))
+print(next(i for i, c in enumerate(h) if c["choice"] == r["winner"]["choice"]))
+PY
+)
+    "$cli" search-export --run "$out/$method" --candidate "$index" --epochs "$epochs" --seed "$seed" \
+      --out "$out/seeds/$method-$seed.tflite" --json > "$result.tmp" 2> "$out/seeds/$method-$seed.log" ||
+      { echo "failed: see $out/seeds/$method-$seed.log" >&2; exit 1; }
+    mv "$result.tmp" "$result"
+  done
+  if [ ! -f "$out/seeds/hand-$seed/report.json" ]; then
+    step "hand design, seed $seed"
+    "$cli" train "$hand" --out "$out/seeds/hand-$seed" --epochs "$epochs" --seed "$seed" \
+      > "$out/seeds/hand-$seed.log" 2>&1 || { echo "failed: see $out/seeds/hand-$seed.log" >&2; exit 1; }
+  fi
+done
+
+python3 - "$out" "${seeds[@]}" <<'PY'
+import json, statistics, sys
+out, seeds = sys.argv[1], sys.argv[2:]
 def load(path):
     return json.load(open(f"{out}/{path}"))
 rows = []
@@ -98,4 +128,17 @@ best = rows[0][1]
 for n, i8, *_ in rows[1:]:
     print(f"evolution - {n}: {100 * (best - i8):+.2f} points of int8 test accuracy "
           f"({round((best - i8) * 10000)} of 10,000 test images)")
+if seeds:
+    acc = {"evolution": [rows[0][1]], "random": [rows[1][1]], "hand": [rows[2][1]]}
+    for seed in seeds:
+        for m in ("evolution", "random"):
+            acc[m].append(json.load(open(f"{out}/seeds/{m}-{seed}.json"))["int8_test_accuracy"])
+        acc["hand"].append(json.load(open(f"{out}/seeds/hand-{seed}/report.json"))["int8_test_accuracy"])
+    print(f"int8 test accuracy over seeds 1 {' '.join(seeds)}:")
+    for m, a in acc.items():
+        print(f"{m:10} mean {statistics.mean(a):.4f} sd {statistics.stdev(a):.4f}  " + " ".join(f"{x:.4f}" for x in a))
+    for m in ("random", "hand"):
+        d = [e - x for e, x in zip(acc["evolution"], acc[m])]
+        print(f"evolution - {m}: mean {100 * statistics.mean(d):+.2f} points, ahead on {sum(x > 0 for x in d)} "
+              f"of {len(d)} seeds")
 PY

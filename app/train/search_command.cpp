@@ -34,7 +34,7 @@ constexpr const char* kSearchUsage =
 
 constexpr const char* kExportUsage =
     "usage: tinyforge-cli search-export --run DIR --candidate N --out FILE.tflite [--epochs E]\n"
-    "       [--json]\n"
+    "       [--seed S] [--json]\n"
     "Writes candidate N of DIR/history.json as an int8 model: a TinyNAS candidate with the\n"
     "supernet's inherited weights (batch norm re-calibrated), a SpArSe point as it was trained.\n"
     "--epochs E (SpArSe): train the point's deployed network (its pruned channels removed)\n"
@@ -43,7 +43,8 @@ constexpr const char* kExportUsage =
     "short training.\n"
     "--epochs E (TinyNAS): train the candidate's network from scratch for E epochs with\n"
     "tinyforge-cli train's recipe, as \"retrain_epochs\" trains the winner (checkpointed in\n"
-    "FILE.train/, so a killed run resumes there), instead of taking the supernet's weights.\n";
+    "FILE.train/, so a killed run resumes there), instead of taking the supernet's weights.\n"
+    "--seed S (with --epochs): the training's seed instead of the run's.\n";
 
 int fail(const std::string& message, int code = 1) { return tinyforge::tool::fail("search", message, code); }
 int failExport(const std::string& message, int code = 1) {
@@ -144,6 +145,7 @@ int runSearchExportCommand(const std::vector<std::string>& args) {
   std::string runDir, out;
   long long index = -1;
   int epochs = 0;
+  long long seed = -1;  // the training's seed with --epochs (default: the run's)
   bool json = false;
   try {
     for (size_t i = 0; i < args.size(); ++i) {
@@ -151,18 +153,22 @@ int runSearchExportCommand(const std::vector<std::string>& args) {
       if (args[i] == "--run" && v) runDir = args[++i];
       else if (args[i] == "--candidate" && v) index = std::stoll(args[++i]);
       else if (args[i] == "--epochs" && v) epochs = std::stoi(args[++i]);
+      else if (args[i] == "--seed" && v)
+        seed = std::stoll(args[++i]);
       else if (args[i] == "--out" && v) out = args[++i];
       else if (args[i] == "--json") json = true;
       else if (args[i] == "--help" || args[i] == "-h") return std::cerr << kExportUsage, 0;
       else return failExport("unknown option or missing value '" + args[i] + "'\n" + kExportUsage, 2);
     }
   } catch (const std::exception&) {
-    return failExport("--candidate and --epochs need a number", 2);
+    return failExport("--candidate, --epochs and --seed need a number", 2);
   }
   if (runDir.empty() || out.empty() || index < 0) {
     return failExport(std::string("--run, --candidate and --out are required\n") + kExportUsage, 2);
   }
   if (epochs < 0) return failExport("--epochs must be positive", 2);
+  if (seed != -1 && (seed < 0 || epochs == 0))
+    return failExport("--seed needs --epochs and a seed >= 0", 2);
   Result<nlohmann::json> run = tool::readJsonObject((fs::path(runDir) / "run.json").string());
   if (!run) return failExport(run.status().message() + " (is " + runDir + " a search's --out folder?)");
   const std::string command = run.value().value("command", std::string());
@@ -183,7 +189,7 @@ int runSearchExportCommand(const std::vector<std::string>& args) {
     // hand design trained with `train` for the same epochs compare like for like.
     TrainOptions recipe;
     recipe.epochs = epochs;
-    recipe.seed = o.value().train.seed;
+    recipe.seed = seed >= 0 ? uint64_t(seed) : o.value().train.seed;
     o.value().train = recipe;
     Result<tool::TrainData> data = tool::loadTrainData(dataset);
     if (!data) return failExport(data.status().message());
@@ -199,6 +205,7 @@ int runSearchExportCommand(const std::vector<std::string>& args) {
     if (!m) return failExport(m.status().message());
     if (Status s = exportTfliteFile(m.value().graph, out); !s) return failExport(s.message());
     result["epochs"] = epochs;
+    result["seed"] = recipe.seed;
     result["float_validation_accuracy"] = m.value().floatValidationAccuracy;
     result["float_test_accuracy"] = m.value().floatTestAccuracy;
     result["int8_test_accuracy"] = m.value().int8TestAccuracy;
@@ -239,6 +246,7 @@ int runSearchExportCommand(const std::vector<std::string>& args) {
           std::fprintf(stderr, "%s epoch %d/%d: loss %.4f\n", pr.stage.c_str(), pr.epoch, pr.epochs,
                        pr.loss);
       };
+      if (seed >= 0) o.value().seed = uint64_t(seed);
       Graph int8;
       const std::string trainDir = fs::path(out).replace_extension(".train").string();
       Result<nlohmann::json> t =
@@ -247,6 +255,7 @@ int runSearchExportCommand(const std::vector<std::string>& args) {
       if (!t) return failExport(t.status().message());
       if (Status s = exportTfliteFile(int8, out); !s) return failExport(s.message());
       result["epochs"] = epochs;
+      result["seed"] = o.value().seed;
       result["train_dir"] = trainDir;
       result["float_test_accuracy"] = t.value()["float_test_accuracy"];
       result["int8_test_accuracy"] = t.value()["int8_test_accuracy"];
