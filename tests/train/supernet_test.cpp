@@ -10,6 +10,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "engine/validate.h"
 #include "search/tinynas.h"
@@ -123,17 +124,31 @@ TEST(Supernet, TrainingResumesAfterCancel) {
   std::filesystem::remove_all(dir);
 }
 
+// The first `trainImages` of the training split, and `testImages` from its image 50,000 on as a
+// test set; nothing when Fashion-MNIST is not installed.
+struct TrainTest {
+  Dataset train, test;
+};
+std::optional<TrainTest> smallSplits(size_t trainImages, size_t testImages) {
+  Result<Dataset> full = loadFashionMnist(DatasetSplit::kTrain);
+  if (!full) return std::nullopt;
+  TrainTest d{std::move(full).value(), {}};
+  d.test = d.train;
+  d.train.images.resize(trainImages * d.train.imageBytes());
+  d.train.labels.resize(trainImages);
+  const auto from = std::ptrdiff_t(50000), to = std::ptrdiff_t(50000 + testImages);
+  const auto bytes = std::ptrdiff_t(d.test.imageBytes());
+  d.test.images.assign(d.test.images.begin() + from * bytes, d.test.images.begin() + to * bytes);
+  d.test.labels.assign(d.test.labels.begin() + from, d.test.labels.begin() + to);
+  return d;
+}
+
 // A small TinyNAS run without firmware; then a candidate of its history (not the winner) comes
 // back as an int8 model with the supernet's weights, the structure of its spec, and an accuracy.
 TEST(TinyNas, AnyCandidateOfARunBecomesAnInt8Model) {
-  Result<Dataset> full = loadFashionMnist(DatasetSplit::kTrain);
-  if (!full) GTEST_SKIP() << "Fashion-MNIST not installed";
-  Dataset train = std::move(full).value(), test = train;
-  train.images.resize(1500 * train.imageBytes());
-  train.labels.resize(1500);
-  test.images.assign(test.images.begin() + 50000 * std::ptrdiff_t(test.imageBytes()),
-                     test.images.begin() + 50200 * std::ptrdiff_t(test.imageBytes()));
-  test.labels.assign(test.labels.begin() + 50000, test.labels.begin() + 50200);
+  std::optional<TrainTest> data = smallSplits(1500, 200);
+  if (!data) GTEST_SKIP() << "Fashion-MNIST not installed";
+  const Dataset &train = data->train, &test = data->test;
   Result<TinyNasOptions> o = tinyNasPreset("quick");
   ASSERT_TRUE(o);
   o.value().outDir = (std::filesystem::temp_directory_path() / ("tinyforge_tinynas_" + std::to_string(getpid()))).string();
@@ -204,14 +219,9 @@ TEST(TinyNas, AnyCandidateOfARunBecomesAnInt8Model) {
 // A search stopped during the evolution continues where it stopped: run again, it proposes the
 // same candidates and takes the accuracies it measured before instead of measuring them again.
 TEST(TinyNas, StoppedEvolutionContinuesWhereItStopped) {
-  Result<Dataset> full = loadFashionMnist(DatasetSplit::kTrain);
-  if (!full) GTEST_SKIP() << "Fashion-MNIST not installed";
-  Dataset train = std::move(full).value(), test = train;
-  train.images.resize(1000 * train.imageBytes());
-  train.labels.resize(1000);
-  test.images.assign(test.images.begin() + 50000 * std::ptrdiff_t(test.imageBytes()),
-                     test.images.begin() + 50100 * std::ptrdiff_t(test.imageBytes()));
-  test.labels.assign(test.labels.begin() + 50000, test.labels.begin() + 50100);
+  std::optional<TrainTest> data = smallSplits(1000, 100);
+  if (!data) GTEST_SKIP() << "Fashion-MNIST not installed";
+  const Dataset &train = data->train, &test = data->test;
   Result<TinyNasOptions> o = tinyNasPreset("quick");
   ASSERT_TRUE(o);
   const std::filesystem::path root =
