@@ -66,6 +66,17 @@ tinyforge::Result<nlohmann::json> sparseCandidateOf(const std::string& runDir, l
   return c[size_t(index)];
 }
 
+// search-export's training, one line per epoch on stderr.
+void printTrainProgress(const tinyforge::TrainProgress& pr) {
+  if (pr.stage == "validate")
+    std::fprintf(stderr, "  validation accuracy %.4f\n", pr.accuracy);
+  else if (pr.batches == 0)
+    std::fprintf(stderr, "%s\n", pr.stage.c_str());
+  else if (pr.batch == pr.batches)
+    std::fprintf(stderr, "%s epoch %d/%d: loss %.4f\n", pr.stage.c_str(), pr.epoch, pr.epochs,
+                 pr.loss);
+}
+
 }  // namespace
 
 int runSearchCommand(const std::vector<std::string>& args) {
@@ -193,15 +204,9 @@ int runSearchExportCommand(const std::vector<std::string>& args) {
     o.value().train = recipe;
     Result<tool::TrainData> data = tool::loadTrainData(dataset);
     if (!data) return failExport(data.status().message());
-    auto progress = [](const TrainProgress& pr) {
-      if (pr.stage == "validate") std::fprintf(stderr, "  validation accuracy %.4f\n", pr.accuracy);
-      else if (pr.batches == 0) std::fprintf(stderr, "%s\n", pr.stage.c_str());
-      else if (pr.batch == pr.batches)
-        std::fprintf(stderr, "%s epoch %d/%d: loss %.4f\n", pr.stage.c_str(), pr.epoch, pr.epochs, pr.loss);
-    };
     Result<SparsePointModel> m =
-        trainSparsePoint(arch.value(), data.value().train, data.value().test, o.value(), progress,
-                         tool::stopOnSignals());
+        trainSparsePoint(arch.value(), data.value().train, data.value().test, o.value(),
+                         printTrainProgress, tool::stopOnSignals());
     if (!m) return failExport(m.status().message());
     if (Status s = exportTfliteFile(m.value().graph, out); !s) return failExport(s.message());
     result["epochs"] = epochs;
@@ -239,19 +244,12 @@ int runSearchExportCommand(const std::vector<std::string>& args) {
     Result<tool::TrainData> data = tool::loadTrainData(dataset);
     if (!data) return failExport(data.status().message());
     if (epochs > 0) {
-      auto progress = [](const TrainProgress& pr) {
-        if (pr.batches == 0)
-          std::fprintf(stderr, "%s\n", pr.stage.c_str());
-        else if (pr.batch == pr.batches)
-          std::fprintf(stderr, "%s epoch %d/%d: loss %.4f\n", pr.stage.c_str(), pr.epoch, pr.epochs,
-                       pr.loss);
-      };
       if (seed >= 0) o.value().seed = uint64_t(seed);
       Graph int8;
       const std::string trainDir = fs::path(out).replace_extension(".train").string();
       Result<nlohmann::json> t =
           retrainTinyNasCandidate(data.value().train, data.value().test, o.value(), c, epochs,
-                                  trainDir, progress, tool::stopOnSignals(), &int8);
+                                  trainDir, printTrainProgress, tool::stopOnSignals(), &int8);
       if (!t) return failExport(t.status().message());
       if (Status s = exportTfliteFile(int8, out); !s) return failExport(s.message());
       result["epochs"] = epochs;
