@@ -118,11 +118,14 @@ int runSearchCommand(const std::vector<std::string>& args) {
   }
   events.write({{"event", "start"}, {"command", "search"}, {"preset", preset}, {"method", method}});
   const std::atomic<bool>* stop = tool::stopOnSignals();
-  auto progress = [&events](const TrainProgress& pr) {
+  // Random search samples in rounds of one population; the progress stage is "evolution" for both.
+  const char* round = method == "random" ? "random search round" : "evolution generation";
+  auto progress = [&events, round](const TrainProgress& pr) {
     events.progress(pr);
     if (pr.stage == "evolution") {
-      std::fprintf(stderr, "evolution generation %d/%d candidate %lld/%lld: validation accuracy %.4f\n", pr.epoch,
-                   pr.epochs, static_cast<long long>(pr.batch), static_cast<long long>(pr.batches), pr.accuracy);
+      std::fprintf(stderr, "%s %d/%d candidate %lld/%lld: validation accuracy %.4f\n", round,
+                   pr.epoch, pr.epochs, static_cast<long long>(pr.batch),
+                   static_cast<long long>(pr.batches), pr.accuracy);
     } else if (pr.batches > 0) {
       if (pr.batch % 50 != 0 && pr.batch != pr.batches) return;
       std::fprintf(stderr, "%s epoch %d/%d batch %lld/%lld: loss %.4f\n", pr.stage.c_str(), pr.epoch, pr.epochs,

@@ -14,6 +14,7 @@
 #include <thread>
 #include <tuple>
 
+#include "app/train/search_settings.h"
 #include "engine/executor.h"
 #include "engine/io/tflite_import.h"
 #include "engine/model_summary.h"
@@ -322,6 +323,55 @@ TEST(SearchCommands, PresetComesFromTheProjectWhenNotGiven) {
   EXPECT_EQ(code, 1) << output;
   EXPECT_NE(output.find("not \"latency\""), std::string::npos) << output;
   fs::remove_all(dir);
+}
+
+// The project's "search" keys reach the TinyNAS options; 0 or absent keeps the preset's value.
+TEST(SearchCommands, ProjectKeysOverrideTheTinyNasPreset) {
+  const Result<TinyNasOptions> preset = tinyNasPreset("full");
+  ASSERT_TRUE(preset) << preset.status().message();
+  const nlohmann::json project = {{"device", "stm32f746"},
+                                  {"search",
+                                   {{"sram_bytes", 65536},
+                                    {"flash_bytes", 64000},
+                                    {"macs", 30000000},
+                                    {"planner", "patch"},
+                                    {"dataset", "mnist:/data"},
+                                    {"train_images", 5000},
+                                    {"epochs", 3},
+                                    {"population", 40},
+                                    {"generations", 0},
+                                    {"candidates", 1136},
+                                    {"retrain_epochs", 20},
+                                    {"verify", false},
+                                    {"stem_stride", 1},
+                                    {"stage_strides", {2, 2, 1, 1}}}}};
+  TinyNasOptions o = preset.value();
+  std::string dataset = "fashion-mnist";
+  ASSERT_TRUE(tool::applySearchProject(project, &o, &dataset));
+  EXPECT_EQ(o.constraints.budget.sramBytes, 65536);
+  EXPECT_EQ(o.constraints.budget.flashBytes, 64000);
+  EXPECT_EQ(o.constraints.maxMacs, 30000000);
+  EXPECT_EQ(o.constraints.budget.planner, "patch");
+  EXPECT_EQ(dataset, "mnist:/data");
+  EXPECT_EQ(o.trainImages, 5000u);
+  EXPECT_EQ(o.supernet.train.epochs, 3);
+  EXPECT_EQ(o.evolution.population, 40);
+  EXPECT_EQ(o.evolution.generations, preset.value().evolution.generations);  // 0: the preset's
+  EXPECT_EQ(o.evolution.maxMeasured, 1136);
+  EXPECT_EQ(o.retrainEpochs, 20);
+  EXPECT_FALSE(o.verify);
+  EXPECT_EQ(o.stemStride, 1);
+  EXPECT_EQ(o.stageStrides, (std::vector<int32_t>{2, 2, 1, 1}));
+
+  TinyNasOptions d = preset.value();
+  ASSERT_TRUE(tool::applySearchProject(nlohmann::json{{"device", "stm32f746"}}, &d, &dataset));
+  EXPECT_EQ(d.evolution.maxMeasured, preset.value().evolution.maxMeasured);
+  EXPECT_EQ(d.evolution.population, preset.value().evolution.population);
+  EXPECT_EQ(d.retrainEpochs, preset.value().retrainEpochs);
+
+  const Status bad = tool::applySearchProject({{"search", {{"candidates", "many"}}}}, &d, &dataset);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.message().find("\"search\""), std::string::npos) << bad.message();
 }
 
 }  // namespace
