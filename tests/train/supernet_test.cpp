@@ -18,14 +18,29 @@
 namespace tinyforge {
 namespace {
 
+// The first `trainImages` of the training split, and `testImages` from its image 50,000 on as a
+// test set; nothing when Fashion-MNIST is not installed.
+struct TrainTest {
+  Dataset train, test;
+};
+std::optional<TrainTest> smallSplits(size_t trainImages, size_t testImages) {
+  Result<Dataset> full = loadFashionMnist(DatasetSplit::kTrain);
+  if (!full) return std::nullopt;
+  TrainTest d{std::move(full).value(), {}};
+  d.test = d.train;
+  d.train.images.resize(trainImages * d.train.imageBytes());
+  d.train.labels.resize(trainImages);
+  const auto from = std::ptrdiff_t(50000), to = std::ptrdiff_t(50000 + testImages);
+  const auto bytes = std::ptrdiff_t(d.test.imageBytes());
+  d.test.images.assign(d.test.images.begin() + from * bytes, d.test.images.begin() + to * bytes);
+  d.test.labels.assign(d.test.labels.begin() + from, d.test.labels.begin() + to);
+  return d;
+}
+
 const Dataset* smallData() {
   static const Dataset* d = [] {
-    Result<Dataset> train = loadFashionMnist(DatasetSplit::kTrain);
-    if (!train) return static_cast<Dataset*>(nullptr);
-    Dataset sub = std::move(train).value();
-    sub.images.resize(1200 * sub.imageBytes());
-    sub.labels.resize(1200);
-    return new Dataset(resizeDataset(sub, 20, 20));
+    std::optional<TrainTest> data = smallSplits(1200, 0);
+    return data ? new Dataset(resizeDataset(data->train, 20, 20)) : nullptr;
   }();
   return d;
 }
@@ -122,25 +137,6 @@ TEST(Supernet, TrainingResumesAfterCancel) {
   ASSERT_TRUE(resumed) << resumed.status().message();
   EXPECT_EQ(resumed.value(), 1);
   std::filesystem::remove_all(dir);
-}
-
-// The first `trainImages` of the training split, and `testImages` from its image 50,000 on as a
-// test set; nothing when Fashion-MNIST is not installed.
-struct TrainTest {
-  Dataset train, test;
-};
-std::optional<TrainTest> smallSplits(size_t trainImages, size_t testImages) {
-  Result<Dataset> full = loadFashionMnist(DatasetSplit::kTrain);
-  if (!full) return std::nullopt;
-  TrainTest d{std::move(full).value(), {}};
-  d.test = d.train;
-  d.train.images.resize(trainImages * d.train.imageBytes());
-  d.train.labels.resize(trainImages);
-  const auto from = std::ptrdiff_t(50000), to = std::ptrdiff_t(50000 + testImages);
-  const auto bytes = std::ptrdiff_t(d.test.imageBytes());
-  d.test.images.assign(d.test.images.begin() + from * bytes, d.test.images.begin() + to * bytes);
-  d.test.labels.assign(d.test.labels.begin() + from, d.test.labels.begin() + to);
-  return d;
 }
 
 // A small TinyNAS run without firmware; then a candidate of its history (not the winner) comes
