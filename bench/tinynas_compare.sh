@@ -139,6 +139,10 @@ if seeds:
         print(f"{m:10} mean {statistics.mean(a):.4f} sd {statistics.stdev(a):.4f}  " + " ".join(f"{x:.4f}" for x in a))
     for m in ("random", "hand"):
         d = [e - x for e, x in zip(acc["evolution"], acc[m])]
-        print(f"evolution - {m}: mean {100 * statistics.mean(d):+.2f} points, ahead on {sum(x > 0 for x in d)} "
-              f"of {len(d)} seeds")
+        # Paired by seed (the same images and order): the spread of the differences, not of the
+        # accuracies, says how far apart the two methods are.
+        se = statistics.stdev(d) / len(d) ** 0.5
+        print(f"evolution - {m}: mean {100 * statistics.mean(d):+.2f} points (standard error "
+              f"{100 * se:.2f}; per seed " + " ".join(f"{100 * x:+.2f}" for x in d) +
+              f"), ahead on {sum(x > 0 for x in d)} of {len(d)} seeds")
 PY
