@@ -27,13 +27,18 @@ std::optional<TrainTest> smallSplits(size_t trainImages, size_t testImages) {
   Result<Dataset> full = loadFashionMnist(DatasetSplit::kTrain);
   if (!full) return std::nullopt;
   TrainTest d{std::move(full).value(), {}};
-  d.test = d.train;
+  const Dataset& all = d.train;
+  // Only the test range is copied, not the whole split.
+  const auto from = std::ptrdiff_t(50000), to = std::ptrdiff_t(50000 + testImages);
+  const auto bytes = std::ptrdiff_t(all.imageBytes());
+  d.test = Dataset{all.height,
+                   all.width,
+                   all.channels,
+                   all.classes,
+                   {all.images.begin() + from * bytes, all.images.begin() + to * bytes},
+                   {all.labels.begin() + from, all.labels.begin() + to}};
   d.train.images.resize(trainImages * d.train.imageBytes());
   d.train.labels.resize(trainImages);
-  const auto from = std::ptrdiff_t(50000), to = std::ptrdiff_t(50000 + testImages);
-  const auto bytes = std::ptrdiff_t(d.test.imageBytes());
-  d.test.images.assign(d.test.images.begin() + from * bytes, d.test.images.begin() + to * bytes);
-  d.test.labels.assign(d.test.labels.begin() + from, d.test.labels.begin() + to);
   return d;
 }
 
